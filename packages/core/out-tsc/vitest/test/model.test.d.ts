@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=model.test.d.ts.map

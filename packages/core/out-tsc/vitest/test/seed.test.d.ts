@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=seed.test.d.ts.map

@@ -1,0 +1,256 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * TypeBox schemas of the job model. Each is a JSON Schema at runtime (served by the API's OpenAPI document)
+ * and a TypeScript type through `Static<>`.
+ */
+
+export const FilterSpecSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_]+$', maxLength: 64, description: 'FFmpeg filter name' }),
+    options: Type.Optional(
+      Type.Union([
+        Type.Record(
+          Type.String({ pattern: '^[A-Za-z0-9_]+$' }),
+          Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+        ),
+        Type.Array(Type.Union([Type.String(), Type.Number()]), { maxItems: 32 }),
+      ]),
+    ),
+  },
+  { additionalProperties: false, $id: 'FilterSpec' },
+);
+
+export const VIDEO_CODECS = ['h264_nvenc', 'hevc_nvenc', 'libx264', 'libx265'] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
+
+export const EncoderSettingsSchema = Type.Object(
+  {
+    codec: Type.Union(
+      VIDEO_CODECS.map((c) => Type.Literal(c)),
+      { default: 'h264_nvenc', description: 'Video encoder. NVENC on the GPU host; libx264/libx265 on CPU.' },
+    ),
+    cq: Type.Integer({ minimum: 0, maximum: 51, default: 13, description: 'NVENC constant quality (-cq).' }),
+    crf: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 51, description: 'x264/x265 CRF; defaults to cq.' }),
+    ),
+    preset: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9]+$',
+        maxLength: 16,
+        description: 'Encoder preset (p1..p7 for NVENC, veryfast.. for x264).',
+      }),
+    ),
+    audio: Type.Union([Type.Literal('copy'), Type.Literal('aac')], {
+      default: 'copy',
+      description: 'copy the audio as-is (the use case), or re-encode to AAC.',
+    }),
+    audioBitrate: Type.Integer({ minimum: 32_000, maximum: 512_000, default: 192_000 }),
+    cpuFallback: Type.Boolean({
+      default: true,
+      description: 'When the host has no NVENC, encode with libx264/libx265 at crf = cq instead of failing.',
+    }),
+  },
+  { additionalProperties: false, $id: 'EncoderSettings' },
+);
+
+export const PackagingSpecSchema = Type.Object(
+  {
+    preset: Type.String({
+      pattern: '^[a-z0-9-]+$',
+      maxLength: 32,
+      default: 'hls-single',
+      description:
+        'Packaging preset id (hls-single = the use case, hls-ladder = ABR ladder, none = SR file only).',
+    }),
+    segmentSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
+    maxRungs: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+  },
+  { additionalProperties: false, $id: 'PackagingSpec' },
+);
+
+export const JobSpecSchema = Type.Object(
+  {
+    source: Type.String({
+      minLength: 1,
+      maxLength: 2100,
+      description: 'The source video: s3://bucket/key or a local path.',
+    }),
+    output: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2100,
+        description:
+          'Where results go: s3://bucket/prefix/ or a local folder. The SR file is <output>/<srName>, HLS under <output>/hls/.',
+      }),
+    ),
+    srName: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'SR file name; default <name>_sr_<scale>x<ext>.',
+      }),
+    ),
+    model: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      default: 'A',
+      description: 'SR model id (see GET /v1/models).',
+    }),
+    scale: Type.Optional(
+      Type.Integer({ minimum: 2, maximum: 4, description: "Scale factor; default the model's." }),
+    ),
+    filters: Type.Optional(
+      Type.Array(FilterSpecSchema, {
+        minItems: 1,
+        maxItems: 16,
+        description: 'Filter chain of a model "custom".',
+      }),
+    ),
+    encoder: Type.Optional(EncoderSettingsSchema),
+    packaging: Type.Optional(PackagingSpecSchema),
+    metadata: Type.Optional(
+      Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 256 }), { maxProperties: 32 }),
+    ),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false, $id: 'JobSpec' },
+);
+
+export const JOB_STATUSES = [
+  'queued',
+  'running',
+  'upscaling',
+  'packaging',
+  'interrupted',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const JobStatusSchema = Type.Union(
+  JOB_STATUSES.map((s) => Type.Literal(s)),
+  { $id: 'JobStatus' },
+);
+
+export const JobErrorSchema = Type.Object(
+  { code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) },
+  { $id: 'JobError' },
+);
+
+export const JobProgressSchema = Type.Object(
+  {
+    stage: Type.Optional(Type.String()),
+    percent: Type.Number({ minimum: 0, maximum: 100 }),
+    fps: Type.Optional(Type.Number()),
+    speed: Type.Optional(Type.Number()),
+    etaSeconds: Type.Optional(Type.Number()),
+  },
+  { $id: 'JobProgress' },
+);
+
+export const MediaInfoSchema = Type.Object(
+  {
+    width: Type.Integer(),
+    height: Type.Integer(),
+    durationSeconds: Type.Number(),
+    fps: Type.Optional(Type.Number()),
+    videoCodec: Type.Optional(Type.String()),
+    pixFmt: Type.Optional(Type.String()),
+    rotation: Type.Optional(Type.Number()),
+    hasAudio: Type.Boolean(),
+    audioCodec: Type.Optional(Type.String()),
+    bitRate: Type.Optional(Type.Number()),
+    sizeBytes: Type.Optional(Type.Number()),
+  },
+  { $id: 'MediaInfo' },
+);
+
+export const JobOutputsSchema = Type.Object(
+  {
+    srFile: Type.Optional(Type.String({ description: 'Location of the SR video file.' })),
+    hlsDir: Type.Optional(Type.String()),
+    hlsMaster: Type.Optional(Type.String({ description: 'Location of the HLS master/variant playlist.' })),
+    modelUsed: Type.Optional(Type.String()),
+    encoderUsed: Type.Optional(Type.String()),
+    source: Type.Optional(MediaInfoSchema),
+    sr: Type.Optional(MediaInfoSchema),
+    renditions: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String(),
+          width: Type.Integer(),
+          height: Type.Integer(),
+          bandwidth: Type.Optional(Type.Integer()),
+          playlist: Type.Optional(Type.String()),
+        }),
+      ),
+    ),
+    timings: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'Seconds per stage.' })),
+    notes: Type.Optional(Type.Array(Type.String())),
+  },
+  { $id: 'JobOutputs' },
+);
+
+export const JobRecordSchema = Type.Object(
+  {
+    id: Type.String(),
+    backend: Type.Union([Type.Literal('local'), Type.Literal('aws')]),
+    spec: JobSpecSchema,
+    status: JobStatusSchema,
+    progress: JobProgressSchema,
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    startedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    outputs: Type.Optional(JobOutputsSchema),
+    error: Type.Optional(JobErrorSchema),
+    executionArn: Type.Optional(Type.String()),
+    attempts: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'JobRecord' },
+);
+
+export type FilterSpecInput = Static<typeof FilterSpecSchema>;
+export type EncoderSettingsInput = Static<typeof EncoderSettingsSchema>;
+export type PackagingSpecInput = Static<typeof PackagingSpecSchema>;
+/** A job as submitted (optional fields may be missing; `parseJobSpec` fills the defaults). */
+export type JobSpecInput = Static<typeof JobSpecSchema>;
+export type JobError = Static<typeof JobErrorSchema>;
+export type JobProgress = Static<typeof JobProgressSchema>;
+export type MediaInfo = Static<typeof MediaInfoSchema>;
+export type JobOutputs = Static<typeof JobOutputsSchema>;
+export type JobRecord = Static<typeof JobRecordSchema>;
+
+/** Encoder settings with every default filled in. */
+export interface EncoderSettings {
+  codec: VideoCodec;
+  cq: number;
+  crf?: number;
+  preset?: string;
+  audio: 'copy' | 'aac';
+  audioBitrate: number;
+  cpuFallback: boolean;
+}
+
+/** Packaging settings with every default filled in. */
+export interface PackagingSpec {
+  preset: string;
+  segmentSeconds: number;
+  maxRungs?: number;
+}
+
+/** A validated job with every default filled in: what every adapter works from. */
+export interface JobSpec {
+  source: string;
+  output?: string;
+  srName: string;
+  model: string;
+  scale: number;
+  filters?: FilterSpecInput[];
+  encoder: EncoderSettings;
+  packaging: PackagingSpec;
+  metadata: Record<string, string>;
+  idempotencyKey?: string;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Makes sure the system tools vodsr's tests and local runs need are present.
+# Installs missing ones with apt-get when run as root on Debian/Ubuntu; otherwise prints the exact command and fails.
+# Usage: scripts/ensure-deps.sh [--browser]
+set -euo pipefail
+
+# command -> Debian package
+declare -A PKG=(
+  [ffmpeg]=ffmpeg
+  [ffprobe]=ffmpeg
+  [jq]=jq
+  [aws]=awscli
+  [shellcheck]=shellcheck
+  [flock]=util-linux
+)
+if [[ "${1:-}" == "--browser" ]]; then
+  PKG[chromium]=chromium
+fi
+
+missing_pkgs=()
+missing_cmds=()
+for cmd in "${!PKG[@]}"; do
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    missing_cmds+=("$cmd")
+    pkg="${PKG[$cmd]}"
+    if [[ ! " ${missing_pkgs[*]-} " == *" $pkg "* ]]; then
+      missing_pkgs+=("$pkg")
+    fi
+  fi
+done
+
+if [[ ${#missing_pkgs[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "vodsr: missing system tools: ${missing_cmds[*]} (Debian packages: ${missing_pkgs[*]})" >&2
+if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "vodsr: installing with apt-get ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null
+  echo "vodsr: installed ${missing_pkgs[*]}" >&2
+else
+  echo "vodsr: install them first, e.g.: sudo apt-get install -y ${missing_pkgs[*]}" >&2
+  exit 1
+fi
