@@ -106,3 +106,17 @@ export {
   VIDEO_CODECS,
   type VideoCodec,
 } from './schemas.js';
+export {
+  buildWorkflowDefinition,
+  buildWorkflowInput,
+  DEFAULT_HOST_DOCUMENT_NAME,
+  HOST_DOCUMENT_PARAMETER_PATTERN,
+  HOST_DOCUMENT_PARAMETERS,
+  NO_PACKAGING_PRESET,
+  WORKFLOW_DETAIL_TYPES,
+  WORKFLOW_EVENT_SOURCE,
+  WORKFLOW_STATES,
+  type WorkflowInput,
+  type WorkflowOptions,
+  type WorkflowStateName,
+} from './workflow.js';

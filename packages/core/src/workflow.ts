@@ -1,0 +1,446 @@
+import { ValidationError, type ValidationIssue } from './errors.js';
+import { buildHostJob, encodeHostJob, executionTimeoutSeconds, srFileLocation } from './host.js';
+import { hlsDirName, joinLocation } from './naming.js';
+import type { JobSpec } from './schemas.js';
+
+/**
+ * The state names of the vodsr workflow. Local executions (aws-local-stepfunctions) key their task handlers by
+ * these names; what each handler returns is the task's raw result:
+ *
+ * - `RunHost`: the host's result JSON, i.e. core's `HostResultEvent` with `ok: true`
+ *   (`{ok, jobId, output, source, sr, encoder, elapsedSeconds}`), stored at `$.host`.
+ *   Throw an error whose `name` is a code (`VODSR_HOST_*`, `VODSR_SSM_COMMAND_*`) to fail the job with it.
+ * - `PlanPackaging`: a Lambda invoke result `{ Payload: CreateJobCommandInput }` (Payload may be
+ *   `{ preset: 'none' }` for the `none` preset), stored at `$.packaging.request`.
+ * - `Package`: the MediaConvert `createJob.sync` result (`{ Job: {...} }`), stored at `$.mediaconvert`.
+ * - `NotifySuccess` / `NotifyFailure`: an EventBridge `putEvents` result (discarded).
+ *
+ * `RunHost` reads `$$.Task.Token`: a local run must pass it in the context, e.g.
+ * `stateMachine.run(input, { context: { Task: { Token: 'local-token' } }, overrides: { taskResourceLocalHandlers } })`.
+ */
+export const WORKFLOW_STATES = {
+  runHost: 'RunHost',
+  planPackaging: 'PlanPackaging',
+  skipPackaging: 'NeedsPackaging',
+  package: 'Package',
+  notifySuccess: 'NotifySuccess',
+  notifyFailure: 'NotifyFailure',
+  succeeded: 'Succeeded',
+  failed: 'JobFailed',
+  /** Pass state that gives a heartbeat timeout of the host a readable cause. */
+  hostHeartbeatTimeout: 'HostHeartbeatTimeout',
+  /** Pass state that gives an overall timeout of the host a readable cause. */
+  hostTimeout: 'HostTimeout',
+  /** Pass state that turns any MediaConvert failure into `VODSR_PACKAGING_FAILED`. */
+  packagingFailed: 'PackagingFailed',
+} as const;
+
+/** A state name of the vodsr workflow. */
+export type WorkflowStateName = (typeof WORKFLOW_STATES)[keyof typeof WORKFLOW_STATES];
+
+/** EventBridge `Source` of the workflow's job events. */
+export const WORKFLOW_EVENT_SOURCE = 'vodsr';
+
+/** EventBridge `DetailType`s of the workflow's job events. */
+export const WORKFLOW_DETAIL_TYPES = {
+  succeeded: 'vodsr.job.succeeded',
+  failed: 'vodsr.job.failed',
+} as const;
+
+/** Default name of the SSM Command document that runs the host runner (infra-cdk creates it). */
+export const DEFAULT_HOST_DOCUMENT_NAME = 'vodsr-RunHostJob';
+
+/**
+ * Parameters of the host SSM Command document. Each value reaches the host as an environment variable
+ * (`interpolationType: ENV_VAR`) and must match `HOST_DOCUMENT_PARAMETER_PATTERN`, so nothing from a job is
+ * ever pasted into a shell string.
+ */
+export const HOST_DOCUMENT_PARAMETERS = {
+  jobB64: 'jobB64',
+  taskTokenB64: 'taskTokenB64',
+  executionTimeout: 'executionTimeout',
+} as const;
+
+/** `allowedPattern` of the base64 parameters of the host document. */
+export const HOST_DOCUMENT_PARAMETER_PATTERN = '^[A-Za-z0-9+/=]+$';
+
+/** The preset id that means "SR file only, no packaging". */
+export const NO_PACKAGING_PRESET = 'none';
+
+/** The execution input of the workflow: built by the trigger, the API and the local backend alike. */
+export interface WorkflowInput {
+  /** The job's id (also the execution name in the trigger). */
+  jobId: string;
+  /** The validated job. */
+  job: JobSpec;
+  /** The EC2 instance that runs the host command (`local` when run in-process). */
+  instanceId: string;
+  /** `encodeHostJob(buildHostJob(...))`: the job as base64 JSON. */
+  hostJobB64: string;
+  /** SSM `executionTimeout` in seconds, from `executionTimeoutSeconds()`. */
+  executionTimeout: string;
+  /** Where the host writes the SR file: an S3 URI or a local path. */
+  srFile: string;
+  /** Where packaging writes HLS: an S3 prefix or a local folder, ending with `/`. */
+  hlsDestination: string;
+  /** Packaging preset id (`none` = SR file only). */
+  packagingPreset: string;
+}
+
+/**
+ * Builds the execution input of a validated job.
+ *
+ * The output root is the job's own `output` when it has one, else `o.outputRoot`. The SR file goes to
+ * `<root>/<srName>` and HLS to `<root>/hls/<srName>/` (as in the use case, made safe).
+ *
+ * @example
+ * const input = buildWorkflowInput(parseJobSpec({ source: 's3://in/a.mp4' }), {
+ *   jobId: 'j1', outputRoot: 's3://out/', instanceId: 'i-0123456789abcdef0', durationSeconds: 600,
+ * });
+ * input.srFile === 's3://out/a_sr_2x.mp4'; input.hlsDestination === 's3://out/hls/a_sr_2x.mp4/';
+ */
+export function buildWorkflowInput(
+  job: JobSpec,
+  o: { jobId: string; outputRoot: string; instanceId?: string; durationSeconds?: number },
+): WorkflowInput {
+  const issues: ValidationIssue[] = [];
+  if (typeof o.jobId !== 'string' || o.jobId.length === 0)
+    issues.push({ path: '/jobId', message: 'must be a non-empty string' });
+  const root = job.output ?? o.outputRoot;
+  if (typeof root !== 'string' || root.length === 0)
+    issues.push({ path: '/outputRoot', message: 'must be a non-empty string (the job has no output)' });
+  if (
+    o.instanceId !== undefined &&
+    !/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17}|local(-[A-Za-z0-9_-]{1,64})?)$/.test(o.instanceId)
+  )
+    issues.push({
+      path: '/instanceId',
+      message: 'must be an EC2 instance id (i-…), a managed node id (mi-…) or "local"',
+    });
+  if (issues.length) throw new ValidationError('workflow input', issues);
+  const srFile = srFileLocation(job, root);
+  const hlsDestination = joinLocation(root, hlsDirName(job.srName));
+  return {
+    jobId: o.jobId,
+    job,
+    instanceId: o.instanceId ?? 'local',
+    hostJobB64: encodeHostJob(buildHostJob(job, { jobId: o.jobId, output: srFile })),
+    executionTimeout: String(executionTimeoutSeconds(o.durationSeconds)),
+    srFile,
+    hlsDestination,
+    packagingPreset: job.packaging.preset,
+  };
+}
+
+/** Options of `buildWorkflowDefinition`; the defaults suit a local run, infra-cdk passes real ARNs. */
+export interface WorkflowOptions {
+  /** Name (or ARN) of the SSM Command document that runs the host runner. @default 'vodsr-RunHostJob' */
+  documentName?: string;
+  /** Seconds without a host heartbeat before `States.HeartbeatTimeout`. @default 300 */
+  heartbeatSeconds?: number;
+  /** Overall limit of the host step, in seconds. @default 176400 (SSM's 48 h maximum + 1 h) */
+  hostTimeoutSeconds?: number;
+  /** SSM delivery timeout: how long a command may wait for an offline instance. @default 900 */
+  deliveryTimeoutSeconds?: number;
+  /** Function name or ARN of the packaging planner Lambda. @default 'vodsr-plan-packaging' */
+  planPackagingFunctionArn?: string;
+  /** Role MediaConvert assumes; when absent, the planner's `Role` is used. */
+  mediaConvertRoleArn?: string;
+  /** MediaConvert queue ARN. @default the account's default queue */
+  mediaConvertQueueArn?: string;
+  /** Overall limit of the MediaConvert job, in seconds. @default 21600 (6 h) */
+  packagingTimeoutSeconds?: number;
+  /** EventBridge bus of the job events. @default 'default' */
+  eventBusName?: string;
+  /** CloudWatch log group for the full host output (SSM truncates stdout at 24,000 chars). @default none */
+  cloudWatchLogGroupName?: string;
+  /** The state machine's comment. */
+  comment?: string;
+}
+
+const RESOLVED_DEFAULTS = {
+  documentName: DEFAULT_HOST_DOCUMENT_NAME,
+  heartbeatSeconds: 300,
+  hostTimeoutSeconds: 176_400,
+  deliveryTimeoutSeconds: 900,
+  planPackagingFunctionArn: 'vodsr-plan-packaging',
+  packagingTimeoutSeconds: 21_600,
+  eventBusName: 'default',
+} as const;
+
+function checkOptions(o: WorkflowOptions): void {
+  const issues: ValidationIssue[] = [];
+  const int = (k: keyof WorkflowOptions, min: number, max: number): void => {
+    const v = o[k];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      issues.push({ path: `/${k}`, message: `must be an integer from ${min} to ${max}` });
+  };
+  int('heartbeatSeconds', 10, 86_400);
+  int('hostTimeoutSeconds', 60, 31_536_000);
+  int('deliveryTimeoutSeconds', 30, 2_592_000);
+  int('packagingTimeoutSeconds', 60, 31_536_000);
+  const hb = o.heartbeatSeconds ?? RESOLVED_DEFAULTS.heartbeatSeconds;
+  const ht = o.hostTimeoutSeconds ?? RESOLVED_DEFAULTS.hostTimeoutSeconds;
+  if (hb >= ht) issues.push({ path: '/heartbeatSeconds', message: 'must be less than hostTimeoutSeconds' });
+  for (const k of [
+    'documentName',
+    'planPackagingFunctionArn',
+    'mediaConvertRoleArn',
+    'mediaConvertQueueArn',
+    'eventBusName',
+    'cloudWatchLogGroupName',
+    'comment',
+  ] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'string' || v.length === 0))
+      issues.push({ path: `/${k}`, message: 'must be a non-empty string' });
+  }
+  if (issues.length) throw new ValidationError('workflow options', issues);
+}
+
+const LAMBDA_RETRY = {
+  ErrorEquals: [
+    'Lambda.ClientExecutionTimeoutException',
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+  ],
+  IntervalSeconds: 2,
+  MaxAttempts: 4,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+};
+
+const EVENTS_RETRY = {
+  ErrorEquals: ['EventBridge.InternalException', 'EventBridge.ThrottlingException', 'States.TaskFailed'],
+  IntervalSeconds: 1,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+};
+
+function putEvent(
+  detailType: string,
+  detail: Record<string, unknown>,
+  eventBusName: string,
+): Record<string, unknown> {
+  return {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::events:putEvents',
+    Parameters: {
+      Entries: [
+        { EventBusName: eventBusName, Source: WORKFLOW_EVENT_SOURCE, DetailType: detailType, Detail: detail },
+      ],
+    },
+    TimeoutSeconds: 60,
+    ResultPath: null,
+    Retry: [EVENTS_RETRY],
+  };
+}
+
+/**
+ * Builds the vodsr workflow as an Amazon States Language object (JSONPath, no JSONata), the one definition that
+ * infra-cdk deploys and the local backend executes in-process.
+ *
+ * `RunHost` starts the host command with `ssm:sendCommand.waitForTaskToken`: the host job and the task token travel
+ * as base64 document parameters (no shell string is built), the host sends heartbeats and then
+ * `SendTaskSuccess` (its `HostResultEvent`) or `SendTaskFailure` (a `VODSR_HOST_*` code). `PlanPackaging` builds the
+ * MediaConvert job from the PROBED SR file (`$.host.sr`), `NeedsPackaging` skips preset `none`, `Package` runs
+ * `mediaconvert:createJob.sync`. Every failure is caught into `$.error`, announced by `NotifyFailure`
+ * (`vodsr.job.failed`) and ends in the `JobFailed` Fail state, whose error and cause are `$.error`'s. There is no
+ * Wait/poll loop: the number of state transitions does not depend on the video's duration.
+ *
+ * @example
+ * const asl = buildWorkflowDefinition({ documentName: 'vodsr-RunHostJob', mediaConvertRoleArn: roleArn });
+ * new CfnStateMachine(scope, 'Sm', { definitionString: JSON.stringify(asl), roleArn });
+ */
+export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string, unknown> {
+  checkOptions(o);
+  const S = WORKFLOW_STATES;
+  const P = HOST_DOCUMENT_PARAMETERS;
+  const heartbeat = o.heartbeatSeconds ?? RESOLVED_DEFAULTS.heartbeatSeconds;
+  const hostTimeout = o.hostTimeoutSeconds ?? RESOLVED_DEFAULTS.hostTimeoutSeconds;
+  const bus = o.eventBusName ?? RESOLVED_DEFAULTS.eventBusName;
+  const catchAll = (next: string): Record<string, unknown> => ({
+    ErrorEquals: ['States.ALL'],
+    ResultPath: '$.error',
+    Next: next,
+  });
+
+  const sendCommand: Record<string, unknown> = {
+    DocumentName: o.documentName ?? RESOLVED_DEFAULTS.documentName,
+    'InstanceIds.$': 'States.Array($.instanceId)',
+    TimeoutSeconds: o.deliveryTimeoutSeconds ?? RESOLVED_DEFAULTS.deliveryTimeoutSeconds,
+    Comment: 'vodsr host job',
+    Parameters: {
+      [`${P.jobB64}.$`]: 'States.Array($.hostJobB64)',
+      [`${P.taskTokenB64}.$`]: 'States.Array(States.Base64Encode($$.Task.Token))',
+      [`${P.executionTimeout}.$`]: 'States.Array($.executionTimeout)',
+    },
+  };
+  if (o.cloudWatchLogGroupName !== undefined) {
+    sendCommand.CloudWatchOutputConfig = {
+      CloudWatchOutputEnabled: true,
+      CloudWatchLogGroupName: o.cloudWatchLogGroupName,
+    };
+  }
+
+  const planPayload: Record<string, unknown> = {
+    'jobId.$': '$.jobId',
+    'preset.$': '$.packagingPreset',
+    'packaging.$': '$.job.packaging',
+    'input.$': '$.srFile',
+    'destination.$': '$.hlsDestination',
+    'media.$': '$.host.sr',
+  };
+  if (o.mediaConvertRoleArn !== undefined) planPayload.role = o.mediaConvertRoleArn;
+
+  const createJob: Record<string, unknown> = {
+    'Settings.$': '$.packaging.request.Settings',
+    UserMetadata: { 'jobId.$': '$.jobId' },
+  };
+  if (o.mediaConvertRoleArn !== undefined) createJob.Role = o.mediaConvertRoleArn;
+  else createJob['Role.$'] = '$.packaging.request.Role';
+  if (o.mediaConvertQueueArn !== undefined) createJob.Queue = o.mediaConvertQueueArn;
+
+  const states: Record<string, Record<string, unknown>> = {
+    [S.runHost]: {
+      Type: 'Task',
+      Comment: 'Run the SR job on the GPU host; the host reports back with the task token.',
+      Resource: 'arn:aws:states:::aws-sdk:ssm:sendCommand.waitForTaskToken',
+      Parameters: sendCommand,
+      HeartbeatSeconds: heartbeat,
+      TimeoutSeconds: hostTimeout,
+      ResultPath: '$.host',
+      Retry: [
+        {
+          // The instance is not (yet) registered with SSM, e.g. right after a start.
+          ErrorEquals: ['Ssm.InvalidInstanceIdException'],
+          IntervalSeconds: 30,
+          MaxAttempts: 6,
+          BackoffRate: 1.5,
+        },
+        {
+          ErrorEquals: ['Ssm.SsmException', 'Ssm.InternalServerErrorException'],
+          IntervalSeconds: 5,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+          JitterStrategy: 'FULL',
+        },
+        { ErrorEquals: ['VODSR_HOST_BUSY'], IntervalSeconds: 60, MaxAttempts: 3, BackoffRate: 2 },
+      ],
+      Catch: [
+        { ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.error', Next: S.hostHeartbeatTimeout },
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: S.hostTimeout },
+        catchAll(S.notifyFailure),
+      ],
+      Next: S.planPackaging,
+    },
+    [S.hostHeartbeatTimeout]: {
+      Type: 'Pass',
+      Parameters: {
+        Error: 'States.HeartbeatTimeout',
+        Cause: `The host sent no heartbeat for ${heartbeat} s: the host or its SSM agent died or hangs`,
+      },
+      ResultPath: '$.error',
+      Next: S.notifyFailure,
+    },
+    [S.hostTimeout]: {
+      Type: 'Pass',
+      Parameters: {
+        Error: 'States.Timeout',
+        Cause: `The host did not finish within ${hostTimeout} s`,
+      },
+      ResultPath: '$.error',
+      Next: S.notifyFailure,
+    },
+    [S.planPackaging]: {
+      Type: 'Task',
+      Comment: 'Build the MediaConvert job from the preset and the probed SR file (ladder, audio or not).',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        FunctionName: o.planPackagingFunctionArn ?? RESOLVED_DEFAULTS.planPackagingFunctionArn,
+        Payload: planPayload,
+      },
+      TimeoutSeconds: 120,
+      ResultSelector: { 'request.$': '$.Payload' },
+      ResultPath: '$.packaging',
+      Retry: [LAMBDA_RETRY],
+      Catch: [catchAll(S.notifyFailure)],
+      Next: S.skipPackaging,
+    },
+    [S.skipPackaging]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.packagingPreset', StringEquals: NO_PACKAGING_PRESET, Next: S.notifySuccess }],
+      Default: S.package,
+    },
+    [S.package]: {
+      Type: 'Task',
+      Comment: 'Package the SR file as HLS with MediaConvert and wait for the job.',
+      Resource: 'arn:aws:states:::mediaconvert:createJob.sync',
+      Parameters: createJob,
+      TimeoutSeconds: o.packagingTimeoutSeconds ?? RESOLVED_DEFAULTS.packagingTimeoutSeconds,
+      ResultPath: '$.mediaconvert',
+      Retry: [
+        {
+          ErrorEquals: ['MediaConvert.TooManyRequestsException', 'MediaConvert.InternalServerErrorException'],
+          IntervalSeconds: 5,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+          JitterStrategy: 'FULL',
+        },
+      ],
+      Catch: [catchAll(S.packagingFailed)],
+      Next: S.notifySuccess,
+    },
+    [S.packagingFailed]: {
+      Type: 'Pass',
+      Parameters: {
+        Error: 'VODSR_PACKAGING_FAILED',
+        'Cause.$': "States.Format('MediaConvert failed: {}', States.JsonToString($.error))",
+      },
+      ResultPath: '$.error',
+      Next: S.notifyFailure,
+    },
+    [S.notifySuccess]: {
+      ...putEvent(
+        WORKFLOW_DETAIL_TYPES.succeeded,
+        {
+          'jobId.$': '$.jobId',
+          status: 'succeeded',
+          'srFile.$': '$.srFile',
+          'hlsDestination.$': '$.hlsDestination',
+          'packagingPreset.$': '$.packagingPreset',
+          'host.$': '$.host',
+        },
+        bus,
+      ),
+      Catch: [catchAll(S.notifyFailure)],
+      Next: S.succeeded,
+    },
+    [S.succeeded]: { Type: 'Succeed' },
+    [S.notifyFailure]: {
+      ...putEvent(
+        WORKFLOW_DETAIL_TYPES.failed,
+        { 'jobId.$': '$.jobId', status: 'failed', 'error.$': '$.error' },
+        bus,
+      ),
+      // A lost failure event must not hide the job's own error.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: S.failed }],
+      Next: S.failed,
+    },
+    [S.failed]: { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' },
+  };
+
+  return {
+    Comment:
+      o.comment ??
+      'vodsr: SR on the GPU host (SSM, task token), then HLS with MediaConvert; no polling, coded errors.',
+    StartAt: S.runHost,
+    TimeoutSeconds:
+      hostTimeout + (o.packagingTimeoutSeconds ?? RESOLVED_DEFAULTS.packagingTimeoutSeconds) + 3600,
+    States: states,
+  };
+}

@@ -1,0 +1,245 @@
+import {
+  buildWorkflowDefinition,
+  buildWorkflowInput,
+  decodeHostJob,
+  HOST_DOCUMENT_PARAMETER_PATTERN,
+  parseJobSpec,
+  ValidationError,
+  WORKFLOW_DETAIL_TYPES,
+  WORKFLOW_STATES,
+} from '@vodsr/core';
+import { describe, expect, it } from 'vitest';
+
+type State = Record<string, unknown> & {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  End?: boolean;
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Choices?: { Next: string }[];
+};
+
+function statesOf(def: Record<string, unknown>): Record<string, State> {
+  return def.States as Record<string, State>;
+}
+
+function successors(s: State): string[] {
+  return [
+    ...(s.Next ? [s.Next] : []),
+    ...(s.Default ? [s.Default] : []),
+    ...(s.Choices ?? []).map((c) => c.Next),
+    ...(s.Catch ?? []).map((c) => c.Next),
+  ];
+}
+
+describe('buildWorkflowInput', () => {
+  it('derives the SR file, HLS folder, host job and timeout from the job', () => {
+    const job = parseJobSpec({ source: 's3://in-bucket/movies/apink_10s.mp4', model: 'B' });
+    const input = buildWorkflowInput(job, {
+      jobId: 'job-1',
+      outputRoot: 's3://out-bucket/results/',
+      instanceId: 'i-0fc7eb64184f98251',
+      durationSeconds: 600,
+    });
+    expect(input.srFile).toBe('s3://out-bucket/results/apink_10s_sr_2x.mp4');
+    expect(input.hlsDestination).toBe('s3://out-bucket/results/hls/apink_10s_sr_2x.mp4/');
+    expect(input.executionTimeout).toBe('3600');
+    expect(input.packagingPreset).toBe('hls-single');
+    expect(input.instanceId).toBe('i-0fc7eb64184f98251');
+    const host = decodeHostJob(input.hostJobB64);
+    expect(host).toMatchObject({
+      jobId: 'job-1',
+      source: 's3://in-bucket/movies/apink_10s.mp4',
+      output: input.srFile,
+      vf: 'bdsr_coupang_aws',
+    });
+  });
+
+  it('carries hostile keys as base64 data only and grows the timeout with the duration', () => {
+    const key = 'a b;$(rm -rf ~)\'"\n비디오.mp4';
+    const job = parseJobSpec({ source: `s3://in-bucket/${key}`, packaging: { preset: 'none' } });
+    const input = buildWorkflowInput(job, {
+      jobId: 'j',
+      outputRoot: 's3://out-bucket/',
+      durationSeconds: 36_000,
+    });
+    expect(input.hostJobB64).toMatch(new RegExp(HOST_DOCUMENT_PARAMETER_PATTERN));
+    expect(decodeHostJob(input.hostJobB64).source).toBe(`s3://in-bucket/${key}`);
+    expect(input.executionTimeout).toBe(String(36_000 * 4 + 900));
+    expect(input.instanceId).toBe('local');
+    expect(input.packagingPreset).toBe('none');
+    expect(input.hlsDestination).toMatch(/^s3:\/\/out-bucket\/hls\/[A-Za-z0-9._-]+\/$/);
+  });
+
+  it("prefers the job's own output and works with local folders", () => {
+    const job = parseJobSpec({ source: '/videos/in.mp4', output: '/tmp/vodsr-out' });
+    const input = buildWorkflowInput(job, { jobId: 'j', outputRoot: 's3://ignored/' });
+    expect(input.srFile).toBe('/tmp/vodsr-out/in_sr_2x.mp4');
+    expect(input.hlsDestination).toBe('/tmp/vodsr-out/hls/in_sr_2x.mp4/');
+  });
+
+  it('reports every bad option at once', () => {
+    const job = parseJobSpec({ source: 's3://in-bucket/a.mp4' });
+    let err: unknown;
+    try {
+      buildWorkflowInput(job, { jobId: '', outputRoot: '', instanceId: 'i-$(x)' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual([
+      '/jobId',
+      '/outputRoot',
+      '/instanceId',
+    ]);
+  });
+});
+
+describe('buildWorkflowDefinition', () => {
+  const def = buildWorkflowDefinition();
+  const states = statesOf(def);
+
+  it('is plain JSON data that starts at the host step and has no Wait/poll loop', () => {
+    expect(JSON.parse(JSON.stringify(def))).toEqual(def);
+    expect(def.StartAt).toBe(WORKFLOW_STATES.runHost);
+    expect(Object.values(states).filter((s) => s.Type === 'Wait')).toEqual([]);
+    expect(JSON.stringify(def)).not.toContain('getCommandInvocation');
+    expect(JSON.stringify(def)).not.toContain('QueryLanguage');
+  });
+
+  it('has only valid transitions and every state is reachable', () => {
+    const names = new Set(Object.keys(states));
+    const seen = new Set<string>();
+    const todo = [def.StartAt as string];
+    while (todo.length) {
+      const n = todo.pop() as string;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      const s = states[n];
+      expect(s, `state ${n}`).toBeDefined();
+      for (const next of successors(s as State)) {
+        expect(names.has(next), `${n} → ${next}`).toBe(true);
+        todo.push(next);
+      }
+    }
+    expect([...seen].sort()).toEqual([...names].sort());
+    for (const v of Object.values(WORKFLOW_STATES)) expect(names.has(v), v).toBe(true);
+  });
+
+  it('catches every task failure into $.error and ends it in the JobFailed Fail state', () => {
+    for (const [name, s] of Object.entries(states)) {
+      if (s.Type !== 'Task' || name === WORKFLOW_STATES.notifyFailure) continue;
+      const all = s.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect(all, `${name} has a catch-all`).toBeDefined();
+      // Follow failure paths: they must all reach JobFailed through NotifyFailure.
+      let cur = all?.Next as string;
+      const path = [cur];
+      while (states[cur]?.Type !== 'Fail') {
+        cur = states[cur]?.Next as string;
+        path.push(cur);
+      }
+      expect(cur, name).toBe(WORKFLOW_STATES.failed);
+      expect(path, name).toContain(WORKFLOW_STATES.notifyFailure);
+    }
+    expect(states[WORKFLOW_STATES.notifyFailure]?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: WORKFLOW_STATES.failed },
+    ]);
+    expect(states[WORKFLOW_STATES.failed]).toEqual({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+  });
+
+  it('starts the host with a task token, passing the job and token as base64 data', () => {
+    const run = states[WORKFLOW_STATES.runHost] as State & { Parameters: Record<string, unknown> };
+    expect(run.Resource).toBe('arn:aws:states:::aws-sdk:ssm:sendCommand.waitForTaskToken');
+    expect(run.HeartbeatSeconds).toBe(300);
+    expect(run.ResultPath).toBe('$.host');
+    expect(run.Parameters).toMatchObject({
+      DocumentName: 'vodsr-RunHostJob',
+      'InstanceIds.$': 'States.Array($.instanceId)',
+      Parameters: {
+        'jobB64.$': 'States.Array($.hostJobB64)',
+        'taskTokenB64.$': 'States.Array(States.Base64Encode($$.Task.Token))',
+        'executionTimeout.$': 'States.Array($.executionTimeout)',
+      },
+    });
+    expect(JSON.stringify(run.Parameters)).not.toContain('States.Format');
+  });
+
+  it('plans packaging from the probed SR file and packages with createJob.sync', () => {
+    const d = statesOf(
+      buildWorkflowDefinition({
+        mediaConvertRoleArn: 'arn:aws:iam::111111111111:role/mc',
+        planPackagingFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:plan',
+        heartbeatSeconds: 120,
+        documentName: 'MyDoc',
+        cloudWatchLogGroupName: '/vodsr/host',
+      }),
+    );
+    expect(d[WORKFLOW_STATES.runHost]).toMatchObject({
+      HeartbeatSeconds: 120,
+      Parameters: {
+        DocumentName: 'MyDoc',
+        CloudWatchOutputConfig: { CloudWatchOutputEnabled: true, CloudWatchLogGroupName: '/vodsr/host' },
+      },
+    });
+    expect(d[WORKFLOW_STATES.planPackaging]).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        FunctionName: 'arn:aws:lambda:eu-west-1:111111111111:function:plan',
+        Payload: {
+          'media.$': '$.host.sr',
+          'preset.$': '$.packagingPreset',
+          role: 'arn:aws:iam::111111111111:role/mc',
+        },
+      },
+      ResultSelector: { 'request.$': '$.Payload' },
+      ResultPath: '$.packaging',
+    });
+    expect(d[WORKFLOW_STATES.skipPackaging]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.packagingPreset', StringEquals: 'none', Next: WORKFLOW_STATES.notifySuccess }],
+      Default: WORKFLOW_STATES.package,
+    });
+    expect(d[WORKFLOW_STATES.package]).toMatchObject({
+      Resource: 'arn:aws:states:::mediaconvert:createJob.sync',
+      Parameters: {
+        'Settings.$': '$.packaging.request.Settings',
+        Role: 'arn:aws:iam::111111111111:role/mc',
+        UserMetadata: { 'jobId.$': '$.jobId' },
+      },
+      ResultPath: '$.mediaconvert',
+    });
+    expect(d[WORKFLOW_STATES.notifySuccess]).toMatchObject({
+      Resource: 'arn:aws:states:::events:putEvents',
+      Parameters: { Entries: [{ DetailType: WORKFLOW_DETAIL_TYPES.succeeded, Source: 'vodsr' }] },
+    });
+    expect(d[WORKFLOW_STATES.notifyFailure]).toMatchObject({
+      Parameters: {
+        Entries: [{ DetailType: WORKFLOW_DETAIL_TYPES.failed, Detail: { 'error.$': '$.error' } }],
+      },
+    });
+  });
+
+  it('rejects bad options listing every problem', () => {
+    let err: unknown;
+    try {
+      buildWorkflowDefinition({
+        heartbeatSeconds: 90,
+        hostTimeoutSeconds: 60,
+        deliveryTimeoutSeconds: 1,
+        documentName: '',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual([
+      '/deliveryTimeoutSeconds',
+      '/heartbeatSeconds',
+      '/documentName',
+    ]);
+  });
+});
