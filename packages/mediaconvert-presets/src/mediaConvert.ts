@@ -1,0 +1,282 @@
+import type {
+  AudioDescription,
+  CreateJobCommandInput,
+  Input,
+  JobSettings,
+  Output,
+} from '@aws-sdk/client-mediaconvert';
+import {
+  baseName,
+  parseS3Uri,
+  safeSegment,
+  splitExt,
+  ValidationError,
+  type ValidationIssue,
+} from '@vodsr/core';
+import { planRungs } from './planRungs.js';
+import { getPreset } from './presets.js';
+import type { CreateJobOptions, MediaConvertLocations, PackagingOptions, PresetId, Rung } from './types.js';
+import { mediaIssues, packagingIssues } from './validate.js';
+
+/** Default HLS segment length (the use case's). */
+export const DEFAULT_SEGMENT_SECONDS = 10;
+
+/** Base name of the ladder's playlists in MediaConvert: `index.m3u8`, `index_<rung>.m3u8`. */
+export const LADDER_BASE_NAME = 'index';
+
+const AUDIO_SELECTOR = 'Audio Selector 1';
+
+/** GOP length in seconds that divides the segment length (2 s, or 1 s for odd segment lengths). */
+export function gopSeconds(segmentSeconds: number): number {
+  return segmentSeconds % 2 === 0 ? 2 : 1;
+}
+
+function locationIssues(o: Partial<MediaConvertLocations>, issues: ValidationIssue[]): void {
+  try {
+    if (typeof o.input !== 'string') throw new Error('must be an S3 URI (s3://bucket/key)');
+    parseS3Uri(o.input, { requireKey: true });
+  } catch (e) {
+    issues.push({ path: '/input', message: (e as Error).message });
+  }
+  try {
+    if (typeof o.destination !== 'string') throw new Error('must be an S3 URI ending with /');
+    const { key } = parseS3Uri(o.destination);
+    if (!o.destination.endsWith('/'))
+      issues.push({
+        path: '/destination',
+        message: 'must end with / (an S3 folder, e.g. s3://bucket/hls/name/)',
+      });
+    if (o.destination.includes('$'))
+      issues.push({
+        path: '/destination',
+        message: "must not contain '$' (MediaConvert reads $…$ as a format identifier; use core safeSegment)",
+      });
+    if (key.includes('//'))
+      issues.push({ path: '/destination', message: 'must not contain an empty folder (//)' });
+  } catch (e) {
+    issues.push({ path: '/destination', message: (e as Error).message });
+  }
+}
+
+function checkMediaConvert(
+  id: PresetId,
+  o: PackagingOptions & Partial<MediaConvertLocations>,
+  issues: ValidationIssue[] = [],
+): void {
+  getPreset(id);
+  if (id === 'none')
+    issues.push({ path: '/preset', message: '"none" packages nothing: there is no MediaConvert job' });
+  mediaIssues(o.media, issues);
+  packagingIssues(o, issues);
+  locationIssues(o, issues);
+  if (issues.length) throw new ValidationError('MediaConvert packaging options', issues);
+}
+
+function audioDescriptions(rung: Rung): AudioDescription[] {
+  if (rung.audioBitrate === undefined) return [];
+  return [
+    {
+      CodecSettings: {
+        Codec: 'AAC',
+        AacSettings: { Bitrate: rung.audioBitrate, CodingMode: 'CODING_MODE_2_0', SampleRate: 48000 },
+      },
+    },
+  ];
+}
+
+function input(o: PackagingOptions & MediaConvertLocations): Input {
+  const rotated = Math.round(o.media.rotation ?? 0) % 360 !== 0;
+  return {
+    ...(o.media.hasAudio ? { AudioSelectors: { [AUDIO_SELECTOR]: { DefaultSelection: 'DEFAULT' } } } : {}),
+    // MediaConvert ignores rotation metadata unless told to honour it (FFmpeg applies it by default).
+    VideoSelector: rotated ? { Rotate: 'AUTO' } : {},
+    TimecodeSource: 'ZEROBASED',
+    FileInput: o.input,
+  };
+}
+
+/** The use case's output, value for value (audio only when the source has audio). */
+function singleOutput(rung: Rung, nameModifier: string): Output {
+  const audio = audioDescriptions(rung);
+  return {
+    ContainerSettings: { Container: 'M3U8', M3u8Settings: {} },
+    VideoDescription: {
+      CodecSettings: {
+        Codec: 'H_264',
+        H264Settings: {
+          MaxBitrate: rung.maxBitrate,
+          RateControlMode: 'QVBR',
+          SceneChangeDetect: 'TRANSITION_DETECTION',
+        },
+      },
+    },
+    ...(audio.length ? { AudioDescriptions: audio } : {}),
+    OutputSettings: { HlsSettings: {} },
+    NameModifier: nameModifier,
+  };
+}
+
+function ladderOutput(rung: Rung, nameModifier: string, gop: number): Output {
+  const audio = audioDescriptions(rung);
+  return {
+    ContainerSettings: { Container: 'M3U8', M3u8Settings: {} },
+    VideoDescription: {
+      Width: rung.width,
+      Height: rung.height,
+      // The rung keeps the source's aspect ratio, so stretching adds no bars and no distortion.
+      ScalingBehavior: 'STRETCH_TO_OUTPUT',
+      CodecSettings: {
+        Codec: 'H_264',
+        H264Settings: {
+          RateControlMode: 'QVBR',
+          QvbrSettings: { QvbrQualityLevel: rung.qvbrQuality },
+          MaxBitrate: rung.maxBitrate,
+          SceneChangeDetect: 'TRANSITION_DETECTION',
+          GopSize: gop,
+          GopSizeUnits: 'SECONDS',
+          GopClosedCadence: 1,
+          CodecProfile: 'HIGH',
+          CodecLevel: 'AUTO',
+        },
+      },
+    },
+    ...(audio.length ? { AudioDescriptions: audio } : {}),
+    OutputSettings: { HlsSettings: {} },
+    NameModifier: nameModifier,
+  };
+}
+
+/** The NameModifier of hls-single: the caller's, or `_modifier_<SR file name>` made safe (no `$`, no spaces). */
+function singleNameModifier(o: PackagingOptions & MediaConvertLocations): string {
+  return o.nameModifier ?? `_modifier_${safeSegment(baseName(parseS3Uri(o.input).key))}`;
+}
+
+/**
+ * MediaConvert job `Settings` of a preset.
+ *
+ * - `hls-single` is the use case's job value for value (its `States.Format` fields resolved, the NameModifier made
+ *   safe with `safeSegment`); `destination` is the HLS folder, the master playlist is named after the input file.
+ * - `hls-ladder` writes `<destination>index.m3u8` and one `index_<rung>` variant per rung (see `planRungs`):
+ *   QVBR per rung, 2 s closed GOPs aligned with the segments, no letterboxing.
+ *
+ * A source without audio gets no audio selector and no audio outputs. Throws `VODSR_VALIDATION` listing every
+ * problem (missing media, a destination without `/` or with `$`, `none`…) and `VODSR_UNKNOWN_PRESET`.
+ *
+ * @example
+ * buildMediaConvertSettings('hls-ladder', { media, input: 's3://out/a_sr_2x.mp4', destination: 's3://out/hls/a_sr_2x.mp4/' })
+ */
+export function buildMediaConvertSettings(
+  id: PresetId,
+  o: PackagingOptions & MediaConvertLocations,
+): JobSettings {
+  checkMediaConvert(id, o);
+  const segment = o.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
+  const rungs = planRungs(id, o.media, o.maxRungs === undefined ? {} : { maxRungs: o.maxRungs });
+  const ladder = id === 'hls-ladder';
+  const outputs = ladder
+    ? rungs.map((r) => ladderOutput(r, `${o.nameModifier ?? ''}_${r.name}`, gopSeconds(segment)))
+    : rungs.map((r) => singleOutput(r, singleNameModifier(o)));
+  return {
+    TimecodeConfig: { Source: 'ZEROBASED' },
+    OutputGroups: [
+      {
+        Name: 'Apple HLS',
+        Outputs: outputs,
+        OutputGroupSettings: {
+          Type: 'HLS_GROUP_SETTINGS',
+          HlsGroupSettings: {
+            SegmentLength: segment,
+            Destination: ladder ? `${o.destination}${LADDER_BASE_NAME}` : o.destination,
+            DestinationSettings: { S3Settings: { StorageClass: 'STANDARD' } },
+            MinSegmentLength: 0,
+            ...(ladder
+              ? {
+                  SegmentControl: 'SEGMENTED_FILES',
+                  OutputSelection: 'MANIFESTS_AND_SEGMENTS',
+                  DirectoryStructure: 'SINGLE_DIRECTORY',
+                  StreamInfResolution: 'INCLUDE',
+                  CodecSpecification: 'RFC_6381',
+                }
+              : {}),
+          },
+        },
+      },
+    ],
+    FollowSource: 1,
+    Inputs: [input(o)],
+  };
+}
+
+/** Where MediaConvert writes the playlists of a preset. */
+export interface MediaConvertPlaylists {
+  /** S3 URI of the master playlist. */
+  master: string;
+  variants: { name: string; playlist: string }[];
+}
+
+/**
+ * The S3 URIs of the playlists a MediaConvert job built by `buildMediaConvertSettings` writes (MediaConvert names
+ * files `<base><NameModifier>.m3u8`, base = the Destination's file part or else the input file name without extension).
+ *
+ * @example mediaConvertPlaylists('hls-ladder', o).master // 's3://out/hls/a_sr_2x.mp4/index.m3u8'
+ */
+export function mediaConvertPlaylists(
+  id: PresetId,
+  o: PackagingOptions & MediaConvertLocations,
+): MediaConvertPlaylists {
+  checkMediaConvert(id, o);
+  const rungs = planRungs(id, o.media, o.maxRungs === undefined ? {} : { maxRungs: o.maxRungs });
+  if (id === 'hls-ladder') {
+    return {
+      master: `${o.destination}${LADDER_BASE_NAME}.m3u8`,
+      variants: rungs.map((r) => ({
+        name: r.name,
+        playlist: `${o.destination}${LADDER_BASE_NAME}${o.nameModifier ?? ''}_${r.name}.m3u8`,
+      })),
+    };
+  }
+  const stem = splitExt(baseName(parseS3Uri(o.input).key)).stem;
+  return {
+    master: `${o.destination}${stem}.m3u8`,
+    variants: rungs.map((r) => ({
+      name: r.name,
+      playlist: `${o.destination}${stem}${singleNameModifier(o)}.m3u8`,
+    })),
+  };
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * A complete MediaConvert `CreateJob` request: the preset's Settings, the role, an optional queue, and
+ * `UserMetadata` (the caller's, plus `vodsrPreset`) so job-state events can be matched to the vodsr job.
+ *
+ * @example
+ * await client.send(new CreateJobCommand(createJobRequest('hls-ladder', { media, input, destination, role,
+ *   userMetadata: { jobId } })))
+ */
+export function createJobRequest(id: PresetId, o: CreateJobOptions): CreateJobCommandInput {
+  const issues: ValidationIssue[] = [];
+  if (typeof o.role !== 'string' || !ROLE_ARN.test(o.role))
+    issues.push({ path: '/role', message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' });
+  if (o.queue !== undefined && (typeof o.queue !== 'string' || !/^[\w+=,.@:/-]{1,512}$/.test(o.queue)))
+    issues.push({ path: '/queue', message: 'must be a queue name or ARN' });
+  if (o.userMetadata !== undefined) {
+    if (typeof o.userMetadata !== 'object' || o.userMetadata === null) {
+      issues.push({ path: '/userMetadata', message: 'must be an object of strings' });
+    } else {
+      for (const [k, v] of Object.entries(o.userMetadata)) {
+        if (typeof v !== 'string' || k.length === 0)
+          issues.push({ path: `/userMetadata/${k}`, message: 'must be a string under a non-empty key' });
+      }
+    }
+  }
+  checkMediaConvert(id, o, issues);
+  const settings = buildMediaConvertSettings(id, o);
+  return {
+    Role: o.role,
+    Settings: settings,
+    ...(o.queue === undefined ? {} : { Queue: o.queue }),
+    UserMetadata: { ...o.userMetadata, vodsrPreset: id },
+  };
+}
