@@ -21,15 +21,26 @@ export const FilterSpecSchema = Type.Object(
   { additionalProperties: false, $id: 'FilterSpec' },
 );
 
+/** `Type.Union` of string literals, typed as the union of those literals (a mapped array loses the tuple type). */
+function literalUnion<const T extends readonly [string, ...string[]]>(
+  values: T,
+  options?: Parameters<typeof Type.Union>[1],
+): Type.TUnion<{ -readonly [K in keyof T]: Type.TLiteral<T[K]> }> {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  ) as unknown as Type.TUnion<{ -readonly [K in keyof T]: Type.TLiteral<T[K]> }>;
+}
+
 export const VIDEO_CODECS = ['h264_nvenc', 'hevc_nvenc', 'libx264', 'libx265'] as const;
 export type VideoCodec = (typeof VIDEO_CODECS)[number];
 
 export const EncoderSettingsSchema = Type.Object(
   {
-    codec: Type.Union(
-      VIDEO_CODECS.map((c) => Type.Literal(c)),
-      { default: 'h264_nvenc', description: 'Video encoder. NVENC on the GPU host; libx264/libx265 on CPU.' },
-    ),
+    codec: literalUnion(VIDEO_CODECS, {
+      default: 'h264_nvenc',
+      description: 'Video encoder. NVENC on the GPU host; libx264/libx265 on CPU.',
+    }),
     cq: Type.Integer({ minimum: 0, maximum: 51, default: 13, description: 'NVENC constant quality (-cq).' }),
     crf: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 51, description: 'x264/x265 CRF; defaults to cq.' }),
@@ -129,10 +140,7 @@ export const JOB_STATUSES = [
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export const JobStatusSchema = Type.Union(
-  JOB_STATUSES.map((s) => Type.Literal(s)),
-  { $id: 'JobStatus' },
-);
+export const JobStatusSchema = literalUnion(JOB_STATUSES, { $id: 'JobStatus' });
 
 export const JobErrorSchema = Type.Object(
   { code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) },
