@@ -299,7 +299,7 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
 
   const createJob: Record<string, unknown> = {
     'Settings.$': '$.packaging.request.Settings',
-    UserMetadata: { 'jobId.$': '$.jobId' },
+    'UserMetadata.$': '$.packaging.request.UserMetadata',
   };
   if (o.mediaConvertRoleArn !== undefined) createJob.Role = o.mediaConvertRoleArn;
   else createJob['Role.$'] = '$.packaging.request.Role';

@@ -208,7 +208,7 @@ describe('buildWorkflowDefinition', () => {
       Parameters: {
         'Settings.$': '$.packaging.request.Settings',
         Role: 'arn:aws:iam::111111111111:role/mc',
-        UserMetadata: { 'jobId.$': '$.jobId' },
+        'UserMetadata.$': '$.packaging.request.UserMetadata',
       },
       ResultPath: '$.mediaconvert',
     });

@@ -1,1 +1,12 @@
-export {};
+export {
+  type CommandStatusOutcome,
+  createCommandStatusHandler,
+  SSM_FAILURE_STATUSES,
+  SSM_STATUS_DETAIL_TYPES,
+  type SsmStatusEvent,
+} from './commandStatus/createCommandStatusHandler.js';
+export {
+  createPlanPackagingHandler,
+  type PlanPackagingEvent,
+  type PlanPackagingResult,
+} from './planner/createPlanPackagingHandler.js';

@@ -1,0 +1,41 @@
+import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  type CommandStatusOutcome,
+  createCommandStatusHandler,
+  type SsmStatusEvent,
+} from './createCommandStatusHandler.js';
+
+/** Environment variable naming the host document (set by the `VodsrPipeline` construct). */
+export const COMMAND_STATUS_DOCUMENT_ENV = 'VODSR_HOST_DOCUMENT_NAME';
+
+/** Builds the dead-host handler over real SSM and Step Functions clients. */
+export function createAwsCommandStatusHandler(
+  ssm: SSMClient,
+  sfn: SFNClient,
+  documentName?: string,
+): (event: SsmStatusEvent) => Promise<CommandStatusOutcome> {
+  return createCommandStatusHandler({
+    ...(documentName ? { documentName } : {}),
+    async getCommandParameters(commandId) {
+      const out = await ssm.send(new ListCommandsCommand({ CommandId: commandId }));
+      const p = out.Commands?.[0]?.Parameters;
+      return p as Record<string, readonly string[]> | undefined;
+    },
+    async sendTaskFailure(taskToken, error, cause) {
+      await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_768) }));
+    },
+  });
+}
+
+let cached: ((event: SsmStatusEvent) => Promise<CommandStatusOutcome>) | undefined;
+
+/** The dead-host Lambda's entry point (EventBridge rule on SSM command status). */
+export async function handler(event: SsmStatusEvent): Promise<CommandStatusOutcome> {
+  cached ??= createAwsCommandStatusHandler(
+    new SSMClient({}),
+    new SFNClient({}),
+    process.env[COMMAND_STATUS_DOCUMENT_ENV],
+  );
+  return cached(event);
+}

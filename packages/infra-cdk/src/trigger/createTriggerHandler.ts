@@ -1,0 +1,274 @@
+import {
+  buildWorkflowInput,
+  decodeS3EventKey,
+  ERROR_CODES,
+  type ErrorCode,
+  executionName,
+  formatS3Uri,
+  joinLocation,
+  parseJobSpec,
+  parseS3Uri,
+  safeSegment,
+  toErrorInfo,
+  ValidationError,
+  type ValidationIssue,
+  VodsrError,
+  type WorkflowInput,
+} from '@vodsr/core';
+
+/** The video suffixes the trigger accepts by default (compared case-insensitively). */
+export const DEFAULT_VIDEO_SUFFIXES: readonly string[] = [
+  '.mp4',
+  '.m4v',
+  '.mov',
+  '.mkv',
+  '.webm',
+  '.avi',
+  '.ts',
+  '.mts',
+  '.m2ts',
+  '.mxf',
+  '.flv',
+  '.wmv',
+  '.mpg',
+  '.mpeg',
+];
+
+/** What the trigger needs to know to turn an uploaded object into a job. */
+export interface TriggerConfig {
+  /** Where results go: `s3://bucket/prefix/`. The source key's folders are mirrored below it. */
+  readonly outputRoot: string;
+  /** The EC2 instance that runs the host command. */
+  readonly instanceId: string;
+  /** SR model id. @default 'A' */
+  readonly model?: string;
+  /** Packaging preset id. @default 'hls-single' */
+  readonly packagingPreset?: string;
+  /** Object suffixes that are videos, compared case-insensitively. @default DEFAULT_VIDEO_SUFFIXES */
+  readonly videoSuffixes?: readonly string[];
+  /** When set, records of any other bucket are ignored. */
+  readonly inputBucket?: string;
+  /** The results bucket: its objects never start a job (no recursive trigger). @default the outputRoot's bucket */
+  readonly outputBucket?: string;
+  /**
+   * Lowest bitrate (bits/s) assumed to estimate an upper bound of a video's duration from its size, which sets the
+   * SSM `executionTimeout` (the trigger cannot probe the video). @default 500000
+   */
+  readonly assumedMinBitrate?: number;
+  /**
+   * Whether record keys are URL-encoded as in real S3 notifications (`+` = space). A local S3 server such as s3rver
+   * sends raw keys: set `false` there. @default true
+   */
+  readonly keysEncoded?: boolean;
+}
+
+/** A minimal S3 event notification record (real S3, or a local server's look-alike). */
+export interface S3NotificationRecord {
+  readonly eventName?: string;
+  readonly s3: {
+    readonly bucket: { readonly name: string };
+    readonly object: {
+      readonly key: string;
+      readonly size?: number;
+      readonly eTag?: string;
+      readonly versionId?: string;
+      readonly sequencer?: string;
+    };
+  };
+}
+
+/** An S3 event notification (`Records` may be missing in an `s3:TestEvent`). */
+export interface S3NotificationEvent {
+  readonly Records?: readonly S3NotificationRecord[];
+}
+
+/** Starts one workflow execution; `'exists'` when an execution of that name already exists (= already done). */
+export type StartExecution = (name: string, input: WorkflowInput) => Promise<'started' | 'exists'>;
+
+/** One structured log entry of the trigger. */
+export type TriggerLog = (entry: Record<string, unknown>) => void;
+
+/** What a trigger invocation did with each record. */
+export interface TriggerResult {
+  readonly started: { readonly key: string; readonly name: string }[];
+  readonly existing: { readonly key: string; readonly name: string }[];
+  readonly ignored: { readonly bucket: string; readonly key: string; readonly reason: string }[];
+  readonly failed: {
+    readonly bucket: string;
+    readonly key: string;
+    readonly code: string;
+    readonly message: string;
+  }[];
+}
+
+interface ResolvedConfig {
+  readonly outputRoot: string;
+  readonly outputBucket: string;
+  readonly instanceId: string;
+  readonly model: string;
+  readonly packagingPreset: string;
+  readonly videoSuffixes: readonly string[];
+  readonly inputBucket?: string;
+  readonly assumedMinBitrate: number;
+  readonly keysEncoded: boolean;
+}
+
+/** Checks a trigger configuration up front; throws `VODSR_VALIDATION` listing every problem. */
+export function resolveTriggerConfig(config: TriggerConfig): ResolvedConfig {
+  const issues: ValidationIssue[] = [];
+  let outBucket: string | undefined;
+  let outputRoot = config.outputRoot;
+  try {
+    const loc = parseS3Uri(config.outputRoot ?? '');
+    outBucket = loc.bucket;
+    if (loc.key !== '' && !loc.key.endsWith('/')) outputRoot = `${config.outputRoot}/`;
+  } catch (e) {
+    issues.push({
+      path: '/outputRoot',
+      message: `must be an s3://bucket/prefix/ URI (${toErrorInfo(e).message})`,
+    });
+  }
+  if (
+    typeof config.instanceId !== 'string' ||
+    !/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/.test(config.instanceId)
+  )
+    issues.push({
+      path: '/instanceId',
+      message: 'must be an EC2 instance id (i-…) or a managed node id (mi-…)',
+    });
+  const suffixes = (config.videoSuffixes ?? DEFAULT_VIDEO_SUFFIXES).map((s) => s.trim().toLowerCase());
+  if (suffixes.length === 0 || suffixes.some((s) => s.length === 0))
+    issues.push({ path: '/videoSuffixes', message: 'must be a non-empty list of non-empty suffixes' });
+  const outputBucket = config.outputBucket ?? outBucket;
+  if (config.inputBucket !== undefined && config.inputBucket === outputBucket)
+    issues.push({
+      path: '/inputBucket',
+      message: 'must differ from the output bucket (a job would trigger itself)',
+    });
+  const minBitrate = config.assumedMinBitrate ?? 500_000;
+  if (!Number.isFinite(minBitrate) || minBitrate <= 0)
+    issues.push({ path: '/assumedMinBitrate', message: 'must be a positive number' });
+  if (issues.length) throw new ValidationError('trigger configuration', issues);
+  return {
+    outputRoot,
+    outputBucket: outputBucket as string,
+    instanceId: config.instanceId,
+    model: config.model ?? 'A',
+    packagingPreset: config.packagingPreset ?? 'hls-single',
+    videoSuffixes: suffixes,
+    ...(config.inputBucket === undefined ? {} : { inputBucket: config.inputBucket }),
+    assumedMinBitrate: minBitrate,
+    keysEncoded: config.keysEncoded ?? true,
+  };
+}
+
+function defaultLog(entry: Record<string, unknown>): void {
+  console.log(JSON.stringify(entry));
+}
+
+/** The output root of a source key: the configured root plus the key's folders (each made safe). */
+function outputRootFor(root: string, key: string): string {
+  const dirs = key
+    .split('/')
+    .slice(0, -1)
+    .filter((d) => d.length > 0);
+  return dirs.reduce((acc, d) => joinLocation(acc, `${safeSegment(d)}/`), root);
+}
+
+/**
+ * Creates the S3-upload trigger: every record of the event (not only the first) becomes one workflow execution with a
+ * deterministic name (`executionName(bucket, key, sequencer)`), so a redelivered event starts nothing new and
+ * `'exists'` counts as done. Objects of the output bucket, of other buckets and non-videos (suffix compared
+ * case-insensitively) are ignored with a log line. One failing record does not stop the others; when a failure is
+ * retryable (not bad input) the handler throws `VODSR_AWS_ERROR` at the end so the invocation is retried (safely:
+ * names are deterministic).
+ *
+ * The handler knows no AWS SDK: `start` is injected (Step Functions in the Lambda, the in-process workflow locally).
+ *
+ * @example
+ * const handler = createTriggerHandler({ start, config: { outputRoot: 's3://out/', instanceId: 'i-0123456789abcdef0' } });
+ * const result = await handler(s3Event); // { started: [...], existing: [...], ignored: [...], failed: [] }
+ */
+export function createTriggerHandler(deps: {
+  start: StartExecution;
+  config: TriggerConfig;
+  log?: TriggerLog;
+}): (event: S3NotificationEvent) => Promise<TriggerResult> {
+  const config = resolveTriggerConfig(deps.config);
+  const log = deps.log ?? defaultLog;
+  return async (event) => {
+    const result: TriggerResult = { started: [], existing: [], ignored: [], failed: [] };
+    const records = event?.Records ?? [];
+    if (records.length === 0)
+      log({ level: 'info', msg: 'event has no records (e.g. s3:TestEvent): nothing to do' });
+    for (const record of records) {
+      const bucket = record?.s3?.bucket?.name ?? '';
+      const rawKey = record?.s3?.object?.key ?? '';
+      const ignore = (key: string, reason: string): void => {
+        result.ignored.push({ bucket, key, reason });
+        log({ level: 'info', msg: `ignored s3://${bucket}/${key}: ${reason}`, bucket, key, reason });
+      };
+      let key = rawKey;
+      try {
+        key = config.keysEncoded ? decodeS3EventKey(rawKey) : rawKey;
+        if (record.eventName !== undefined && !/^(s3:)?ObjectCreated:/.test(record.eventName)) {
+          ignore(key, `event ${record.eventName} is not an object creation`);
+          continue;
+        }
+        if (bucket === config.outputBucket) {
+          ignore(key, 'object is in the output bucket (results never start jobs)');
+          continue;
+        }
+        if (config.inputBucket !== undefined && bucket !== config.inputBucket) {
+          ignore(key, `bucket is not the input bucket ${config.inputBucket}`);
+          continue;
+        }
+        if (key.endsWith('/') || record.s3.object.size === 0) {
+          ignore(key, 'object is empty or a folder marker');
+          continue;
+        }
+        const lower = key.toLowerCase();
+        if (!config.videoSuffixes.some((s) => lower.endsWith(s))) {
+          ignore(key, `not a video suffix (${config.videoSuffixes.join(', ')})`);
+          continue;
+        }
+        const o = record.s3.object;
+        const name = executionName(bucket, key, o.sequencer ?? o.versionId ?? o.eTag ?? '');
+        const job = parseJobSpec({
+          source: formatS3Uri({ bucket, key }),
+          model: config.model,
+          packaging: { preset: config.packagingPreset },
+        });
+        const size = o.size;
+        const input = buildWorkflowInput(job, {
+          jobId: name,
+          outputRoot: outputRootFor(config.outputRoot, key),
+          instanceId: config.instanceId,
+          ...(size === undefined ? {} : { durationSeconds: (size * 8) / config.assumedMinBitrate }),
+        });
+        const outcome = await deps.start(name, input);
+        if (outcome === 'exists') {
+          result.existing.push({ key, name });
+          log({ level: 'info', msg: `already started: ${name}`, bucket, key, name });
+        } else {
+          result.started.push({ key, name });
+          log({ level: 'info', msg: `started ${name}`, bucket, key, name, srFile: input.srFile });
+        }
+      } catch (e) {
+        const info = toErrorInfo(e);
+        result.failed.push({ bucket, key, code: info.code, message: info.message });
+        log({ level: 'error', msg: `failed s3://${bucket}/${key}: ${info.message}`, bucket, key, ...info });
+      }
+    }
+    // Bad input (4xx codes) would fail again: only retryable failures fail the invocation.
+    const retryable = result.failed.filter((f) => (ERROR_CODES[f.code as ErrorCode]?.status ?? 500) >= 500);
+    if (retryable.length > 0) {
+      throw new VodsrError(
+        'VODSR_AWS_ERROR',
+        `${retryable.length} of ${records.length} record(s) failed: ${retryable.map((f) => `${f.key} (${f.code})`).join(', ')}`,
+        { details: result },
+      );
+    }
+    return result;
+  };
+}

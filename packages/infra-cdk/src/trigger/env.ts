@@ -1,0 +1,52 @@
+import { ValidationError } from '@vodsr/core';
+import type { TriggerConfig } from './createTriggerHandler.js';
+
+/** Environment variables of the trigger Lambda (set by the `VodsrPipeline` construct). */
+export const TRIGGER_ENV = {
+  stateMachineArn: 'VODSR_STATE_MACHINE_ARN',
+  outputRoot: 'VODSR_OUTPUT_ROOT',
+  instanceId: 'VODSR_INSTANCE_ID',
+  model: 'VODSR_MODEL',
+  packagingPreset: 'VODSR_PACKAGING_PRESET',
+  videoSuffixes: 'VODSR_VIDEO_SUFFIXES',
+  inputBucket: 'VODSR_INPUT_BUCKET',
+  outputBucket: 'VODSR_OUTPUT_BUCKET',
+} as const;
+
+/**
+ * Reads the trigger configuration from environment variables (`TRIGGER_ENV`); throws `VODSR_VALIDATION` naming
+ * every missing variable.
+ *
+ * @example triggerConfigFromEnv({ VODSR_OUTPUT_ROOT: 's3://out/', VODSR_INSTANCE_ID: 'i-0123456789abcdef0' })
+ */
+export function triggerConfigFromEnv(env: Record<string, string | undefined> = process.env): TriggerConfig {
+  const missing = (['outputRoot', 'instanceId'] as const).filter((k) => !env[TRIGGER_ENV[k]]);
+  if (missing.length) {
+    throw new ValidationError(
+      'trigger environment',
+      missing.map((k) => ({ path: `/${TRIGGER_ENV[k]}`, message: 'is required' })),
+    );
+  }
+  const opt = (k: keyof typeof TRIGGER_ENV): string | undefined => env[TRIGGER_ENV[k]] || undefined;
+  const suffixes = opt('videoSuffixes');
+  const model = opt('model');
+  const preset = opt('packagingPreset');
+  const inputBucket = opt('inputBucket');
+  const outputBucket = opt('outputBucket');
+  return {
+    outputRoot: env[TRIGGER_ENV.outputRoot] as string,
+    instanceId: env[TRIGGER_ENV.instanceId] as string,
+    ...(model ? { model } : {}),
+    ...(preset ? { packagingPreset: preset } : {}),
+    ...(suffixes
+      ? {
+          videoSuffixes: suffixes
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
+    ...(inputBucket ? { inputBucket } : {}),
+    ...(outputBucket ? { outputBucket } : {}),
+  };
+}

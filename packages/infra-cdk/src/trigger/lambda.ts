@@ -1,0 +1,28 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ValidationError } from '@vodsr/core';
+import {
+  createTriggerHandler,
+  type S3NotificationEvent,
+  type TriggerResult,
+} from './createTriggerHandler.js';
+import { TRIGGER_ENV, triggerConfigFromEnv } from './env.js';
+import { createSfnStarter } from './sfnStarter.js';
+
+let cached: ((event: S3NotificationEvent) => Promise<TriggerResult>) | undefined;
+
+/** The trigger Lambda's entry point: S3 event → one Step Functions execution per video object. */
+export async function handler(event: S3NotificationEvent): Promise<TriggerResult> {
+  if (cached === undefined) {
+    const arn = process.env[TRIGGER_ENV.stateMachineArn];
+    if (!arn) {
+      throw new ValidationError('trigger environment', [
+        { path: `/${TRIGGER_ENV.stateMachineArn}`, message: 'is required' },
+      ]);
+    }
+    cached = createTriggerHandler({
+      start: createSfnStarter(new SFNClient({}), arn),
+      config: triggerConfigFromEnv(),
+    });
+  }
+  return cached(event);
+}
