@@ -1,0 +1,15 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { JobService } from '../../types.js';
+import { HealthSchema } from '../schemas.js';
+
+/** `/healthz`: liveness, without auth. */
+export const healthRoutes: FastifyPluginAsyncTypebox<{ service: JobService; version: string }> = async (
+  app,
+  opts,
+) => {
+  app.get(
+    '/healthz',
+    { schema: { tags: ['health'], summary: 'Liveness', security: [], response: { 200: HealthSchema } } },
+    async () => ({ ok: true, backend: opts.service.backend, version: opts.version }),
+  );
+};

@@ -1,0 +1,21 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { JobService } from '../../types.js';
+import { catalogRoutes } from './catalog.js';
+import { healthRoutes } from './health.js';
+import { jobRoutes } from './jobs.js';
+
+/** What every route plugin receives. */
+export interface RouteContext {
+  readonly service: JobService;
+  readonly version: string;
+}
+
+/** A route plugin registered by `buildApp` (the viewer and other front ends add theirs through `extraRoutes`). */
+export type RoutePlugin = FastifyPluginAsync<RouteContext>;
+
+/** The API's routes, registered in this order in one place. */
+export const API_ROUTES: readonly RoutePlugin[] = [
+  healthRoutes as unknown as RoutePlugin,
+  jobRoutes as unknown as RoutePlugin,
+  catalogRoutes as unknown as RoutePlugin,
+];
