@@ -248,8 +248,8 @@ export function mediaConvertPlaylists(
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /**
- * A complete MediaConvert `CreateJob` request: the preset's Settings, the role, an optional queue, and
- * `UserMetadata` (the caller's, plus `vodsrPreset`) so job-state events can be matched to the vodsr job.
+ * A complete MediaConvert `CreateJob` request: the preset's Settings, the role, an optional queue and idempotency
+ * token, and `UserMetadata` (the caller's, plus `vodsrPreset`) so job-state events can be matched to the vodsr job.
  *
  * @example
  * await client.send(new CreateJobCommand(createJobRequest('hls-ladder', { media, input, destination, role,
@@ -261,6 +261,11 @@ export function createJobRequest(id: PresetId, o: CreateJobOptions): CreateJobCo
     issues.push({ path: '/role', message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' });
   if (o.queue !== undefined && (typeof o.queue !== 'string' || !/^[\w+=,.@:/-]{1,512}$/.test(o.queue)))
     issues.push({ path: '/queue', message: 'must be a queue name or ARN' });
+  if (
+    o.clientRequestToken !== undefined &&
+    (typeof o.clientRequestToken !== 'string' || !/^[\w-]{1,128}$/.test(o.clientRequestToken))
+  )
+    issues.push({ path: '/clientRequestToken', message: 'must be 1-128 characters of [A-Za-z0-9_-]' });
   if (o.userMetadata !== undefined) {
     if (typeof o.userMetadata !== 'object' || o.userMetadata === null) {
       issues.push({ path: '/userMetadata', message: 'must be an object of strings' });
@@ -277,6 +282,7 @@ export function createJobRequest(id: PresetId, o: CreateJobOptions): CreateJobCo
     Role: o.role,
     Settings: settings,
     ...(o.queue === undefined ? {} : { Queue: o.queue }),
+    ...(o.clientRequestToken === undefined ? {} : { ClientRequestToken: o.clientRequestToken }),
     UserMetadata: { ...o.userMetadata, vodsrPreset: id },
   };
 }

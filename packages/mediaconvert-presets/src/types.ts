@@ -57,6 +57,11 @@ export interface CreateJobOptions extends PackagingOptions, MediaConvertLocation
   userMetadata?: Record<string, string>;
   /** Queue name or ARN. @default the account's Default queue */
   queue?: string;
+  /**
+   * Idempotency token: the same token within MediaConvert's window returns the existing job instead of starting
+   * (and billing) a second one. Derive it from the vodsr job id and attempt. @default a random one (SDK)
+   */
+  clientRequestToken?: string;
 }
 
 /** One variant of a locally packaged HLS stream. */
