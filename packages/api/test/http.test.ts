@@ -1,0 +1,292 @@
+import { join } from 'node:path';
+import { API_ROUTES, buildApp, LocalJobService } from '@vodsr/api';
+import type { JobRecord } from '@vodsr/core';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeVideo, parseSse, tempDir } from './helpers.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('HTTP API', () => {
+  let dir: string;
+  let source: string;
+  let service: LocalJobService;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    source = makeVideo(dir, 'clip.mp4', { seconds: 1 });
+    service = await LocalJobService.open({ dataDir: join(dir, 'data'), workers: false });
+    app = await buildApp({
+      service,
+      auth: { tokens: [TOKEN] },
+      rateLimit: { max: 10_000, timeWindowMs: 60_000 },
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await service.close();
+  });
+
+  const submit = (body: unknown, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...auth, ...headers },
+      payload: body as object,
+    });
+
+  it('answers 401 problem+json without a token, or with a wrong one', async () => {
+    const none = await app.inject({ method: 'GET', url: '/v1/jobs' });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(none.json()).toMatchObject({ status: 401, code: 'VODSR_UNAUTHORIZED' });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { authorization: 'Bearer not-the-token-at-all' },
+      payload: { source },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().detail).toBe('Invalid bearer token');
+  });
+
+  it('serves /healthz, /openapi.json and /docs without a token', async () => {
+    const h = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(h.json()).toEqual({ ok: true, backend: 'local', version: '0.1.0' });
+    const docs = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain('swagger-ui');
+  });
+
+  it('rejects an invalid job with 400 and every problem with its field path', async () => {
+    const res = await submit({ source: 5, model: 7, bogus: true, encoder: { cq: 99 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const p = res.json() as { code: string; issues: Array<{ path: string; message: string }> };
+    expect(p.code).toBe('VODSR_VALIDATION');
+    const paths = p.issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['/source', '/model', '/bogus', '/encoder/cq']));
+
+    const semantic = await submit({ source, model: 'no-such-model' });
+    expect(semantic.statusCode).toBe(400);
+    expect(semantic.json().issues).toEqual([
+      { path: '/model', message: expect.stringContaining('Unknown SR model "no-such-model"') },
+    ]);
+
+    const missing = await submit({ source: join(dir, 'nope.mp4'), model: 'lanczos-x2' });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().issues[0]).toMatchObject({
+      path: '/source',
+      message: expect.stringMatching(/no such file/),
+    });
+
+    const notJson = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"source":',
+    });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().code).toBe('VODSR_BAD_REQUEST');
+  });
+
+  it('creates a job (201, Location) and returns it by id', async () => {
+    const res = await submit({ source, model: 'lanczos-x2', metadata: { title: 'clip' } });
+    expect(res.statusCode).toBe(201);
+    const job = res.json() as JobRecord;
+    expect(res.headers.location).toBe(`/v1/jobs/${job.id}`);
+    expect(job).toMatchObject({
+      backend: 'local',
+      status: 'queued',
+      attempts: 0,
+      spec: { source, model: 'lanczos-x2', srName: 'clip_sr_2x.mp4', packaging: { preset: 'hls-single' } },
+    });
+    const got = await app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: auth });
+    expect(got.json()).toEqual(job);
+    const nf = await app.inject({ method: 'GET', url: '/v1/jobs/doesnotexist', headers: auth });
+    expect(nf.statusCode).toBe(404);
+    expect(nf.json()).toMatchObject({ code: 'VODSR_JOB_NOT_FOUND', status: 404 });
+    const bad = await app.inject({ method: 'GET', url: '/v1/jobs/has%20space', headers: auth });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues[0].path).toBe('/id');
+  });
+
+  it('honours Idempotency-Key: same key → same job, a different job under the key → 409', async () => {
+    const a = await submit({ source, model: 'lanczos-x2' }, { 'idempotency-key': 'upload-42' });
+    const b = await submit({ source, model: 'lanczos-x2' }, { 'idempotency-key': 'upload-42' });
+    expect(a.statusCode).toBe(201);
+    expect(b.statusCode).toBe(200);
+    expect(b.json().id).toBe(a.json().id);
+    const inBody = await submit({ source, model: 'lanczos-x2', idempotencyKey: 'upload-42' });
+    expect(inBody.statusCode).toBe(200);
+    expect(inBody.json().id).toBe(a.json().id);
+    const other = await submit({ source, model: 'bicubic-x2' }, { 'idempotency-key': 'upload-42' });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().code).toBe('VODSR_CONFLICT');
+    // concurrent submissions with one key (one group commit) still make one job
+    const many = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        submit({ source, model: 'lanczos-x2' }, { 'idempotency-key': 'burst-1' }),
+      ),
+    );
+    expect(new Set(many.map((r) => r.json().id)).size).toBe(1);
+    expect(many.filter((r) => r.statusCode === 201)).toHaveLength(1);
+  });
+
+  it('lists jobs newest first with cursor pagination and a status filter', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await submit({ source, model: 'lanczos-x2', metadata: { i: `${i}` } })).json().id);
+    await app.inject({ method: 'POST', url: `/v1/jobs/${ids[1]}/cancel`, headers: auth });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/v1/jobs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        headers: auth,
+      });
+      expect(res.statusCode).toBe(200);
+      const page = res.json() as { jobs: JobRecord[]; nextCursor?: string };
+      expect(page.jobs.length).toBeLessThanOrEqual(2);
+      seen.push(...page.jobs.map((j) => j.id));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor && pages < 50);
+    expect(seen.slice(0, 5)).toEqual([...ids].reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+    const cancelled = await app.inject({ method: 'GET', url: '/v1/jobs?status=cancelled', headers: auth });
+    expect(cancelled.json().jobs.map((j: JobRecord) => j.id)).toContain(ids[1]);
+    expect(cancelled.json().jobs.every((j: JobRecord) => j.status === 'cancelled')).toBe(true);
+    const bad = await app.inject({ method: 'GET', url: '/v1/jobs?status=done&limit=500', headers: auth });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(['/status', '/limit']),
+    );
+    const badCursor = await app.inject({ method: 'GET', url: '/v1/jobs?cursor=zzz', headers: auth });
+    expect(badCursor.statusCode).toBe(400);
+    expect(badCursor.json().issues[0].path).toBe('/cursor');
+  });
+
+  it('cancels a queued job, and answers 409 when it is already final', async () => {
+    const id = (await submit({ source, model: 'lanczos-x2' })).json().id;
+    const res = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id, status: 'cancelled', error: { code: 'VODSR_CANCELLED' } });
+    const again = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: auth });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('VODSR_ILLEGAL_TRANSITION');
+  });
+
+  it('streams job events as server-sent events until the job is final', async () => {
+    const id = (await submit({ source, model: 'lanczos-x2' })).json().id;
+    const stream = app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: auth });
+    await new Promise((r) => setTimeout(r, 150));
+    await service.cancel(id);
+    const res = await stream;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    const events = parseSse(res.body);
+    expect(events.map((e) => e.event)).toEqual(['snapshot', 'end']);
+    expect(events[0]?.data).toMatchObject({ id, status: 'queued' });
+    expect(events[1]?.data).toMatchObject({ id, status: 'cancelled' });
+    const nf = await app.inject({ method: 'GET', url: '/v1/jobs/nope/events', headers: auth });
+    expect(nf.statusCode).toBe(404);
+  });
+
+  it('lists models and presets', async () => {
+    const m = await app.inject({ method: 'GET', url: '/v1/models', headers: auth });
+    const models = m.json().models as Array<{ id: string; requiresBluewhale: boolean }>;
+    expect(models.find((x) => x.id === 'A')?.requiresBluewhale).toBe(true);
+    expect(models.find((x) => x.id === 'lanczos-x2')?.requiresBluewhale).toBe(false);
+    const p = await app.inject({ method: 'GET', url: '/v1/presets', headers: auth });
+    expect(p.json().presets.map((x: { id: string }) => x.id)).toEqual(['hls-single', 'hls-ladder', 'none']);
+  });
+
+  it('publishes an OpenAPI document that matches the routes', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    const doc = res.json() as {
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown[] }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    expect(documented).toEqual(
+      [
+        'GET /healthz',
+        'GET /v1/jobs',
+        'POST /v1/jobs',
+        'GET /v1/jobs/{id}',
+        'POST /v1/jobs/{id}/cancel',
+        'GET /v1/jobs/{id}/events',
+        'GET /v1/models',
+        'GET /v1/presets',
+      ].sort(),
+    );
+    for (const op of documented) {
+      const [method, path] = op.split(' ') as [string, string];
+      const url = path.replace('{id}', 'x');
+      expect(app.hasRoute({ method: method as 'GET', url: path.replace('{id}', ':id') })).toBe(true);
+      expect((await app.inject({ method: method as 'GET', url, headers: auth })).statusCode).not.toBe(405);
+    }
+    expect(API_ROUTES).toHaveLength(3);
+    expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+    const post = doc.paths['/v1/jobs']?.post as {
+      requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    };
+    expect(Object.keys(post.requestBody.content['application/json']?.schema.properties ?? {})).toEqual(
+      expect.arrayContaining(['source', 'output', 'model', 'encoder', 'packaging', 'idempotencyKey']),
+    );
+    expect(doc.paths['/healthz']?.get?.security).toEqual([]);
+  });
+
+  it('limits the request body size', async () => {
+    const res = await submit({ source, model: 'lanczos-x2', metadata: { big: 'x'.repeat(70_000) } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ status: 413, code: 'VODSR_BAD_REQUEST' });
+  });
+});
+
+describe('HTTP API limits and options', () => {
+  it('answers 429 problem+json with Retry-After past the rate limit', async () => {
+    const dir = tempDir();
+    const service = await LocalJobService.open({ dataDir: dir, workers: false });
+    const app = await buildApp({
+      service,
+      auth: { tokens: [TOKEN] },
+      rateLimit: { max: 3, timeWindowMs: 60_000 },
+    });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++)
+      codes.push((await app.inject({ method: 'GET', url: '/v1/models', headers: auth })).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429]);
+    const res = await app.inject({ method: 'GET', url: '/v1/models', headers: auth });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 429, code: 'VODSR_RATE_LIMITED' });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    await app.close();
+    await service.close();
+  });
+
+  it('requires tokens unless auth is explicitly disabled', async () => {
+    const service = await LocalJobService.open({ dataDir: tempDir(), workers: false });
+    await expect(buildApp({ service, auth: { tokens: [] } })).rejects.toMatchObject({
+      code: 'VODSR_VALIDATION',
+      issues: [{ path: '/auth/tokens', message: expect.stringContaining('at least one token') }],
+    });
+    await expect(buildApp({ service, auth: { tokens: ['short'] } })).rejects.toMatchObject({
+      code: 'VODSR_VALIDATION',
+    });
+    const open = await buildApp({ service, auth: 'disabled' });
+    expect((await open.inject({ method: 'GET', url: '/v1/jobs' })).statusCode).toBe(200);
+    await open.close();
+    await service.close();
+  });
+});
