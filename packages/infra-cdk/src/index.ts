@@ -5,6 +5,7 @@ export {
   SSM_STATUS_DETAIL_TYPES,
   type SsmStatusEvent,
 } from './commandStatus/createCommandStatusHandler.js';
+export { COMMAND_STATUS_DOCUMENT_ENV, createAwsCommandStatusHandler } from './commandStatus/lambda.js';
 export {
   createPlanPackagingHandler,
   type PlanPackagingEvent,

@@ -10,4 +10,5 @@ export {
   type TriggerResult,
 } from './createTriggerHandler.js';
 export { TRIGGER_ENV, triggerConfigFromEnv } from './env.js';
+export { handler as triggerLambdaHandler } from './lambda.js';
 export { createSfnStarter } from './sfnStarter.js';

@@ -1,0 +1,108 @@
+import { SendTaskFailureCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { createAwsCommandStatusHandler, type SsmStatusEvent } from '@vodsr/infra-cdk';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+
+const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAeXample/Task+Token==';
+const COMMAND_ID = '0b5c8a1e-1111-2222-3333-444455556666';
+const ssm = mockClient(SSMClient);
+const sfn = mockClient(SFNClient);
+
+function event(status: string, extra: Record<string, string> = {}): SsmStatusEvent {
+  return {
+    'detail-type': 'EC2 Command Invocation Status-change Notification',
+    detail: {
+      'command-id': COMMAND_ID,
+      'document-name': 'vodsr-RunHostJob',
+      'instance-id': 'i-0fc7eb64184f98251',
+      status,
+      ...extra,
+    },
+  };
+}
+
+beforeEach(() => {
+  ssm.reset();
+  sfn.reset();
+  ssm.on(ListCommandsCommand, { CommandId: COMMAND_ID }).resolves({
+    Commands: [
+      {
+        CommandId: COMMAND_ID,
+        DocumentName: 'vodsr-RunHostJob',
+        Parameters: {
+          jobB64: ['eyJ2IjoxfQ=='],
+          taskTokenB64: [Buffer.from(TOKEN).toString('base64')],
+          executionTimeout: ['3600'],
+        },
+      },
+    ],
+  });
+  sfn.on(SendTaskFailureCommand).resolves({});
+});
+
+const handler = () =>
+  createAwsCommandStatusHandler(
+    new SSMClient({ region: 'eu-west-1' }),
+    new SFNClient({ region: 'eu-west-1' }),
+    'vodsr-RunHostJob',
+  );
+
+describe('the dead-host handler (SSM command status → SendTaskFailure)', () => {
+  it.each([
+    ['Failed', 'VODSR_SSM_COMMAND_FAILED'],
+    ['TimedOut', 'VODSR_SSM_COMMAND_TIMED_OUT'],
+    ['Cancelled', 'VODSR_SSM_COMMAND_CANCELLED'],
+    ['Undeliverable', 'VODSR_SSM_UNDELIVERABLE'],
+  ])('fails the waiting task when the command ends %s', async (status, code) => {
+    const out = await handler()(event(status));
+    expect(out).toEqual({ action: 'failed-task', code, commandId: COMMAND_ID });
+    const calls = sfn.commandCalls(SendTaskFailureCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toEqual({
+      taskToken: TOKEN,
+      error: code,
+      cause: `SSM command ${COMMAND_ID} on i-0fc7eb64184f98251 ended ${status} before the host reported a result`,
+    });
+  });
+
+  it('ignores successful and in-progress commands and other documents', async () => {
+    const h = handler();
+    expect(await h(event('Success'))).toMatchObject({ action: 'ignored' });
+    expect(await h(event('InProgress'))).toMatchObject({ action: 'ignored' });
+    expect(await h(event('Failed', { 'document-name': 'AWS-RunShellScript' }))).toEqual({
+      action: 'ignored',
+      reason: 'document AWS-RunShellScript is not vodsr-RunHostJob',
+    });
+    expect(ssm.commandCalls(ListCommandsCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+  });
+
+  it('treats a task that already ended (the host reported first) as done', async () => {
+    sfn.on(SendTaskFailureCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    const out = await handler()(event('Failed'));
+    expect(out).toEqual({
+      action: 'already-closed',
+      code: 'VODSR_SSM_COMMAND_FAILED',
+      commandId: COMMAND_ID,
+    });
+  });
+
+  it('rethrows other Step Functions errors so EventBridge retries', async () => {
+    sfn
+      .on(SendTaskFailureCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(handler()(event('Failed'))).rejects.toThrow('Rate exceeded');
+  });
+
+  it('ignores a command without a task token parameter', async () => {
+    ssm
+      .on(ListCommandsCommand)
+      .resolves({ Commands: [{ CommandId: COMMAND_ID, Parameters: { commands: ['date'] } }] });
+    expect(await handler()(event('Failed'))).toEqual({
+      action: 'ignored',
+      reason: `command ${COMMAND_ID} has no taskTokenB64 parameter`,
+    });
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+  });
+});
