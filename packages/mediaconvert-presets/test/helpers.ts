@@ -85,7 +85,7 @@ export async function probeMedia(path: string): Promise<MediaInfo> {
   };
 }
 
-/** Key frame flags of the first frame of a file (is it an IDR/keyframe?). */
+/** True when the first video packet of a file is a keyframe (a segment a player can start on). */
 export async function firstFrameIsKey(path: string): Promise<boolean> {
   const { stdout } = await run('ffprobe', [
     '-v',
@@ -95,12 +95,12 @@ export async function firstFrameIsKey(path: string): Promise<boolean> {
     '-read_intervals',
     '%+#1',
     '-show_entries',
-    'frame=key_frame',
+    'packet=flags',
     '-of',
     'csv=p=0',
     path,
   ]);
-  return stdout.trim().split('\n')[0] === '1';
+  return stdout.trim().startsWith('K');
 }
 
 /** One `#EXT-X-STREAM-INF` of a master playlist, attributes parsed. */
