@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools vodsr's tests and local runs need are present.
 # Installs missing ones with apt-get when run as root on Debian/Ubuntu; otherwise prints the exact command and fails.
-# Usage: scripts/ensure-deps.sh [--browser]
+# Usage: scripts/ensure-deps.sh [--no-browser]   (chromium is needed only by the viewer's browser test)
 set -euo pipefail
 
 # command -> Debian package
@@ -13,7 +13,7 @@ declare -A PKG=(
   [shellcheck]=shellcheck
   [flock]=util-linux
 )
-if [[ "${1:-}" == "--browser" ]]; then
+if [[ "${1:-}" != "--no-browser" ]]; then
   PKG[chromium]=chromium
 fi
 
