@@ -1,0 +1,56 @@
+import type { JobRecord } from '@vodsr/core';
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+/** A plain-text table (first row = header). */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+/** Seconds as `1m05s` / `42s`. */
+export function duration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** A job as readable lines (for `status`, and the end of `run`/`watch`). */
+export function describeJob(job: JobRecord): string {
+  const lines = [
+    `Job ${job.id} (${job.backend})`,
+    `  status:   ${job.status}${job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled' ? '' : ` ${job.progress.percent}%${job.progress.stage ? ` (${job.progress.stage})` : ''}`}`,
+    `  source:   ${job.spec.source}`,
+    `  model:    ${job.spec.model}${job.spec.scale ? ` x${job.spec.scale}` : ''}`,
+    `  created:  ${job.createdAt}`,
+  ];
+  if (job.finishedAt) lines.push(`  finished: ${job.finishedAt}`);
+  if (job.attempts > 1) lines.push(`  attempts: ${job.attempts}`);
+  const o = job.outputs;
+  if (o?.srFile) lines.push(`  SR file:  ${o.srFile}${o.sr ? ` (${o.sr.width}x${o.sr.height}, ${o.encoderUsed ?? ''})` : ''}`);
+  if (o?.hlsMaster) lines.push(`  HLS:      ${o.hlsMaster}`);
+  else if (o?.hlsDir) lines.push(`  HLS:      ${o.hlsDir}`);
+  for (const n of o?.notes ?? []) lines.push(`  note:     ${n}`);
+  if (job.error) lines.push(`  error:    ${job.error.code}: ${job.error.message}`);
+  if (job.executionArn) lines.push(`  execution: ${job.executionArn}`);
+  return lines.join('\n');
+}
+
+/** One line per job (for `list`). */
+export function jobTable(jobs: JobRecord[]): string {
+  return table([
+    ['ID', 'STATUS', 'PROGRESS', 'MODEL', 'CREATED', 'SOURCE'],
+    ...jobs.map((j) => [
+      j.id,
+      j.status,
+      `${Math.round(j.progress.percent)}%`,
+      j.spec.model,
+      j.createdAt.replace(/\.\d+Z$/, 'Z'),
+      j.spec.source,
+    ]),
+  ]);
+}

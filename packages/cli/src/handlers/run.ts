@@ -1,0 +1,94 @@
+import type { JobService } from '@vodsr/api';
+import { EXIT, exitCodeForStatus } from '../exitCodes.js';
+import { describeJob } from '../format.js';
+import type { Io } from '../io.js';
+import type { GlobalOptions } from '../options.js';
+import { followJob } from '../progress.js';
+import { openService } from '../services.js';
+import { guarded } from './common.js';
+
+/** Arguments of `vodsr run`. */
+export interface RunArgs extends GlobalOptions {
+  input: string;
+  model?: string;
+  scale?: number;
+  preset?: string;
+  output?: string;
+  srName?: string;
+  segmentSeconds?: number;
+  /** Fail instead of switching to the open model when the requested model's filters are missing. */
+  fallback?: boolean;
+  slots?: number;
+}
+
+/** Builds the job body of `run`/`submit` from command-line arguments. */
+export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>, model: string): Record<string, unknown> {
+  const job: Record<string, unknown> = { source: a.input, model };
+  if (a.scale !== undefined) job.scale = a.scale;
+  if (a.output !== undefined) job.output = a.output;
+  if (a.srName !== undefined) job.srName = a.srName;
+  if (a.preset !== undefined || a.segmentSeconds !== undefined) {
+    job.packaging = {
+      ...(a.preset !== undefined ? { preset: a.preset } : {}),
+      ...(a.segmentSeconds !== undefined ? { segmentSeconds: a.segmentSeconds } : {}),
+    };
+  }
+  return job;
+}
+
+/** Picks the model this machine can run (Bluewhale filters present or not) and prints why it switched. */
+export async function pickLocalModel(requested: string, fallback: boolean, io: Io): Promise<string> {
+  const { chooseLocalModel, listFfmpegFilters } = await import('@vodsr/api');
+  const choice = chooseLocalModel(requested, await listFfmpegFilters());
+  if (choice.note && fallback) {
+    io.err(choice.note);
+    return choice.model;
+  }
+  return requested;
+}
+
+/**
+ * `vodsr run <input>`: runs one job in this process on the local backend (embedded DB, in-process workflow, system
+ * FFmpeg), shows progress, and prints where the SR file and the HLS master playlist are.
+ */
+export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): Promise<number> {
+  return guarded(io, args.json, async () => {
+    const model = await pickLocalModel(args.model ?? 'A', args.fallback !== false, io);
+    const service: JobService = await openService(
+      { ...args, backend: 'local', api: undefined } as GlobalOptions,
+      { workers: true, slots: args.slots ?? 1 },
+    );
+    try {
+      const { job } = await service.submit(jobFromArgs(args, model));
+      if (!args.json) io.err(`job ${job.id} queued (model ${model}, preset ${job.spec.packaging?.preset ?? 'hls-single'})`);
+      const ac = new AbortController();
+      const onAbort = () => ac.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let final = await followJob(service, job.id, io, { signal: ac.signal, quiet: args.json === true });
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) {
+        final = await service.cancel(job.id).catch(() => final);
+        io.err(`cancelled job ${job.id}`);
+        if (args.json) io.out(JSON.stringify(final, null, 2));
+        return EXIT.SIGINT;
+      }
+      if (args.json) {
+        io.out(JSON.stringify(final, null, 2));
+        return exitCodeForStatus(final.status);
+      }
+      if (final.status === 'succeeded') {
+        const o = final.outputs ?? {};
+        for (const n of o.notes ?? []) io.err(`note: ${n}`);
+        const sr = o.sr ? ` (${o.sr.width}x${o.sr.height}, ${o.encoderUsed ?? 'unknown encoder'})` : '';
+        io.out(`SR file:             ${o.srFile ?? '-'}${sr}`);
+        if (o.hlsMaster) io.out(`HLS master playlist: ${o.hlsMaster}`);
+        else io.out('HLS:                 none (packaging preset "none")');
+        return EXIT.OK;
+      }
+      io.err(describeJob(final));
+      return exitCodeForStatus(final.status);
+    } finally {
+      await service.close();
+    }
+  });
+}
