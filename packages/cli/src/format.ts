@@ -8,7 +8,9 @@ function pad(s: string, n: number): string {
 export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  '))
+    .join('\n');
 }
 
 /** Seconds as `1m05s` / `42s`. */
@@ -31,7 +33,10 @@ export function describeJob(job: JobRecord): string {
   if (job.finishedAt) lines.push(`  finished: ${job.finishedAt}`);
   if (job.attempts > 1) lines.push(`  attempts: ${job.attempts}`);
   const o = job.outputs;
-  if (o?.srFile) lines.push(`  SR file:  ${o.srFile}${o.sr ? ` (${o.sr.width}x${o.sr.height}, ${o.encoderUsed ?? ''})` : ''}`);
+  if (o?.srFile)
+    lines.push(
+      `  SR file:  ${o.srFile}${o.sr ? ` (${o.sr.width}x${o.sr.height}, ${o.encoderUsed ?? ''})` : ''}`,
+    );
   if (o?.hlsMaster) lines.push(`  HLS:      ${o.hlsMaster}`);
   else if (o?.hlsDir) lines.push(`  HLS:      ${o.hlsDir}`);
   for (const n of o?.notes ?? []) lines.push(`  note:     ${n}`);

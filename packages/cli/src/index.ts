@@ -6,7 +6,12 @@ export { guarded, reportError } from './handlers/common.js';
 export { type HostCommandArgs, hostCommandCommand } from './handlers/hostCommand.js';
 export { type ListArgs, listCommand } from './handlers/list.js';
 export { modelsCommand } from './handlers/models.js';
-export { type PresetShowArgs, presetsListCommand, presetsShowCommand, shellQuote } from './handlers/presets.js';
+export {
+  type PresetShowArgs,
+  presetsListCommand,
+  presetsShowCommand,
+  shellQuote,
+} from './handlers/presets.js';
 export { jobFromArgs, pickLocalModel, type RunArgs, runCommand } from './handlers/run.js';
 export { type ServeArgs, serveCommand } from './handlers/serve.js';
 export { statusCommand } from './handlers/status.js';

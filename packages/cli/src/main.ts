@@ -18,7 +18,8 @@ Locally there are no Bluewhale filters: vodsr runs an open model (lanczos-x2, st
 
 function readConfig(path: string): Record<string, unknown> {
   const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${path}: must be a JSON object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${path}: must be a JSON object`);
   return v as Record<string, unknown>;
 }
 
@@ -31,24 +32,44 @@ function readConfig(path: string): Record<string, unknown> {
 export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<GlobalOptions> {
   let y = yargs([...argv])
     .scriptName('vodsr')
-    .usage('$0 <command> [options]\n\nVideo super-resolution jobs: locally (embedded), on AWS, or through a vodsr API.')
+    .usage(
+      '$0 <command> [options]\n\nVideo super-resolution jobs: locally (embedded), on AWS, or through a vodsr API.',
+    )
     .env('VODSR')
     .option('backend', {
       alias: 'b',
       choices: ['local', 'aws', 'api'] as const,
-      describe: 'Where jobs live: local (embedded DB + in-process workflow), aws (Step Functions), api (--api URL)',
+      describe:
+        'Where jobs live: local (embedded DB + in-process workflow), aws (Step Functions), api (--api URL)',
     })
     .option('api', { type: 'string', describe: 'Base URL of a vodsr API (selects backend "api")' })
     .option('token', { type: 'string', describe: 'Bearer token (API client and `serve`)' })
-    .option('data-dir', { type: 'string', describe: 'Local backend: database and scratch folder (default .vodsr)' })
+    .option('data-dir', {
+      type: 'string',
+      describe: 'Local backend: database and scratch folder (default .vodsr)',
+    })
     .option('output-dir', { type: 'string', describe: 'Local backend: output folder (default vodsr-out)' })
     .option('state-machine-arn', { type: 'string', describe: 'AWS backend: the vodsr state machine' })
     .option('instance-id', { type: 'string', describe: 'AWS backend: the GPU host (Bluewhale AMI)' })
-    .option('aws-output', { type: 'string', describe: 'AWS backend: default output root s3://bucket/prefix/' })
+    .option('aws-output', {
+      type: 'string',
+      describe: 'AWS backend: default output root s3://bucket/prefix/',
+    })
     .option('region', { type: 'string', describe: 'AWS region' })
     .config('config', `JSON config file (default ./${DEFAULT_CONFIG_FILE} when present)`, readConfig)
     .group(
-      ['backend', 'api', 'token', 'data-dir', 'output-dir', 'state-machine-arn', 'instance-id', 'aws-output', 'region', 'config'],
+      [
+        'backend',
+        'api',
+        'token',
+        'data-dir',
+        'output-dir',
+        'state-machine-arn',
+        'instance-id',
+        'aws-output',
+        'region',
+        'config',
+      ],
       'Backend options:',
     ) as unknown as Argv<GlobalOptions>;
   const defaultConfig = `${cwd}/${DEFAULT_CONFIG_FILE}`;

@@ -34,7 +34,10 @@ export async function followJob(
   let lastStep = -1;
   let lastStatus = '';
   try {
-    for await (const ev of service.watch(id, opts.signal ? { signal: opts.signal } : {}) as AsyncIterable<JobEvent>) {
+    for await (const ev of service.watch(
+      id,
+      opts.signal ? { signal: opts.signal } : {},
+    ) as AsyncIterable<JobEvent>) {
       last = ev.job;
       const p = ev.job.progress;
       if (bar) {

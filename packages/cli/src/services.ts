@@ -13,7 +13,10 @@ export function backendOf(o: GlobalOptions): 'local' | 'aws' | 'api' {
  * Opens the job service the options select (lazy: nothing heavy is imported before a command needs it).
  * `workers: false` opens the local database as a client (no jobs run in this process).
  */
-export async function openService(o: GlobalOptions, opts: { workers?: boolean; slots?: number } = {}): Promise<JobService> {
+export async function openService(
+  o: GlobalOptions,
+  opts: { workers?: boolean; slots?: number } = {},
+): Promise<JobService> {
   const api = await import('@vodsr/api');
   const backend = backendOf(o);
   if (backend === 'api') {
@@ -22,13 +25,26 @@ export async function openService(o: GlobalOptions, opts: { workers?: boolean; s
   }
   if (backend === 'aws') {
     const issues = [];
-    if (!o.stateMachineArn) issues.push({ path: '/stateMachineArn', message: 'set --state-machine-arn or VODSR_STATE_MACHINE_ARN' });
-    if (!o.instanceId) issues.push({ path: '/instanceId', message: 'set --instance-id or VODSR_INSTANCE_ID' });
-    if (!o.awsOutput) issues.push({ path: '/awsOutput', message: 'set --aws-output s3://bucket/prefix/ or VODSR_AWS_OUTPUT' });
-    if (issues.length || !o.stateMachineArn || !o.instanceId || !o.awsOutput) {
-      throw new VodsrError('VODSR_VALIDATION', `The AWS backend is not configured: ${issues.map((i) => i.message).join('; ')}`, {
-        details: { issues },
+    if (!o.stateMachineArn)
+      issues.push({
+        path: '/stateMachineArn',
+        message: 'set --state-machine-arn or VODSR_STATE_MACHINE_ARN',
       });
+    if (!o.instanceId)
+      issues.push({ path: '/instanceId', message: 'set --instance-id or VODSR_INSTANCE_ID' });
+    if (!o.awsOutput)
+      issues.push({
+        path: '/awsOutput',
+        message: 'set --aws-output s3://bucket/prefix/ or VODSR_AWS_OUTPUT',
+      });
+    if (issues.length || !o.stateMachineArn || !o.instanceId || !o.awsOutput) {
+      throw new VodsrError(
+        'VODSR_VALIDATION',
+        `The AWS backend is not configured: ${issues.map((i) => i.message).join('; ')}`,
+        {
+          details: { issues },
+        },
+      );
     }
     return new api.AwsJobService({
       stateMachineArn: o.stateMachineArn,

@@ -10,7 +10,11 @@ export const hostCommandModule: CommandModule<GlobalOptions, HostCommandArgs> = 
   builder: (y) =>
     withJson(y)
       .positional('job', { type: 'string', demandOption: true, describe: 'A job file (JSON job spec)' })
-      .option('output', { alias: 'o', type: 'string', describe: "Output root when the job has none (s3://bucket/prefix/)" })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        describe: 'Output root when the job has none (s3://bucket/prefix/)',
+      })
       .option('job-id', { type: 'string', describe: 'Job id (default: derived from the job)' })
       .option('runner-path', { type: 'string', describe: 'Path of vodsr-host on the host' })
       .example('$0 host-command job.json', 'the commands, one per line') as never,

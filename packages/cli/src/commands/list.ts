@@ -9,7 +9,12 @@ export const listModule: CommandModule<GlobalOptions, ListArgs> = {
   describe: 'List jobs, newest first',
   builder: (y) =>
     withJson(y)
-      .option('status', { alias: 's', type: 'string', array: true, describe: 'Only these statuses (repeat or comma-separate)' })
+      .option('status', {
+        alias: 's',
+        type: 'string',
+        array: true,
+        describe: 'Only these statuses (repeat or comma-separate)',
+      })
       .option('limit', { alias: 'n', type: 'number', default: 20, describe: 'Page size (1..100)' })
       .option('cursor', { type: 'string', describe: 'Next page (printed by the previous call)' })
       .example('$0 list -s running,queued', 'active jobs') as never,

@@ -23,16 +23,30 @@ export const presetsModule: CommandModule<GlobalOptions, GlobalOptions> = {
         describe: 'Show a preset for a video shape',
         builder: (b) =>
           withJson(b)
-            .positional('id', { type: 'string', demandOption: true, describe: 'hls-single | hls-ladder | none' })
-            .option('format', { alias: 'f', choices: ['mediaconvert', 'ffmpeg'] as const, describe: 'Render as' })
+            .positional('id', {
+              type: 'string',
+              demandOption: true,
+              describe: 'hls-single | hls-ladder | none',
+            })
+            .option('format', {
+              alias: 'f',
+              choices: ['mediaconvert', 'ffmpeg'] as const,
+              describe: 'Render as',
+            })
             .option('width', { type: 'number', default: 1280, describe: 'Video width (the SR output)' })
             .option('height', { type: 'number', default: 960 })
             .option('duration', { type: 'number', default: 10, describe: 'Seconds' })
             .option('audio', { type: 'boolean', default: true, describe: '--no-audio for a silent video' })
             .option('segment-seconds', { type: 'number' })
             .option('max-rungs', { type: 'number' })
-            .example('$0 presets show hls-single --format mediaconvert', "the use case's MediaConvert job Settings")
-            .example('$0 presets show hls-ladder --width 3840 --height 2160 -f ffmpeg', 'the local FFmpeg twin') as never,
+            .example(
+              '$0 presets show hls-single --format mediaconvert',
+              "the use case's MediaConvert job Settings",
+            )
+            .example(
+              '$0 presets show hls-ladder --width 3840 --height 2160 -f ffmpeg',
+              'the local FFmpeg twin',
+            ) as never,
         handler: async (argv: PresetShowArgs) => {
           const { presetsShowCommand } = await import('../handlers/presets.js');
           exitWith(await presetsShowCommand(argv, io()));

@@ -9,26 +9,43 @@ export const runModule: CommandModule<GlobalOptions, RunArgs> = {
   describe: 'Upscale a video here and now (local backend, in-process) and package it as HLS',
   builder: (y) =>
     withJson(y)
-      .positional('input', { type: 'string', demandOption: true, describe: 'The source video (a path, or s3:// with a local S3)' })
+      .positional('input', {
+        type: 'string',
+        demandOption: true,
+        describe: 'The source video (a path, or s3:// with a local S3)',
+      })
       .option('model', {
         alias: 'm',
         type: 'string',
         default: 'A',
-        describe: 'SR model (vodsr models); a Bluewhale model switches to the open model when its filters are absent',
+        describe:
+          'SR model (vodsr models); a Bluewhale model switches to the open model when its filters are absent',
       })
       .option('fallback', {
         type: 'boolean',
         default: true,
-        describe: 'Switch to the open model when the Bluewhale filters are absent (--no-fallback: fail instead)',
+        describe:
+          'Switch to the open model when the Bluewhale filters are absent (--no-fallback: fail instead)',
       })
       .option('scale', { type: 'number', describe: "Scale factor (default: the model's)" })
-      .option('preset', { alias: 'p', type: 'string', describe: 'Packaging preset: hls-single (default), hls-ladder, none' })
+      .option('preset', {
+        alias: 'p',
+        type: 'string',
+        describe: 'Packaging preset: hls-single (default), hls-ladder, none',
+      })
       .option('segment-seconds', { type: 'number', describe: 'HLS segment length (default 10)' })
-      .option('output', { alias: 'o', type: 'string', describe: 'Output folder (default vodsr-out/jobs/<job id>)' })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        describe: 'Output folder (default vodsr-out/jobs/<job id>)',
+      })
       .option('sr-name', { type: 'string', describe: 'SR file name (default <name>_sr_<scale>x<ext>)' })
       .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time (one per GPU)' })
       .example('$0 run clip.mp4', 'SR (open model here) + single-rendition HLS under vodsr-out/')
-      .example('$0 run clip.mp4 -p hls-ladder -m lanczos-cas-x2', 'ABR ladder with a sharper open model') as never,
+      .example(
+        '$0 run clip.mp4 -p hls-ladder -m lanczos-cas-x2',
+        'ABR ladder with a sharper open model',
+      ) as never,
   handler: async (argv) => {
     const { runCommand } = await import('../handlers/run.js');
     exitWith(await runCommand(argv, io(), interruptSignal()));

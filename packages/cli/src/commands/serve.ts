@@ -11,7 +11,11 @@ export const serveModule: CommandModule<GlobalOptions, ServeArgs> = {
     y
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
       .option('port', { type: 'number', default: 8080 })
-      .option('auth', { type: 'boolean', default: true, describe: '--no-auth: no bearer token (loopback only)' })
+      .option('auth', {
+        type: 'boolean',
+        default: true,
+        describe: '--no-auth: no bearer token (loopback only)',
+      })
       .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time (one per GPU)' })
       .option('rate-limit', { type: 'number', describe: 'Requests per minute per client (default 600)' })
       .option('log', { type: 'boolean', default: false, describe: 'Request logs (JSON) on stdout' })

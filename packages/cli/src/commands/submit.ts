@@ -12,14 +12,21 @@ export const submitModule: CommandModule<GlobalOptions, SubmitArgs> = {
       .positional('input', { type: 'string', describe: 'The source video (path or s3://bucket/key)' })
       .option('job', { alias: 'j', type: 'string', describe: 'A job file (JSON job spec) instead of flags' })
       .option('model', { alias: 'm', type: 'string', describe: 'SR model (default A)' })
-      .option('fallback', { type: 'boolean', default: true, describe: 'Local backend: use the open model when the Bluewhale filters are absent' })
+      .option('fallback', {
+        type: 'boolean',
+        default: true,
+        describe: 'Local backend: use the open model when the Bluewhale filters are absent',
+      })
       .option('scale', { type: 'number' })
       .option('preset', { alias: 'p', type: 'string', describe: 'hls-single (default), hls-ladder, none' })
       .option('segment-seconds', { type: 'number' })
       .option('output', { alias: 'o', type: 'string', describe: 'Output folder or s3://bucket/prefix/' })
       .option('sr-name', { type: 'string' })
       .option('idempotency-key', { alias: 'k', type: 'string', describe: 'Same key → same job' })
-      .example('$0 submit s3://in/apink_10s.mp4 --backend aws -k upload-42', 'start (once) a Step Functions execution')
+      .example(
+        '$0 submit s3://in/apink_10s.mp4 --backend aws -k upload-42',
+        'start (once) a Step Functions execution',
+      )
       .example('$0 submit clip.mp4 --api http://127.0.0.1:8080', 'queue on a running `vodsr serve`') as never,
   handler: async (argv) => {
     const { submitCommand } = await import('../handlers/submit.js');

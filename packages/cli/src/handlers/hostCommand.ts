@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { buildHostJob, deterministicId, parseJobSpec, srFileLocation, ValidationError, VodsrError } from '@vodsr/core';
+import {
+  buildHostJob,
+  deterministicId,
+  parseJobSpec,
+  srFileLocation,
+  ValidationError,
+  VodsrError,
+} from '@vodsr/core';
 import type { Io } from '../io.js';
 import { guarded } from './common.js';
 import { shellQuote } from './presets.js';
@@ -30,7 +37,9 @@ export async function hostCommandCommand(args: HostCommandArgs, io: Io): Promise
     const spec = parseJobSpec(raw);
     const root = args.output ?? spec.output;
     if (!root) {
-      throw new ValidationError('job', [{ path: '/output', message: 'the job has no output: add one or pass --output' }]);
+      throw new ValidationError('job', [
+        { path: '/output', message: 'the job has no output: add one or pass --output' },
+      ]);
     }
     const jobId = args.jobId ?? deterministicId('host-command', JSON.stringify(spec));
     const hostJob = buildHostJob(spec, { jobId, output: srFileLocation(spec, root) });
@@ -38,7 +47,9 @@ export async function hostCommandCommand(args: HostCommandArgs, io: Io): Promise
     const commands = hostCommand(hostJob, args.runnerPath ? { runnerPath: args.runnerPath } : {});
     if (args.json) io.out(JSON.stringify({ jobId, hostJob, commands }, null, 2));
     else {
-      io.err(`# job ${jobId}: ${spec.source} -> ${hostJob.output} (model ${hostJob.model}, vf ${shellQuote(hostJob.vf)})`);
+      io.err(
+        `# job ${jobId}: ${spec.source} -> ${hostJob.output} (model ${hostJob.model}, vf ${shellQuote(hostJob.vf)})`,
+      );
       for (const c of commands) io.out(c);
     }
     return 0;

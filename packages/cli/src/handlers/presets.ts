@@ -55,12 +55,18 @@ export async function presetsShowCommand(args: PresetShowArgs, io: Io): Promise<
     if (args.format === 'mediaconvert') {
       io.out(JSON.stringify(args.json ? { Settings: d.mediaconvert } : d.mediaconvert, null, 2));
     } else if (args.format === 'ffmpeg') {
-      io.out(args.json ? JSON.stringify({ argv: ['ffmpeg', ...d.ffmpeg] }, null, 2) : ['ffmpeg', ...d.ffmpeg].map(shellQuote).join(' '));
+      io.out(
+        args.json
+          ? JSON.stringify({ argv: ['ffmpeg', ...d.ffmpeg] }, null, 2)
+          : ['ffmpeg', ...d.ffmpeg].map(shellQuote).join(' '),
+      );
     } else if (args.json) {
       io.out(JSON.stringify(d, null, 2));
     } else {
       io.out(`${d.info.id}: ${d.info.label}\n${d.info.description}\n`);
-      io.out(`for ${media.width}x${media.height}, ${media.durationSeconds}s, ${media.hasAudio ? 'with' : 'no'} audio:`);
+      io.out(
+        `for ${media.width}x${media.height}, ${media.durationSeconds}s, ${media.hasAudio ? 'with' : 'no'} audio:`,
+      );
       io.out(
         d.rungs.length
           ? table([

@@ -60,7 +60,8 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
     );
     try {
       const { job } = await service.submit(jobFromArgs(args, model));
-      if (!args.json) io.err(`job ${job.id} queued (model ${model}, preset ${job.spec.packaging?.preset ?? 'hls-single'})`);
+      if (!args.json)
+        io.err(`job ${job.id} queued (model ${model}, preset ${job.spec.packaging?.preset ?? 'hls-single'})`);
       const ac = new AbortController();
       const onAbort = () => ac.abort();
       signal?.addEventListener('abort', onAbort, { once: true });

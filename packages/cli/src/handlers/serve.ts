@@ -30,7 +30,8 @@ export async function serveCommand(
       throw new ValidationError('serve options', [
         {
           path: '/token',
-          message: 'set a bearer token of at least 16 characters (--token or VODSR_TOKEN), or --no-auth on a loopback address',
+          message:
+            'set a bearer token of at least 16 characters (--token or VODSR_TOKEN), or --no-auth on a loopback address',
         },
       ]);
     }
@@ -51,7 +52,8 @@ export async function serveCommand(
       io.err(`vodsr API (${service.backend} backend) listening on ${url} — docs at ${url}/docs`);
       if (args.auth === false) io.err('auth is DISABLED (loopback only)');
       onListening?.(url);
-      if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+      if (!signal.aborted)
+        await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
       io.err('stopping…');
       await app.close();
       return 0;

@@ -22,13 +22,19 @@ export async function submitCommand(args: SubmitArgs, io: Io): Promise<number> {
       try {
         body = JSON.parse(await readFile(args.job, 'utf8')) as Record<string, unknown>;
       } catch (e) {
-        throw new VodsrError('VODSR_VALIDATION', `Cannot read job file ${args.job}: ${(e as Error).message}`, {
-          details: { issues: [{ path: '/job', message: 'must be a readable JSON file' }] },
-        });
+        throw new VodsrError(
+          'VODSR_VALIDATION',
+          `Cannot read job file ${args.job}: ${(e as Error).message}`,
+          {
+            details: { issues: [{ path: '/job', message: 'must be a readable JSON file' }] },
+          },
+        );
       }
     } else if (args.input) {
       const local = backendOf(args) === 'local';
-      const model = local ? await pickLocalModel(args.model ?? 'A', args.fallback !== false, io) : (args.model ?? 'A');
+      const model = local
+        ? await pickLocalModel(args.model ?? 'A', args.fallback !== false, io)
+        : (args.model ?? 'A');
       body = jobFromArgs({ ...args, input: args.input }, model);
     } else {
       throw new VodsrError('VODSR_VALIDATION', 'Give an input video or --job <file>', {
@@ -44,9 +50,13 @@ export async function submitCommand(args: SubmitArgs, io: Io): Promise<number> {
       if (args.json) io.out(JSON.stringify({ ...job, created }, null, 2));
       else {
         io.out(job.id);
-        io.err(`${created ? 'submitted' : 'already submitted (same idempotency key)'}: job ${job.id} is ${job.status}`);
+        io.err(
+          `${created ? 'submitted' : 'already submitted (same idempotency key)'}: job ${job.id} is ${job.status}`,
+        );
         if (service.backend === 'local' && job.status === 'queued')
-          io.err('local jobs run in a process with workers: `vodsr serve` (or use `vodsr run <input>` to run one now)');
+          io.err(
+            'local jobs run in a process with workers: `vodsr serve` (or use `vodsr run <input>` to run one now)',
+          );
       }
       return 0;
     } finally {

@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalJobService } from '@vodsr/api';
+import type { JobRecord } from '@vodsr/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ffprobe, makeVideo, tempDir } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+async function waitFor(svc: LocalJobService, id: string, until: (j: JobRecord) => boolean, ms = 60_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const j = await svc.get(id);
+    if (until(j)) return j;
+    if (Date.now() - t0 > ms) throw new Error(`timed out; job is ${j.status} ${j.progress.percent}%`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('LocalJobService (running jobs)', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children) if (c.pid && c.exitCode === null) process.kill(-c.pid, 'SIGKILL');
+  });
+
+  it('runs a real video through the workflow: SR file and HLS that ffprobe reads, with progress events', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, 'clip.mp4', { width: 160, height: 120, seconds: 2 });
+    const svc = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+    const { job } = await svc.submit({
+      source,
+      model: 'lanczos-x2',
+      encoder: { codec: 'libx264', preset: 'veryfast' },
+    });
+    const events = [];
+    for await (const ev of svc.watch(job.id)) events.push(ev);
+    await svc.close();
+
+    const final = events.at(-1)?.job as JobRecord;
+    expect(final.status, JSON.stringify(final.error)).toBe('succeeded');
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('snapshot');
+    expect(types.at(-1)).toBe('end');
+    const statuses = [...new Set(events.map((e) => e.job.status))];
+    expect(statuses).toEqual(expect.arrayContaining(['upscaling', 'packaging', 'succeeded']));
+    expect(final.progress.percent).toBe(100);
+
+    const out = final.outputs ?? {};
+    expect(out.srFile).toBe(join(dir, 'out', job.id, 'clip_sr_2x.mp4'));
+    const sr = ffprobe(out.srFile as string);
+    expect(sr.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+    expect(sr.streams.some((s) => s.codec_type === 'audio')).toBe(true);
+    expect(out.hlsMaster).toBe(join(dir, 'out', job.id, 'hls', 'clip_sr_2x.mp4', 'index.m3u8'));
+    const master = readFileSync(out.hlsMaster as string, 'utf8');
+    expect(master).toMatch(/^#EXTM3U/);
+    const hls = ffprobe(out.hlsMaster as string);
+    expect(hls.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+    expect(Number(hls.format.duration)).toBeGreaterThan(1.5);
+    expect(out.modelUsed).toBe('lanczos-x2');
+    expect(out.notes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Open model lanczos-x2.*not the Bluewhale SR/)]),
+    );
+  });
+
+  it('fails a job with the host error code and leaves no SR file', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, 'clip.mp4', { seconds: 1 });
+    const svc = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+    const { job } = await svc.submit({ source, model: 'B' }); // Bluewhale filter: absent here
+    const final = await waitFor(svc, job.id, (j) => j.status === 'failed' || j.status === 'succeeded');
+    await svc.close();
+    expect(final.status).toBe('failed');
+    expect(final.error?.code).toBe('VODSR_HOST_MISSING_FILTER');
+    expect(existsSync(join(dir, 'out', job.id, 'clip_sr_2x.mp4'))).toBe(false);
+  });
+
+  it('reports a job whose worker was killed as interrupted (VODSR_WORKER_LOST), then re-runs it to the end', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    const outRoot = join(dir, 'out');
+    const source = makeVideo(dir, 'long.mp4', { width: 320, height: 240, seconds: 8 });
+    const client = await LocalJobService.open({ dataDir, outputRoot: outRoot, workers: false });
+    const { job } = await client.submit({
+      source,
+      model: 'lanczos-x2',
+      encoder: { codec: 'libx264', preset: 'medium' },
+    });
+
+    const child = spawn(process.execPath, [join(here, 'fixtures', 'worker-child.mjs'), dataDir, outRoot], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const running = await waitFor(client, job.id, (j) => j.status === 'upscaling' && j.progress.percent > 0);
+    expect(running.attempts).toBe(1);
+    process.kill(-(child.pid as number), 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const lost = await client.get(job.id);
+    expect(lost.status).toBe('interrupted');
+    expect(lost.error).toMatchObject({ code: 'VODSR_WORKER_LOST' });
+    await client.close();
+
+    const restarted = await LocalJobService.open({ dataDir, outputRoot: outRoot, workers: true });
+    const final = await waitFor(
+      restarted,
+      job.id,
+      (j) => ['succeeded', 'failed', 'cancelled'].includes(j.status),
+      120_000,
+    );
+    await restarted.close();
+    expect(final.status, JSON.stringify(final.error)).toBe('succeeded');
+    expect(final.attempts).toBe(2);
+    expect(final.outputs?.notes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Attempt 1 was interrupted: .*VODSR_WORKER_LOST/)]),
+    );
+    const hls = ffprobe(final.outputs?.hlsMaster as string);
+    expect(hls.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 640, height: 480 });
+  });
+
+  it('cancels a running job: the host process stops and the job ends cancelled', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, 'long.mp4', { width: 320, height: 240, seconds: 8 });
+    const svc = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+    const { job } = await svc.submit({
+      source,
+      model: 'lanczos-x2',
+      encoder: { codec: 'libx264', preset: 'medium' },
+    });
+    await waitFor(svc, job.id, (j) => j.status === 'upscaling' && j.progress.percent > 0);
+    const cancelled = await svc.cancel(job.id);
+    expect(cancelled.status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(svc.activeCount).toBe(0);
+    expect((await svc.get(job.id)).status).toBe('cancelled');
+    expect(existsSync(join(dir, 'out', job.id, 'long_sr_2x.mp4'))).toBe(false);
+    await svc.close();
+  });
+});
