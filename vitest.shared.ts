@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { defaultServerConditions } from 'vite';
 import type { ViteUserConfig } from 'vitest/config';
 
 /** Vitest settings shared by every package: run on sources through the `@vodsr/source` export condition. */
@@ -7,7 +6,9 @@ export function vitestBase(
   root: string,
   test: { testTimeout?: number; hookTimeout?: number } = {},
 ): ViteUserConfig {
-  const conditions = ['@vodsr/source', ...defaultServerConditions];
+  // Not Vite's default 'module' condition: it makes Node load the AWS SDK's bundler-only `dist-es` files
+  // (extensionless imports → ERR_MODULE_NOT_FOUND).
+  const conditions = ['@vodsr/source', 'node', 'development|production'];
   return {
     root,
     cacheDir: `../../node_modules/.vite/${basename(root)}`,
