@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { makeVideo, tempDir, videoSize } from './helpers.js';
+
+const run = promisify(execFile);
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'vodsr.js');
+
+describe('the compiled vodsr binary', () => {
+  it('prints --help with every command, examples and the exit codes', async () => {
+    expect(existsSync(bin), `build the cli first (npx nx run cli:build): ${bin}`).toBe(true);
+    const { stdout } = await run(process.execPath, [bin, '--help']);
+    for (const c of [
+      'run <input>',
+      'submit [input]',
+      'status <id>',
+      'list',
+      'watch <id>',
+      'cancel <id>',
+      'models',
+      'presets <command>',
+      'host-command <job>',
+      'serve',
+    ]) {
+      expect(stdout).toContain(`vodsr ${c}`);
+    }
+    expect(stdout).toContain('Exit codes: 0 ok');
+    expect(stdout).toContain('Examples:');
+    const bad = await run(process.execPath, [bin, 'frobnicate']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toMatch(/Unknown argument: frobnicate/);
+  });
+
+  it('runs a job end to end (vodsr run) with config from the environment', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, 'clip.mp4', 2);
+    const { stdout, stderr } = await run(process.execPath, [bin, 'run', source, '--preset', 'hls-single'], {
+      cwd: dir,
+      env: { ...process.env, VODSR_DATA_DIR: join(dir, 'state'), VODSR_OUTPUT_DIR: join(dir, 'results') },
+    });
+    expect(stderr).toContain('Bluewhale filters not found: using open model lanczos-x2');
+    const master = /HLS master playlist: (.+)/.exec(stdout)?.[1] as string;
+    expect(master.startsWith(join(dir, 'results', 'jobs'))).toBe(true);
+    expect(videoSize(master)).toEqual({ width: 320, height: 240 });
+    expect(existsSync(join(dir, 'state', 'jobs.db'))).toBe(true);
+  });
+});

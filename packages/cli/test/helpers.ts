@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh temp folder. */
+export function tempDir(prefix = 'vodsr-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A short test video (testsrc2 + sine). */
+export function makeVideo(dir: string, name = 'clip.mp4', seconds = 2, size = '160x120'): string {
+  const out = join(dir, name);
+  execFileSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${size}:r=25:d=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:d=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      out,
+    ],
+    { stdio: 'pipe' },
+  );
+  return out;
+}
+
+/** Width/height of the first video stream. */
+export function videoSize(path: string): { width: number; height: number } {
+  const out = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'json', path],
+    { encoding: 'utf8' },
+  );
+  const s = (JSON.parse(out) as { streams: Array<{ width: number; height: number }> }).streams[0];
+  if (!s) throw new Error(`no video stream in ${path}`);
+  return s;
+}
