@@ -1,3 +1,4 @@
+export { createVodsrApp, readAppContext, type VodsrAppContext } from './app/createVodsrApp.js';
 export {
   type CommandStatusOutcome,
   createCommandStatusHandler,
@@ -7,7 +8,22 @@ export {
 } from './commandStatus/createCommandStatusHandler.js';
 export { COMMAND_STATUS_DOCUMENT_ENV, createAwsCommandStatusHandler } from './commandStatus/lambda.js';
 export {
+  BluewhaleHost,
+  type BluewhaleHostProps,
+  DEFAULT_HOST_INSTANCE_TYPE,
+  DEFAULT_RUNNER_PATH,
+  defaultRunnerFile,
+} from './constructs/BluewhaleHost.js';
+export { VodsrNotifications, type VodsrNotificationsProps } from './constructs/VodsrNotifications.js';
+export { VodsrPipeline, type VodsrPipelineProps } from './constructs/VodsrPipeline.js';
+export { VodsrStack, type VodsrStackProps } from './constructs/VodsrStack.js';
+export { VodsrStorage, type VodsrStorageProps } from './constructs/VodsrStorage.js';
+export { VodsrTrigger, type VodsrTriggerProps } from './constructs/VodsrTrigger.js';
+export { VodsrWorkflow, type VodsrWorkflowProps } from './constructs/VodsrWorkflow.js';
+export { lambdaEntry, type VodsrLambdaName } from './constructs/vodsrFunction.js';
+export {
   createPlanPackagingHandler,
   type PlanPackagingEvent,
   type PlanPackagingResult,
 } from './planner/createPlanPackagingHandler.js';
+export { PLANNER_ROLE_ENV } from './planner/lambda.js';

@@ -1,0 +1,145 @@
+import { App, type Environment, Validations } from 'aws-cdk-lib';
+import { type IVpc, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Node } from 'constructs';
+import { DEFAULT_HOST_INSTANCE_TYPE } from '../constructs/BluewhaleHost.js';
+import { VodsrStack } from '../constructs/VodsrStack.js';
+
+/** The CDK context the app reads (`-c key=value` or `cdk.json`); lists are JSON arrays or comma-separated. */
+export interface VodsrAppContext {
+  /** The Bluewhale AMI id of the region (required). */
+  readonly amiId: string;
+  /** @default 'g6e.xlarge' */
+  readonly instanceType: string;
+  /** Target region. @default CDK_DEFAULT_REGION (from your AWS profile), else region-agnostic */
+  readonly region?: string;
+  /** @default 'Vodsr' */
+  readonly stackName: string;
+  /** An existing VPC (needs `availabilityZones` and `subnetIds`; no lookup). @default a new VPC */
+  readonly vpcId?: string;
+  readonly availabilityZones?: readonly string[];
+  /** Subnets of the host in the existing VPC (with a route to the internet or VPC endpoints). */
+  readonly subnetIds?: readonly string[];
+  readonly inputBucketName?: string;
+  readonly outputBucketName?: string;
+  readonly outputPrefix?: string;
+  readonly inputPrefix?: string;
+  readonly model?: string;
+  readonly packagingPreset?: string;
+  readonly notificationEmails?: readonly string[];
+  readonly heartbeatSeconds?: number;
+}
+
+function list(v: unknown): string[] | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (Array.isArray(v)) return v.map(String);
+  const s = String(v).trim();
+  if (s.startsWith('[')) return (JSON.parse(s) as unknown[]).map(String);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+/** Reads and checks the app context; throws `VODSR_VALIDATION` listing every problem. */
+export function readAppContext(node: Node, env: Record<string, string | undefined> = process.env): VodsrAppContext {
+  const get = (k: string): string | undefined => {
+    const v = node.tryGetContext(k) as unknown;
+    return v === undefined || v === null || v === '' ? undefined : String(v);
+  };
+  const issues: ValidationIssue[] = [];
+  const amiId = get('amiId');
+  if (!amiId || !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(amiId))
+    issues.push({ path: '/amiId', message: 'is required: -c amiId=ami-… (the Bluewhale AMI id of your region)' });
+  const vpcId = get('vpcId');
+  const azs = list(node.tryGetContext('availabilityZones'));
+  const subnetIds = list(node.tryGetContext('subnetIds'));
+  if (vpcId && (!azs?.length || !subnetIds?.length))
+    issues.push({ path: '/vpcId', message: 'an existing VPC needs availabilityZones and subnetIds too (no lookups)' });
+  if (vpcId && azs && subnetIds && azs.length !== subnetIds.length)
+    issues.push({ path: '/subnetIds', message: 'needs one subnet per availability zone' });
+  const hb = get('heartbeatSeconds');
+  if (hb !== undefined && !/^\d+$/.test(hb)) issues.push({ path: '/heartbeatSeconds', message: 'must be an integer' });
+  const inName = get('inputBucketName');
+  const outName = get('outputBucketName');
+  if (inName && inName === outName)
+    issues.push({ path: '/outputBucketName', message: 'must differ from inputBucketName (results would trigger jobs)' });
+  if (issues.length) throw new ValidationError('CDK context', issues);
+  const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } =>
+    (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
+  const region = get('region') ?? env.CDK_DEFAULT_REGION;
+  return {
+    amiId: amiId as string,
+    instanceType: get('instanceType') ?? DEFAULT_HOST_INSTANCE_TYPE,
+    stackName: get('stackName') ?? 'Vodsr',
+    ...opt('region', region),
+    ...opt('vpcId', vpcId),
+    ...opt('availabilityZones', azs),
+    ...opt('subnetIds', subnetIds),
+    ...opt('inputBucketName', inName),
+    ...opt('outputBucketName', outName),
+    ...opt('outputPrefix', get('outputPrefix')),
+    ...opt('inputPrefix', get('inputPrefix')),
+    ...opt('model', get('model')),
+    ...opt('packagingPreset', get('packagingPreset')),
+    ...opt('notificationEmails', list(node.tryGetContext('notificationEmails'))),
+    ...opt('heartbeatSeconds', hb === undefined ? undefined : Number(hb)),
+  };
+}
+
+/**
+ * Creates the vodsr CDK app from context: one `VodsrStack`, with cdk-nag's AwsSolutions checks registered
+ * (`nag: false` to skip). Nothing is looked up at synth: the AMI id, AZs and subnets come from context.
+ *
+ * @example const { app, stack } = createVodsrApp({ context: { amiId: 'ami-0123456789abcdef0' } }); app.synth();
+ */
+export function createVodsrApp(
+  opts: { app?: App; context?: Record<string, unknown>; nag?: boolean; env?: Record<string, string | undefined> } = {},
+): { app: App; stack: VodsrStack; context: VodsrAppContext } {
+  const app =
+    opts.app ??
+    new App({
+      ...(opts.context ? { context: opts.context } : {}),
+      // The CloudFormation validation makes a synth take seconds; `cdk synth` can still turn it on.
+      ...(process.env.CDK_VALIDATION === 'true' ? {} : { builtinCloudFormationValidation: false }),
+    });
+  if (opts.app && opts.context) for (const [k, v] of Object.entries(opts.context)) app.node.setContext(k, v);
+  const ctx = readAppContext(app.node, opts.env ?? process.env);
+  const env: Environment = ctx.region ? { region: ctx.region } : {};
+  const stack = new VodsrStack(app, ctx.stackName, {
+    env,
+    description: 'vodsr: automated VOD super-resolution (Bluewhale AMI on g6e + MediaConvert HLS)',
+    pipeline: {
+      amiId: ctx.amiId,
+      instanceType: ctx.instanceType,
+      ...(ctx.availabilityZones && !ctx.vpcId ? { availabilityZones: ctx.availabilityZones } : {}),
+      ...(ctx.outputPrefix === undefined ? {} : { outputPrefix: ctx.outputPrefix }),
+      ...(ctx.inputPrefix === undefined ? {} : { inputPrefix: ctx.inputPrefix }),
+      ...(ctx.model === undefined ? {} : { model: ctx.model }),
+      ...(ctx.packagingPreset === undefined ? {} : { packagingPreset: ctx.packagingPreset }),
+      ...(ctx.notificationEmails === undefined ? {} : { notificationEmails: ctx.notificationEmails }),
+      ...(ctx.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: ctx.heartbeatSeconds }),
+    },
+    resolveExisting: (scope) => {
+      let vpc: IVpc | undefined;
+      if (ctx.vpcId && ctx.availabilityZones && ctx.subnetIds) {
+        vpc = Vpc.fromVpcAttributes(scope, 'ExistingVpc', {
+          vpcId: ctx.vpcId,
+          availabilityZones: [...ctx.availabilityZones],
+          publicSubnetIds: [...ctx.subnetIds],
+        });
+      }
+      return {
+        ...(vpc ? { vpc } : {}),
+        ...(ctx.inputBucketName ? { inputBucket: Bucket.fromBucketName(scope, 'ExistingInput', ctx.inputBucketName) } : {}),
+        ...(ctx.outputBucketName
+          ? { outputBucket: Bucket.fromBucketName(scope, 'ExistingOutput', ctx.outputBucketName) }
+          : {}),
+      };
+    },
+  });
+  if (opts.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, context: ctx };
+}

@@ -1,0 +1,332 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  BlockDeviceVolume,
+  EbsDeviceVolumeType,
+  FlowLogDestination,
+  FlowLogTrafficType,
+  type IMachineImage,
+  Instance,
+  InstanceType,
+  type IVpc,
+  OperatingSystemType,
+  SecurityGroup,
+  type SubnetSelection,
+  SubnetType,
+  UserData,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
+import { type IRole, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
+import {
+  HOST_DOCUMENT_PARAMETER_PATTERN,
+  HOST_DOCUMENT_PARAMETERS,
+  ValidationError,
+  type ValidationIssue,
+} from '@vodsr/core';
+import * as hostScripts from '@vodsr/host-scripts';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcardResource } from './nag.js';
+
+/** Where the runner is installed on the host. */
+export const DEFAULT_RUNNER_PATH: string =
+  typeof (hostScripts as Record<string, unknown>).DEFAULT_RUNNER_PATH === 'string'
+    ? ((hostScripts as Record<string, unknown>).DEFAULT_RUNNER_PATH as string)
+    : '/opt/vodsr/bin/vodsr-host';
+
+/** The default host instance type (NVIDIA L40S). */
+export const DEFAULT_HOST_INSTANCE_TYPE = 'g6e.xlarge';
+
+/** The runner script shipped by `@vodsr/host-scripts` (`bin/vodsr-host`). */
+export function defaultRunnerFile(): string {
+  const exported = (hostScripts as Record<string, unknown>).HOST_SCRIPT_PATH;
+  if (typeof exported === 'string' && existsSync(exported)) return exported;
+  const pkg = createRequire(import.meta.url).resolve('@vodsr/host-scripts/package.json');
+  return join(dirname(pkg), 'bin', 'vodsr-host');
+}
+
+// The SSM execution timeout parameter: 1..172800 seconds (SSM's own limit), as in AWS-RunShellScript.
+const EXECUTION_TIMEOUT_PATTERN =
+  '^([1-9][0-9]{0,4}|1[0-6][0-9]{4}|17[0-1][0-9]{3}|172[0-7][0-9]{2}|172800)$';
+
+// The environment the Bluewhale filters need (from the AMI's instructions; no credentials: the instance role is used).
+const BLUEWHALE_ENV = [
+  'if [ -d /usr/local/bluedot ]; then',
+  '  export ONNX_DIR=/usr/local/bluedot/models/',
+  '  export PATH="/usr/local/bluedot:$PATH:/etc/neura-vortex/bin"',
+  '  export LD_LIBRARY_PATH="/etc/neura-vortex/nvx_packages/plugins/libs:/usr/local/cuda/lib64:/usr/local/bluedot/:/usr/local/TensorRT/lib:${LD_LIBRARY_PATH:-}"',
+  '  export PYTHONPATH=/etc/neura-vortex/libs/python3.10/site-packages',
+  '  export VSSCRIPT_PATH=/etc/neura-vortex/nvx_packages/plugins/scripts',
+  '  export VSPREFIX=/etc/neura-vortex',
+  '  export VAPOURSYNTH_CONF_PATH=/etc/neura-vortex/vapoursynth.conf',
+  'fi',
+];
+
+/** Props of `BluewhaleHost`. */
+export interface BluewhaleHostProps {
+  /** The Bluewhale AMI id in the target region (from AWS Marketplace; subscribe first). No lookup happens. */
+  readonly amiId: string;
+  /** EC2 instance type. @default 'g6e.xlarge' */
+  readonly instanceType?: string;
+  /** Bucket the host reads sources from. */
+  readonly inputBucket: IBucket;
+  /** Bucket the host writes SR files to. */
+  readonly outputBucket: IBucket;
+  /** Key prefix the host may write under in the output bucket. @default '' (whole bucket) */
+  readonly outputPrefix?: string;
+  /** VPC of the host. @default a new VPC with one public subnet per AZ, no NAT, VPC flow logs */
+  readonly vpc?: IVpc;
+  /** Subnets of the host (it needs outbound HTTPS to SSM, S3 and Step Functions). @default public subnets */
+  readonly vpcSubnets?: SubnetSelection;
+  /** Availability zones of a new VPC (g6e is not offered in every AZ). @default the region's first AZ */
+  readonly availabilityZones?: readonly string[];
+  /** Root EBS volume size in GiB (sources and SR files are staged here). @default 200 */
+  readonly rootVolumeGiB?: number;
+  /** Root device name of the AMI. @default '/dev/sda1' */
+  readonly rootDeviceName?: string;
+  /** The runner script to install. @default `@vodsr/host-scripts`' `bin/vodsr-host` */
+  readonly runnerFile?: string;
+  /** Where the runner is installed. @default '/opt/vodsr/bin/vodsr-host' */
+  readonly runnerPath?: string;
+  /** Retention of the host command output log group. @default three months */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The Bluewhale GPU host: a g6e instance from the Marketplace AMI (id given, never looked up), IMDSv2 only,
+ * encrypted gp3 root volume, a security group with no inbound rule, managed by SSM only. Its role has SSM core,
+ * read on the input bucket, write on the output prefix and write on its log group; call `grantTaskResponse` on the
+ * state machine for `states:SendTask*`. User data installs the AWS CLI v2 and jq if missing, then the runner from a
+ * CDK asset. The `document` (SSM Command, schema 2.2) runs the runner with the job and the task token as base64
+ * parameters exposed only as environment variables (`interpolationType: ENV_VAR`, `allowedPattern`).
+ */
+export class BluewhaleHost extends Construct {
+  public readonly instance: Instance;
+  public readonly role: IRole;
+  public readonly securityGroup: SecurityGroup;
+  public readonly vpc: IVpc;
+  /** The SSM Command document that runs one job; its name is `documentName`. */
+  public readonly document: CfnDocument;
+  /** Name of `document` (a token until deploy). */
+  public readonly documentName: string;
+  /** ARN of `document`. */
+  public readonly documentArn: string;
+  /** ARN of the instance. */
+  public readonly instanceArn: string;
+  /** Full command output of every job (SSM truncates stdout at 24,000 chars). */
+  public readonly logGroup: LogGroup;
+  /** The installed runner script asset. */
+  public readonly runnerAsset: Asset;
+
+  public constructor(scope: Construct, id: string, props: BluewhaleHostProps) {
+    super(scope, id);
+    const issues: ValidationIssue[] = [];
+    if (typeof props.amiId !== 'string' || !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(props.amiId))
+      issues.push({ path: '/amiId', message: 'must be an AMI id like ami-0123456789abcdef0 (the Bluewhale AMI of your region)' });
+    const instanceType = props.instanceType ?? DEFAULT_HOST_INSTANCE_TYPE;
+    if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType))
+      issues.push({ path: '/instanceType', message: 'must be an EC2 instance type like g6e.xlarge' });
+    const size = props.rootVolumeGiB ?? 200;
+    if (!Number.isInteger(size) || size < 30 || size > 16_384)
+      issues.push({ path: '/rootVolumeGiB', message: 'must be an integer from 30 to 16384' });
+    const runnerFile = props.runnerFile ?? defaultRunnerFile();
+    if (!existsSync(runnerFile)) issues.push({ path: '/runnerFile', message: `does not exist: ${runnerFile}` });
+    const runnerPath = props.runnerPath ?? DEFAULT_RUNNER_PATH;
+    if (!/^\/[A-Za-z0-9._/-]+$/.test(runnerPath))
+      issues.push({ path: '/runnerPath', message: 'must be an absolute path of [A-Za-z0-9._/-]' });
+    if (issues.length) throw new ValidationError('BluewhaleHost props', issues);
+
+    const stack = Stack.of(this);
+    this.vpc =
+      props.vpc ??
+      new Vpc(this, 'Vpc', {
+        ...(props.availabilityZones ? { availabilityZones: [...props.availabilityZones] } : { maxAzs: 1 }),
+        natGateways: 0,
+        subnetConfiguration: [{ name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 }],
+        flowLogs: {
+          rejected: {
+            destination: FlowLogDestination.toCloudWatchLogs(
+              new LogGroup(this, 'FlowLogs', {
+                retention: RetentionDays.ONE_MONTH,
+                removalPolicy: RemovalPolicy.DESTROY,
+              }),
+            ),
+            trafficType: FlowLogTrafficType.REJECT,
+          },
+        },
+      });
+
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      vpc: this.vpc,
+      description: 'vodsr Bluewhale host: no inbound (managed by SSM), outbound HTTPS to AWS APIs',
+      allowAllOutbound: true,
+    });
+
+    this.logGroup = new LogGroup(this, 'CommandLogs', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+      description: 'vodsr Bluewhale host: SSM managed instance, its buckets, its log group, task callbacks',
+      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    this.role = role;
+    const sources = props.inputBucket.arnForObjects('*');
+    const results = props.outputBucket.arnForObjects(`${props.outputPrefix ?? ''}*`);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'ReadSources', actions: ['s3:GetObject'], resources: [sources] }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'WriteSrFiles',
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [results],
+      }),
+    );
+    acknowledgeManagedPolicy(
+      role,
+      'AmazonSSMManagedInstanceCore',
+      'AWS-maintained minimum for an SSM managed instance: the host is reached only by SSM Run Command (no SSH, no inbound).',
+    );
+    acknowledgeWildcardResource(
+      role,
+      sources,
+      'The host reads the uploaded source of each job; keys are only known at upload time. Read-only, one bucket.',
+    );
+    acknowledgeWildcardResource(
+      role,
+      results,
+      'The host writes SR files under the results prefix only; their names derive from uploaded keys.',
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'WriteCommandOutput',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.runnerAsset = new Asset(this, 'Runner', { path: runnerFile });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ReadRunnerAsset',
+        actions: ['s3:GetObject'],
+        resources: [this.runnerAsset.bucket.arnForObjects(this.runnerAsset.s3ObjectKey)],
+      }),
+    );
+    const userData = UserData.forLinux();
+    userData.addCommands(
+      'set -euo pipefail',
+      'export DEBIAN_FRONTEND=noninteractive',
+      'need=""',
+      'for t in jq unzip curl flock; do command -v "$t" >/dev/null 2>&1 || need="yes"; done',
+      'if [ -n "$need" ]; then apt-get update -y && apt-get install -y jq unzip curl util-linux; fi',
+      'if ! command -v aws >/dev/null 2>&1; then',
+      '  tmp="$(mktemp -d)"',
+      '  curl -fsSL --retry 5 -o "$tmp/awscliv2.zip" "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip"',
+      '  unzip -q "$tmp/awscliv2.zip" -d "$tmp"',
+      '  "$tmp/aws/install" --update',
+      '  rm -rf "$tmp"',
+      'fi',
+    );
+    const downloaded = userData.addS3DownloadCommand({
+      bucket: this.runnerAsset.bucket,
+      bucketKey: this.runnerAsset.s3ObjectKey,
+      region: stack.region,
+    });
+    userData.addCommands(
+      `install -D -m 0755 '${downloaded}' '${runnerPath}'`,
+      'install -d -m 0750 /var/lib/vodsr/work /var/lib/vodsr/locks',
+      `'${runnerPath}' --version`,
+    );
+
+    const machineImage: IMachineImage = {
+      getImage: () => ({ imageId: props.amiId, osType: OperatingSystemType.LINUX, userData }),
+    };
+    this.instance = new Instance(this, 'Instance', {
+      vpc: this.vpc,
+      vpcSubnets: props.vpcSubnets ?? { subnetType: SubnetType.PUBLIC },
+      instanceType: new InstanceType(instanceType),
+      machineImage,
+      userData,
+      role,
+      securityGroup: this.securityGroup,
+      requireImdsv2: true,
+      detailedMonitoring: true,
+      ebsOptimized: true,
+      blockDevices: [
+        {
+          deviceName: props.rootDeviceName ?? '/dev/sda1',
+          volume: BlockDeviceVolume.ebs(size, {
+            encrypted: true,
+            volumeType: EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+      userDataCausesReplacement: true,
+    });
+    acknowledge(
+      this.instance,
+      'AwsSolutions-EC29',
+      'One stateless host owned by this stack: termination protection would block updates that replace it (new AMI or runner); a job on a lost host fails through the dead-host rule.',
+    );
+    this.instanceArn = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: this.instance.instanceId });
+
+    const P = HOST_DOCUMENT_PARAMETERS;
+    this.document = new CfnDocument(this, 'RunHostJob', {
+      documentType: 'Command',
+      documentFormat: 'JSON',
+      updateMethod: 'NewVersion',
+      content: {
+        schemaVersion: '2.2',
+        description:
+          'vodsr: runs one super-resolution job with vodsr-host. The job and the Step Functions task token arrive as base64 parameters and reach the runner only as environment variables; nothing is interpolated into the script.',
+        parameters: {
+          [P.jobB64]: {
+            type: 'String',
+            description: 'Base64 of the HostJob JSON (encodeHostJob).',
+            allowedPattern: HOST_DOCUMENT_PARAMETER_PATTERN,
+            interpolationType: 'ENV_VAR',
+          },
+          [P.taskTokenB64]: {
+            type: 'String',
+            description: 'Base64 of the Step Functions task token.',
+            allowedPattern: HOST_DOCUMENT_PARAMETER_PATTERN,
+            interpolationType: 'ENV_VAR',
+          },
+          [P.executionTimeout]: {
+            type: 'String',
+            default: '3600',
+            description: 'Seconds before the command is stopped (1..172800).',
+            allowedPattern: EXECUTION_TIMEOUT_PATTERN,
+          },
+        },
+        mainSteps: [
+          {
+            action: 'aws:runShellScript',
+            name: 'runVodsrHost',
+            inputs: {
+              timeoutSeconds: `{{ ${P.executionTimeout} }}`,
+              runCommand: [
+                'set -eu',
+                `export AWS_REGION='${Aws.REGION}' AWS_DEFAULT_REGION='${Aws.REGION}'`,
+                ...BLUEWHALE_ENV,
+                `exec '${runnerPath}' --job-b64 "$SSM_${P.jobB64}" --task-token-b64 "$SSM_${P.taskTokenB64}"`,
+              ],
+            },
+          },
+        ],
+      },
+    });
+    this.documentName = this.document.ref;
+    this.documentArn = stack.formatArn({ service: 'ssm', resource: 'document', resourceName: this.document.ref });
+  }
+}
