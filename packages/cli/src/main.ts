@@ -6,15 +6,15 @@ import type { GlobalOptions } from './options.js';
 /** The config file read when present and no `--config` is given. */
 export const DEFAULT_CONFIG_FILE = 'vodsr.config.json';
 
-const EPILOGUE = `Configuration: flags, then VODSR_* environment variables (VODSR_BACKEND, VODSR_API, VODSR_TOKEN,
-VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_INSTANCE_ID, VODSR_AWS_OUTPUT, VODSR_REGION),
-then the JSON config file (--config, default ./${DEFAULT_CONFIG_FILE}), e.g. {"backend":"aws","region":"us-east-1"}.
-
-Exit codes: 0 ok | 1 job failed or unexpected error | 2 invalid input | 3 no such job | 4 conflict
-(job already final, idempotency key reused) | 5 backend unavailable (auth, rate limit, AWS/network)
-| 6 job cancelled | 7 job interrupted (worker died; re-queued) | 130 Ctrl-C.
-
-Locally there are no Bluewhale filters: vodsr runs an open model (lanczos-x2, stock FFmpeg) and says so.`;
+const EPILOGUE = [
+  'Configuration: flags, then VODSR_* environment variables (VODSR_BACKEND, VODSR_API, VODSR_TOKEN, ' +
+    'VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_INSTANCE_ID, VODSR_AWS_OUTPUT, VODSR_REGION), ' +
+    `then the JSON config file (--config, default ./${'vodsr.config.json'}), e.g. {"backend":"aws","region":"us-east-1"}.`,
+  'Exit codes: 0 ok | 1 job failed or unexpected error | 2 invalid input | 3 no such job | 4 conflict (job ' +
+    'already final, idempotency key reused) | 5 backend unavailable (auth, rate limit, AWS/network) | 6 job ' +
+    'cancelled | 7 job interrupted (worker died; re-queued) | 130 Ctrl-C.',
+  'Locally there are no Bluewhale filters: vodsr runs an open model (lanczos-x2, stock FFmpeg) and says so.',
+].join('\n\n');
 
 function readConfig(path: string): Record<string, unknown> {
   const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
