@@ -1,0 +1,205 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { AwsJobService } from '@vodsr/api';
+import { decodeHostJob, executionName, type WorkflowInput } from '@vodsr/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+
+const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:vodsr';
+const EXEC = 'arn:aws:states:us-east-1:123456789012:execution:vodsr';
+const sfn = mockClient(SFNClient);
+
+function service() {
+  return new AwsJobService({
+    stateMachineArn: SM,
+    outputRoot: 's3://out-bucket/sr/',
+    instanceId: 'i-0123456789abcdef0',
+    client: new SFNClient({ region: 'us-east-1' }),
+  });
+}
+
+describe('AwsJobService', () => {
+  beforeEach(() => sfn.reset());
+
+  it('starts an execution with the deterministic name and core workflow input; same key → same name', async () => {
+    const name = executionName('in-bucket', 'movies/a b.mp4', 'upload-42');
+    let input = '';
+    sfn.on(StartExecutionCommand).callsFake((i: { input: string }) => {
+      input = i.input;
+      return { executionArn: `${EXEC}:${name}`, startDate: new Date() };
+    });
+    sfn.on(DescribeExecutionCommand).callsFake(() => ({
+      executionArn: `${EXEC}:${name}`,
+      name,
+      status: 'RUNNING',
+      startDate: new Date('2026-01-01T00:00:00Z'),
+      input,
+    }));
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 3,
+          type: 'TaskStateEntered',
+          timestamp: new Date(),
+          stateEnteredEventDetails: { name: 'RunHost' },
+        },
+      ],
+    });
+    const jobs = service();
+    const { job, created } = await jobs.submit(
+      { source: 's3://in-bucket/movies/a b.mp4' },
+      { idempotencyKey: 'upload-42' },
+    );
+    expect(created).toBe(true);
+    expect(job).toMatchObject({
+      id: name,
+      backend: 'aws',
+      status: 'upscaling',
+      executionArn: `${EXEC}:${name}`,
+    });
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start).toMatchObject({ stateMachineArn: SM, name });
+    const wf = JSON.parse(start?.input as string) as WorkflowInput;
+    expect(wf).toMatchObject({
+      jobId: name,
+      instanceId: 'i-0123456789abcdef0',
+      srFile: 's3://out-bucket/sr/a b_sr_2x.mp4',
+      packagingPreset: 'hls-single',
+    });
+    expect(wf.hlsDestination).toMatch(/^s3:\/\/out-bucket\/sr\/hls\/a_b_sr_2x\.mp4_[0-9a-f]{10}\/$/);
+    expect(decodeHostJob(wf.hostJobB64)).toMatchObject({
+      source: 's3://in-bucket/movies/a b.mp4',
+      model: 'A',
+    });
+
+    await jobs.submit({ source: 's3://in-bucket/movies/a b.mp4' }, { idempotencyKey: 'upload-42' });
+    expect(sfn.commandCalls(StartExecutionCommand)[1]?.args[0].input.name).toBe(name);
+  });
+
+  it('maps ExecutionAlreadyExists (same key, other job) to VODSR_CONFLICT and rejects local sources', async () => {
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
+    const jobs = service();
+    await expect(
+      jobs.submit({ source: 's3://in-bucket/a.mp4', model: 'B' }, { idempotencyKey: 'k' }),
+    ).rejects.toMatchObject({
+      code: 'VODSR_CONFLICT',
+    });
+    await expect(jobs.submit({ source: '/tmp/a.mp4' })).rejects.toMatchObject({
+      code: 'VODSR_VALIDATION',
+      issues: [{ path: '/source', message: 'the AWS backend needs an s3:// source' }],
+    });
+    expect(() => new AwsJobService({ stateMachineArn: 'nope', outputRoot: 'x', instanceId: 'y' })).toThrow(
+      /stateMachineArn/,
+    );
+  });
+
+  it('maps finished executions to job records (outputs, coded errors, cancellation) and 404s', async () => {
+    const wf = {
+      jobId: 'a-1',
+      job: { source: 's3://in/a.mp4', model: 'A', srName: 'a_sr_2x.mp4' },
+      srFile: 's3://out/a_sr_2x.mp4',
+      hlsDestination: 's3://out/hls/a_sr_2x.mp4/',
+      packagingPreset: 'hls-single',
+    };
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: `${EXEC}:ok` })
+      .resolves({
+        name: 'ok',
+        executionArn: `${EXEC}:ok`,
+        status: 'SUCCEEDED',
+        startDate: new Date('2026-01-01T00:00:00Z'),
+        stopDate: new Date('2026-01-01T00:05:00Z'),
+        input: JSON.stringify(wf),
+        output: JSON.stringify({
+          host: {
+            encoder: 'h264_nvenc',
+            sr: { width: 1280, height: 960, durationSeconds: 10, hasAudio: true },
+          },
+        }),
+      })
+      .on(DescribeExecutionCommand, { executionArn: `${EXEC}:bad` })
+      .resolves({
+        name: 'bad',
+        status: 'FAILED',
+        startDate: new Date(),
+        stopDate: new Date(),
+        input: JSON.stringify(wf),
+        error: 'VODSR_HOST_MISSING_FILTER',
+        cause: 'bdsr_coupang_aws is missing',
+      })
+      .on(DescribeExecutionCommand, { executionArn: `${EXEC}:gone` })
+      .rejects(Object.assign(new Error('no'), { name: 'ExecutionDoesNotExist' }));
+    const jobs = service();
+    expect(await jobs.get('ok')).toMatchObject({
+      status: 'succeeded',
+      progress: { percent: 100 },
+      finishedAt: '2026-01-01T00:05:00.000Z',
+      outputs: {
+        srFile: 's3://out/a_sr_2x.mp4',
+        hlsDir: 's3://out/hls/a_sr_2x.mp4/',
+        encoderUsed: 'h264_nvenc',
+        sr: { width: 1280 },
+      },
+    });
+    expect(await jobs.get('bad')).toMatchObject({
+      status: 'failed',
+      error: { code: 'VODSR_HOST_MISSING_FILTER', message: 'bdsr_coupang_aws is missing' },
+    });
+    await expect(jobs.get('gone')).rejects.toMatchObject({ code: 'VODSR_JOB_NOT_FOUND' });
+    await expect(jobs.cancel('ok')).rejects.toMatchObject({ code: 'VODSR_ILLEGAL_TRANSITION' });
+  });
+
+  it('lists with the status filter and the cursor passed through, and cancels with StopExecution', async () => {
+    const wf = JSON.stringify({
+      job: { source: 's3://in/a.mp4', model: 'A' },
+      srFile: 's3://o/a',
+      hlsDestination: 's3://o/h/',
+      packagingPreset: 'none',
+    });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          name: 'r1',
+          executionArn: `${EXEC}:r1`,
+          stateMachineArn: SM,
+          status: 'RUNNING',
+          startDate: new Date(),
+        },
+      ],
+      nextToken: 'tok-2',
+    });
+    sfn.on(DescribeExecutionCommand).resolves({
+      name: 'r1',
+      executionArn: `${EXEC}:r1`,
+      status: 'RUNNING',
+      startDate: new Date(),
+      input: wf,
+    });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+    const jobs = service();
+    const page = await jobs.list({ status: ['running'], limit: 10, cursor: 'tok-1' });
+    expect(page.nextCursor).toBe('tok-2');
+    expect(page.jobs.map((j) => j.id)).toEqual(['r1']);
+    expect(sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: SM,
+      maxResults: 10,
+      statusFilter: 'RUNNING',
+      nextToken: 'tok-1',
+    });
+    await jobs.cancel('r1');
+    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toEqual({
+      executionArn: `${EXEC}:r1`,
+      error: 'VODSR_CANCELLED',
+      cause: 'The job was cancelled',
+    });
+  });
+});
