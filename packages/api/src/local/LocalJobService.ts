@@ -108,6 +108,7 @@ export class LocalJobService implements JobService {
   private readonly emitter = new EventEmitter();
   private readonly running = new Map<string, AbortController>();
   private readonly lastPersist = new Map<string, number>();
+  private readonly lastProgress = new Map<string, JobProgress>();
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly opts: Required<
@@ -497,16 +498,19 @@ export class LocalJobService implements JobService {
     } catch (e) {
       this.tryUpdate(rec.id, (r) => {
         if (isFinalStatus(r.status) || r.status === 'interrupted') return undefined;
-        return withStatus(r, 'failed', { finishedAt: now(), error: toErrorInfo(e) });
+        const progress = this.lastProgress.get(rec.id) ?? r.progress;
+        return withStatus(r, 'failed', { finishedAt: now(), error: toErrorInfo(e), progress });
       });
     } finally {
       this.running.delete(rec.id);
       this.lastPersist.delete(rec.id);
+      this.lastProgress.delete(rec.id);
       if (!this.closing) setImmediate(() => this.pump());
     }
   }
 
   private onProgress(id: string, progress: JobProgress): void {
+    this.lastProgress.set(id, progress);
     const t = Date.now();
     const last = this.lastPersist.get(id) ?? 0;
     if (t - last >= 1000) {

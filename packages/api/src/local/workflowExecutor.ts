@@ -121,16 +121,15 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
           throw named(e);
         }
       },
-      [S.planPackaging]: async (): Promise<JsonValue> => {
-        if (!packaged) return { Payload: { preset: NO_PACKAGING_PRESET, Role: 'none', Settings: {} } };
-        return {
-          Payload: {
-            preset: input.packagingPreset,
-            Role: 'local',
-            Settings: { local: true, destination: input.hlsDestination },
-          },
-        };
-      },
+      // The local twin of the planner Lambda: a CreateJob request whose fields the definition reads
+      // (Settings, Role, UserMetadata). Packaging itself runs with FFmpeg in `Package`, not from these Settings.
+      [S.planPackaging]: async (): Promise<JsonValue> => ({
+        Payload: {
+          Role: 'local',
+          Settings: {},
+          UserMetadata: { jobId: ctx.jobId, vodsrPreset: input.packagingPreset },
+        },
+      }),
       [S.package]: async () => {
         ctx.setStage('packaging');
         const t0 = Date.now();
