@@ -290,3 +290,33 @@ describe('HTTP API limits and options', () => {
     await service.close();
   });
 });
+
+describe('HTTP API with a running job', () => {
+  it('streams real progress events over SSE while the local backend runs the job', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, 'clip.mp4', { seconds: 2 });
+    const service = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+    const app = await buildApp({ service, auth: { tokens: [TOKEN] } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: auth,
+      payload: { source, model: 'lanczos-x2', encoder: { codec: 'libx264', preset: 'veryfast' } },
+    });
+    const id = created.json().id as string;
+    const res = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: auth });
+    await app.close();
+    await service.close();
+    const events = parseSse(res.body) as Array<{ event: string; data: JobRecord }>;
+    const kinds = events.map((e) => e.event);
+    expect(kinds[0]).toBe('snapshot');
+    expect(kinds.at(-1)).toBe('end');
+    expect(kinds).toContain('progress');
+    const statuses = events.map((e) => e.data.status);
+    expect(statuses).toEqual(expect.arrayContaining(['upscaling', 'packaging']));
+    const percents = events.filter((e) => e.event === 'progress').map((e) => e.data.progress.percent);
+    expect(percents.some((p) => p > 0 && p < 100)).toBe(true);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(events.at(-1)?.data).toMatchObject({ status: 'succeeded', progress: { percent: 100 } });
+  });
+});
