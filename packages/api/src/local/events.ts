@@ -19,6 +19,8 @@ export async function* snapshotsToEvents(
   for (;;) {
     const cur = await next();
     if (!cur) return;
+    // a re-read of the database may be older than an event already seen (progress is persisted at most 1/s)
+    if (cur.updatedAt < last.updatedAt && cur.status === last.status) continue;
     if (cur.status !== last.status) {
       last = cur;
       if (FINAL_STATUSES.includes(cur.status)) {
