@@ -1,7 +1,7 @@
+import { ValidationError, type ValidationIssue } from '@vodsr/core';
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { type IVpc, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { ValidationError, type ValidationIssue } from '@vodsr/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
 import { DEFAULT_HOST_INSTANCE_TYPE } from '../constructs/BluewhaleHost.js';
@@ -44,7 +44,10 @@ function list(v: unknown): string[] | undefined {
 }
 
 /** Reads and checks the app context; throws `VODSR_VALIDATION` listing every problem. */
-export function readAppContext(node: Node, env: Record<string, string | undefined> = process.env): VodsrAppContext {
+export function readAppContext(
+  node: Node,
+  env: Record<string, string | undefined> = process.env,
+): VodsrAppContext {
   const get = (k: string): string | undefined => {
     const v = node.tryGetContext(k) as unknown;
     return v === undefined || v === null || v === '' ? undefined : String(v);
@@ -52,20 +55,30 @@ export function readAppContext(node: Node, env: Record<string, string | undefine
   const issues: ValidationIssue[] = [];
   const amiId = get('amiId');
   if (!amiId || !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(amiId))
-    issues.push({ path: '/amiId', message: 'is required: -c amiId=ami-… (the Bluewhale AMI id of your region)' });
+    issues.push({
+      path: '/amiId',
+      message: 'is required: -c amiId=ami-… (the Bluewhale AMI id of your region)',
+    });
   const vpcId = get('vpcId');
   const azs = list(node.tryGetContext('availabilityZones'));
   const subnetIds = list(node.tryGetContext('subnetIds'));
   if (vpcId && (!azs?.length || !subnetIds?.length))
-    issues.push({ path: '/vpcId', message: 'an existing VPC needs availabilityZones and subnetIds too (no lookups)' });
+    issues.push({
+      path: '/vpcId',
+      message: 'an existing VPC needs availabilityZones and subnetIds too (no lookups)',
+    });
   if (vpcId && azs && subnetIds && azs.length !== subnetIds.length)
     issues.push({ path: '/subnetIds', message: 'needs one subnet per availability zone' });
   const hb = get('heartbeatSeconds');
-  if (hb !== undefined && !/^\d+$/.test(hb)) issues.push({ path: '/heartbeatSeconds', message: 'must be an integer' });
+  if (hb !== undefined && !/^\d+$/.test(hb))
+    issues.push({ path: '/heartbeatSeconds', message: 'must be an integer' });
   const inName = get('inputBucketName');
   const outName = get('outputBucketName');
   if (inName && inName === outName)
-    issues.push({ path: '/outputBucketName', message: 'must differ from inputBucketName (results would trigger jobs)' });
+    issues.push({
+      path: '/outputBucketName',
+      message: 'must differ from inputBucketName (results would trigger jobs)',
+    });
   if (issues.length) throw new ValidationError('CDK context', issues);
   const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } =>
     (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
@@ -96,7 +109,12 @@ export function readAppContext(node: Node, env: Record<string, string | undefine
  * @example const { app, stack } = createVodsrApp({ context: { amiId: 'ami-0123456789abcdef0' } }); app.synth();
  */
 export function createVodsrApp(
-  opts: { app?: App; context?: Record<string, unknown>; nag?: boolean; env?: Record<string, string | undefined> } = {},
+  opts: {
+    app?: App;
+    context?: Record<string, unknown>;
+    nag?: boolean;
+    env?: Record<string, string | undefined>;
+  } = {},
 ): { app: App; stack: VodsrStack; context: VodsrAppContext } {
   const app =
     opts.app ??
@@ -133,7 +151,9 @@ export function createVodsrApp(
       }
       return {
         ...(vpc ? { vpc } : {}),
-        ...(ctx.inputBucketName ? { inputBucket: Bucket.fromBucketName(scope, 'ExistingInput', ctx.inputBucketName) } : {}),
+        ...(ctx.inputBucketName
+          ? { inputBucket: Bucket.fromBucketName(scope, 'ExistingInput', ctx.inputBucketName) }
+          : {}),
         ...(ctx.outputBucketName
           ? { outputBucket: Bucket.fromBucketName(scope, 'ExistingOutput', ctx.outputBucketName) }
           : {}),

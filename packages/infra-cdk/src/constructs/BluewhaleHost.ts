@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import {
+  HOST_DOCUMENT_PARAMETER_PATTERN,
+  HOST_DOCUMENT_PARAMETERS,
+  ValidationError,
+  type ValidationIssue,
+} from '@vodsr/core';
+import * as hostScripts from '@vodsr/host-scripts';
 import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   BlockDeviceVolume,
@@ -12,6 +19,8 @@ import {
   InstanceType,
   type IVpc,
   OperatingSystemType,
+  Peer,
+  Port,
   SecurityGroup,
   type SubnetSelection,
   SubnetType,
@@ -23,13 +32,6 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
-import {
-  HOST_DOCUMENT_PARAMETER_PATTERN,
-  HOST_DOCUMENT_PARAMETERS,
-  ValidationError,
-  type ValidationIssue,
-} from '@vodsr/core';
-import * as hostScripts from '@vodsr/host-scripts';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcardResource } from './nag.js';
 
@@ -59,6 +61,7 @@ const BLUEWHALE_ENV = [
   'if [ -d /usr/local/bluedot ]; then',
   '  export ONNX_DIR=/usr/local/bluedot/models/',
   '  export PATH="/usr/local/bluedot:$PATH:/etc/neura-vortex/bin"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
   '  export LD_LIBRARY_PATH="/etc/neura-vortex/nvx_packages/plugins/libs:/usr/local/cuda/lib64:/usr/local/bluedot/:/usr/local/TensorRT/lib:${LD_LIBRARY_PATH:-}"',
   '  export PYTHONPATH=/etc/neura-vortex/libs/python3.10/site-packages',
   '  export VSSCRIPT_PATH=/etc/neura-vortex/nvx_packages/plugins/scripts',
@@ -125,9 +128,14 @@ export class BluewhaleHost extends Construct {
 
   public constructor(scope: Construct, id: string, props: BluewhaleHostProps) {
     super(scope, id);
+    // A unique name for the IMDSv2 launch template (the legacy default is one fixed name per account and region).
+    this.node.setContext('@aws-cdk/aws-ec2:uniqueImdsv2TemplateName', true);
     const issues: ValidationIssue[] = [];
     if (typeof props.amiId !== 'string' || !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(props.amiId))
-      issues.push({ path: '/amiId', message: 'must be an AMI id like ami-0123456789abcdef0 (the Bluewhale AMI of your region)' });
+      issues.push({
+        path: '/amiId',
+        message: 'must be an AMI id like ami-0123456789abcdef0 (the Bluewhale AMI of your region)',
+      });
     const instanceType = props.instanceType ?? DEFAULT_HOST_INSTANCE_TYPE;
     if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType))
       issues.push({ path: '/instanceType', message: 'must be an EC2 instance type like g6e.xlarge' });
@@ -135,7 +143,8 @@ export class BluewhaleHost extends Construct {
     if (!Number.isInteger(size) || size < 30 || size > 16_384)
       issues.push({ path: '/rootVolumeGiB', message: 'must be an integer from 30 to 16384' });
     const runnerFile = props.runnerFile ?? defaultRunnerFile();
-    if (!existsSync(runnerFile)) issues.push({ path: '/runnerFile', message: `does not exist: ${runnerFile}` });
+    if (!existsSync(runnerFile))
+      issues.push({ path: '/runnerFile', message: `does not exist: ${runnerFile}` });
     const runnerPath = props.runnerPath ?? DEFAULT_RUNNER_PATH;
     if (!/^\/[A-Za-z0-9._/-]+$/.test(runnerPath))
       issues.push({ path: '/runnerPath', message: 'must be an absolute path of [A-Za-z0-9._/-]' });
@@ -163,9 +172,20 @@ export class BluewhaleHost extends Construct {
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
-      description: 'vodsr Bluewhale host: no inbound (managed by SSM), outbound HTTPS to AWS APIs',
-      allowAllOutbound: true,
+      description:
+        'vodsr Bluewhale host: no inbound (managed by SSM), outbound HTTPS (AWS APIs) and HTTP (apt)',
+      allowAllOutbound: false,
     });
+    this.securityGroup.addEgressRule(
+      Peer.anyIpv4(),
+      Port.tcp(443),
+      'HTTPS to SSM, S3, Step Functions, CloudWatch',
+    );
+    this.securityGroup.addEgressRule(
+      Peer.anyIpv4(),
+      Port.tcp(80),
+      'HTTP to the distribution package mirrors',
+    );
 
     this.logGroup = new LogGroup(this, 'CommandLogs', {
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
@@ -278,7 +298,11 @@ export class BluewhaleHost extends Construct {
       'AwsSolutions-EC29',
       'One stateless host owned by this stack: termination protection would block updates that replace it (new AMI or runner); a job on a lost host fails through the dead-host rule.',
     );
-    this.instanceArn = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: this.instance.instanceId });
+    this.instanceArn = stack.formatArn({
+      service: 'ec2',
+      resource: 'instance',
+      resourceName: this.instance.instanceId,
+    });
 
     const P = HOST_DOCUMENT_PARAMETERS;
     this.document = new CfnDocument(this, 'RunHostJob', {
@@ -327,6 +351,10 @@ export class BluewhaleHost extends Construct {
       },
     });
     this.documentName = this.document.ref;
-    this.documentArn = stack.formatArn({ service: 'ssm', resource: 'document', resourceName: this.document.ref });
+    this.documentArn = stack.formatArn({
+      service: 'ssm',
+      resource: 'document',
+      resourceName: this.document.ref,
+    });
   }
 }

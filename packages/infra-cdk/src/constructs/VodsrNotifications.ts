@@ -1,9 +1,9 @@
+import { WORKFLOW_DETAIL_TYPES, WORKFLOW_EVENT_SOURCE } from '@vodsr/core';
 import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { WORKFLOW_DETAIL_TYPES, WORKFLOW_EVENT_SOURCE } from '@vodsr/core';
 import { Construct } from 'constructs';
 
 /** Props of `VodsrNotifications`. */

@@ -1,6 +1,7 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -96,7 +97,18 @@ export class VodsrPipeline extends Construct {
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       ...(props.heartbeatSeconds ? { heartbeatSeconds: props.heartbeatSeconds } : {}),
     });
-    this.workflow.stateMachine.grantTaskResponse(this.host.role);
+    // The host reports heartbeats and its result to the waiting task. A separate policy (not the role's default
+    // policy, which the instance depends on) avoids a cycle: instance → host policy → state machine → instance.
+    new Policy(this, 'HostTaskCallbacks', {
+      roles: [this.host.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'ReportToWaitingTask',
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [this.workflow.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
     this.trigger = new VodsrTrigger(this, 'Trigger', {
       inputBucket,
       outputBucket,

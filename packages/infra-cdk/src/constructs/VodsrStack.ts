@@ -20,8 +20,14 @@ export class VodsrStack extends Stack {
     super(scope, id, props);
     this.pipeline = new VodsrPipeline(this, 'Vodsr', { ...props.pipeline, ...props.resolveExisting?.(this) });
     const p = this.pipeline;
-    new CfnOutput(this, 'InputBucketName', { value: p.storage.inputBucket.bucketName, description: 'Upload videos here' });
-    new CfnOutput(this, 'OutputBucketName', { value: p.storage.outputBucket.bucketName, description: 'SR files and HLS' });
+    new CfnOutput(this, 'InputBucketName', {
+      value: p.storage.inputBucket.bucketName,
+      description: 'Upload videos here',
+    });
+    new CfnOutput(this, 'OutputBucketName', {
+      value: p.storage.outputBucket.bucketName,
+      description: 'SR files and HLS',
+    });
     new CfnOutput(this, 'StateMachineArn', { value: p.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'HostInstanceId', { value: p.host.instance.instanceId });
     new CfnOutput(this, 'HostDocumentName', { value: p.host.documentName });

@@ -1,6 +1,12 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type IBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag.js';
 
@@ -39,13 +45,22 @@ export class VodsrStorage extends Construct {
     super(scope, id);
     const prefix = props.outputPrefix ?? 'vodsr/';
     const issues: ValidationIssue[] = [];
-    if (prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/') || !/^[A-Za-z0-9._\-/]+$/.test(prefix)))
-      issues.push({ path: '/outputPrefix', message: "must be '' or like 'results/' ([A-Za-z0-9._-/], ending with /)" });
+    if (
+      prefix !== '' &&
+      (!prefix.endsWith('/') || prefix.startsWith('/') || !/^[A-Za-z0-9._\-/]+$/.test(prefix))
+    )
+      issues.push({
+        path: '/outputPrefix',
+        message: "must be '' or like 'results/' ([A-Za-z0-9._-/], ending with /)",
+      });
     const days = props.tempExpirationDays ?? 7;
     if (!Number.isInteger(days) || days < 1)
       issues.push({ path: '/tempExpirationDays', message: 'must be a positive integer' });
     if (props.inputBucket && props.outputBucket && props.inputBucket === props.outputBucket)
-      issues.push({ path: '/outputBucket', message: 'must differ from inputBucket (results would trigger jobs)' });
+      issues.push({
+        path: '/outputBucket',
+        message: 'must differ from inputBucket (results would trigger jobs)',
+      });
     if (issues.length) throw new ValidationError('VodsrStorage props', issues);
     this.outputPrefix = prefix;
 
@@ -58,11 +73,21 @@ export class VodsrStorage extends Construct {
         objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         ...(props.accessLogsBucket
-          ? { serverAccessLogsBucket: props.accessLogsBucket, serverAccessLogsPrefix: `${name.toLowerCase()}/` }
+          ? {
+              serverAccessLogsBucket: props.accessLogsBucket,
+              serverAccessLogsPrefix: `${name.toLowerCase()}/`,
+            }
           : {}),
         lifecycleRules: [
-          { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(days) },
-          { id: 'expire-temporary-objects', prefix: props.tempPrefix ?? 'tmp/', expiration: Duration.days(days) },
+          {
+            id: 'abort-incomplete-multipart-uploads',
+            abortIncompleteMultipartUploadAfter: Duration.days(days),
+          },
+          {
+            id: 'expire-temporary-objects',
+            prefix: props.tempPrefix ?? 'tmp/',
+            expiration: Duration.days(days),
+          },
         ],
       });
       if (!props.accessLogsBucket) {

@@ -1,9 +1,9 @@
+import { ValidationError, type ValidationIssue } from '@vodsr/core';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { ValidationError, type ValidationIssue } from '@vodsr/core';
 import { Construct } from 'constructs';
 import { DEFAULT_VIDEO_SUFFIXES } from '../trigger/createTriggerHandler.js';
 import { TRIGGER_ENV } from '../trigger/env.js';
@@ -45,8 +45,11 @@ export class VodsrTrigger extends Construct {
     super(scope, id);
     const issues: ValidationIssue[] = [];
     if (props.inputBucket === props.outputBucket)
-      issues.push({ path: '/outputBucket', message: 'must differ from inputBucket (results would trigger jobs)' });
-    if (props.videoSuffixes !== undefined && props.videoSuffixes.some((s) => !/^\.?[A-Za-z0-9]+$/.test(s)))
+      issues.push({
+        path: '/outputBucket',
+        message: 'must differ from inputBucket (results would trigger jobs)',
+      });
+    if (props.videoSuffixes?.some((s) => !/^\.?[A-Za-z0-9]+$/.test(s)))
       issues.push({ path: '/videoSuffixes', message: 'must be suffixes like .mp4' });
     if (issues.length) throw new ValidationError('VodsrTrigger props', issues);
     const prefix = props.outputPrefix ?? '';
@@ -72,7 +75,9 @@ export class VodsrTrigger extends Construct {
       ...(props.inputPrefix ? [{ prefix: props.inputPrefix }] : []),
     );
     // The stack-wide custom resource that configures bucket notifications (created by aws-cdk-lib).
-    const handler = Stack.of(this).node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+    const handler = Stack.of(this).node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
     if (handler) {
       acknowledgeManagedPolicy(
         handler,

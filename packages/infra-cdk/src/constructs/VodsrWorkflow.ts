@@ -1,3 +1,4 @@
+import { buildWorkflowDefinition, ValidationError, type ValidationIssue } from '@vodsr/core';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -7,9 +8,11 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
-import { buildWorkflowDefinition, ValidationError, type ValidationIssue } from '@vodsr/core';
 import { Construct } from 'constructs';
-import { SSM_FAILURE_STATUSES, SSM_STATUS_DETAIL_TYPES } from '../commandStatus/createCommandStatusHandler.js';
+import {
+  SSM_FAILURE_STATUSES,
+  SSM_STATUS_DETAIL_TYPES,
+} from '../commandStatus/createCommandStatusHandler.js';
 import { COMMAND_STATUS_DOCUMENT_ENV } from '../commandStatus/lambda.js';
 import { PLANNER_ROLE_ENV } from '../planner/lambda.js';
 import { acknowledge, acknowledgeWildcardResource } from './nag.js';
@@ -121,16 +124,21 @@ export class VodsrWorkflow extends Construct {
     this.definition = buildWorkflowDefinition({
       documentName: props.documentName,
       ...(props.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: props.heartbeatSeconds }),
-      ...(props.deliveryTimeoutSeconds === undefined ? {} : { deliveryTimeoutSeconds: props.deliveryTimeoutSeconds }),
+      ...(props.deliveryTimeoutSeconds === undefined
+        ? {}
+        : { deliveryTimeoutSeconds: props.deliveryTimeoutSeconds }),
       planPackagingFunctionArn: this.plannerFunction.functionArn,
       mediaConvertRoleArn: this.mediaConvertRole.roleArn,
-      ...(props.mediaConvertQueueArn === undefined ? {} : { mediaConvertQueueArn: props.mediaConvertQueueArn }),
+      ...(props.mediaConvertQueueArn === undefined
+        ? {}
+        : { mediaConvertQueueArn: props.mediaConvertQueueArn }),
       eventBusName: bus.eventBusName,
     });
 
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('states.amazonaws.com'),
-      description: 'vodsr workflow: run the host document on the host, plan and run MediaConvert, emit job events',
+      description:
+        'vodsr workflow: run the host document on the host, plan and run MediaConvert, emit job events',
     });
     this.role = role;
     role.addToPrincipalPolicy(
