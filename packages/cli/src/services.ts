@@ -15,7 +15,7 @@ export function backendOf(o: GlobalOptions): 'local' | 'aws' | 'api' {
  */
 export async function openService(
   o: GlobalOptions,
-  opts: { workers?: boolean; slots?: number } = {},
+  opts: { workers?: boolean | 'own'; slots?: number } = {},
 ): Promise<JobService> {
   const api = await import('@vodsr/api');
   const backend = backendOf(o);

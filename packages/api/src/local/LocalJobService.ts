@@ -60,8 +60,11 @@ export interface LocalJobServiceOptions {
   readonly outputRoot?: string;
   /** Jobs run at the same time: one slot per GPU. @default 1 */
   readonly slots?: number;
-  /** Run queued jobs in this process. False = a read/submit-only client of the database. @default true */
-  readonly workers?: boolean;
+  /**
+   * Run queued jobs in this process: `true` = any queued job, `'own'` = only jobs submitted through this instance
+   * (what `vodsr run` uses), `false` = a read/submit-only client of the database. @default true
+   */
+  readonly workers?: boolean | 'own';
   /** Attempts before a job whose worker keeps dying is failed. @default 3 */
   readonly maxAttempts?: number;
   /** Worker lease refresh interval. @default 1000 */
@@ -111,6 +114,7 @@ export class LocalJobService implements JobService {
   private readonly lastProgress = new Map<string, JobProgress>();
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
+  private readonly own = new Set<string>();
   private readonly opts: Required<
     Pick<
       LocalJobServiceOptions,
@@ -204,6 +208,7 @@ export class LocalJobService implements JobService {
       specHash: specHash(spec),
       ...(key !== undefined ? { idempotencyKey: key } : {}),
     });
+    if (this.opts.workers === 'own') this.own.add(res.record.id);
     if (res.created) {
       this.emit(res.record);
       if (this.opts.workers) setImmediate(() => this.pump());
@@ -384,6 +389,7 @@ export class LocalJobService implements JobService {
     }
     if (!this.opts.workers || this.closing) return;
     for (const id of this.store.idsWithStatus('interrupted')) {
+      if (this.opts.workers === 'own' && !this.own.has(id)) continue;
       this.tryUpdate(id, (r) => {
         if (r.status !== 'interrupted') return undefined;
         const note = `Attempt ${r.attempts} was interrupted: ${r.error?.message ?? 'worker lost'} (${r.error?.code ?? 'VODSR_WORKER_LOST'})`;
@@ -416,9 +422,19 @@ export class LocalJobService implements JobService {
     }
   }
 
+  private nextCandidate(): string | undefined {
+    if (this.opts.workers !== 'own') return this.store.nextQueuedId();
+    for (const id of this.own) {
+      const r = this.store.get(id);
+      if (r?.status === 'queued') return id;
+      if (!r || isFinalStatus(r.status)) this.own.delete(id);
+    }
+    return undefined;
+  }
+
   private claim(): JobRecord | undefined {
     for (;;) {
-      const id = this.store.nextQueuedId();
+      const id = this.nextCandidate();
       if (!id) return undefined;
       let claimed: JobRecord | undefined;
       this.store.update(

@@ -56,7 +56,7 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
     const model = await pickLocalModel(args.model ?? 'A', args.fallback !== false, io);
     const service: JobService = await openService(
       { ...args, backend: 'local', api: undefined } as GlobalOptions,
-      { workers: true, slots: args.slots ?? 1 },
+      { workers: 'own', slots: args.slots ?? 1 },
     );
     try {
       const { job } = await service.submit(jobFromArgs(args, model));
