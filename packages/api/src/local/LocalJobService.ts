@@ -274,9 +274,9 @@ export class LocalJobService implements JobService {
               t.unref();
             });
             wake = undefined;
-            if (queue.length === 0) {
-              const rec = self.store.get(id);
-              if (rec) queue.push(rec);
+            if (queue.length === 0 && !self.closing) {
+              // another process may run the job (or have died running it): re-read, with lost-worker detection
+              queue.push(await self.get(id));
             }
           }
           return queue.shift();
