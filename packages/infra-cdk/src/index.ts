@@ -11,8 +11,6 @@ export {
   BluewhaleHost,
   type BluewhaleHostProps,
   DEFAULT_HOST_INSTANCE_TYPE,
-  DEFAULT_RUNNER_PATH,
-  defaultRunnerFile,
 } from './constructs/BluewhaleHost.js';
 export { VodsrNotifications, type VodsrNotificationsProps } from './constructs/VodsrNotifications.js';
 export { VodsrPipeline, type VodsrPipelineProps } from './constructs/VodsrPipeline.js';

@@ -167,15 +167,15 @@ describe('VodsrStack (synthesized offline from context)', () => {
     expect((sg.SecurityGroupEgress as { FromPort: number }[]).map((e) => e.FromPort)).toEqual([443, 80]);
   });
 
-  it('installs the runner from a CDK asset in user data, with no credentials', () => {
+  it('installs the runner with the host installer, both from CDK assets, with no credentials', () => {
     const [, instance] = only('AWS::EC2::Instance');
     const parts = (instance.UserData as { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } })['Fn::Base64'][
       'Fn::Join'
     ][1]
       .filter((p) => typeof p === 'string')
       .join('');
-    expect(parts).toContain('aws s3 cp');
-    expect(parts).toContain("install -D -m 0755 '/tmp/");
+    expect(parts.match(/aws s3 cp 's3:\/\//g)).toHaveLength(2);
+    expect(parts).toMatch(/bash '\/tmp\/[0-9a-f.]+' --runner '\/tmp\/[0-9a-f.]+' --prefix '\/opt\/vodsr'/);
     expect(parts).toContain("'/opt/vodsr/bin/vodsr-host' --version");
     expect(parts).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|\d{12}/);
   });

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { posix } from 'node:path';
 import {
   HOST_DOCUMENT_PARAMETER_PATTERN,
   HOST_DOCUMENT_PARAMETERS,
   ValidationError,
   type ValidationIssue,
 } from '@vodsr/core';
-import * as hostScripts from '@vodsr/host-scripts';
+import { DEFAULT_RUNNER_PATH, HOST_SCRIPT_PATH, INSTALL_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   BlockDeviceVolume,
@@ -35,22 +34,8 @@ import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcardResource } from './nag.js';
 
-/** Where the runner is installed on the host. */
-export const DEFAULT_RUNNER_PATH: string =
-  typeof (hostScripts as Record<string, unknown>).DEFAULT_RUNNER_PATH === 'string'
-    ? ((hostScripts as Record<string, unknown>).DEFAULT_RUNNER_PATH as string)
-    : '/opt/vodsr/bin/vodsr-host';
-
 /** The default host instance type (NVIDIA L40S). */
 export const DEFAULT_HOST_INSTANCE_TYPE = 'g6e.xlarge';
-
-/** The runner script shipped by `@vodsr/host-scripts` (`bin/vodsr-host`). */
-export function defaultRunnerFile(): string {
-  const exported = (hostScripts as Record<string, unknown>).HOST_SCRIPT_PATH;
-  if (typeof exported === 'string' && existsSync(exported)) return exported;
-  const pkg = createRequire(import.meta.url).resolve('@vodsr/host-scripts/package.json');
-  return join(dirname(pkg), 'bin', 'vodsr-host');
-}
 
 // The SSM execution timeout parameter: 1..172800 seconds (SSM's own limit), as in AWS-RunShellScript.
 const EXECUTION_TIMEOUT_PATTERN =
@@ -92,9 +77,11 @@ export interface BluewhaleHostProps {
   readonly rootVolumeGiB?: number;
   /** Root device name of the AMI. @default '/dev/sda1' */
   readonly rootDeviceName?: string;
-  /** The runner script to install. @default `@vodsr/host-scripts`' `bin/vodsr-host` */
+  /** The runner script to install. @default `@vodsr/host-scripts`' `HOST_SCRIPT_PATH` (bin/vodsr-host) */
   readonly runnerFile?: string;
-  /** Where the runner is installed. @default '/opt/vodsr/bin/vodsr-host' */
+  /** The host installer script. @default `@vodsr/host-scripts`' `INSTALL_SCRIPT_PATH` (bin/vodsr-host-install) */
+  readonly installerFile?: string;
+  /** Where the runner is installed: `<prefix>/bin/vodsr-host`. @default '/opt/vodsr/bin/vodsr-host' */
   readonly runnerPath?: string;
   /** Retention of the host command output log group. @default three months */
   readonly logRetention?: RetentionDays;
@@ -104,8 +91,8 @@ export interface BluewhaleHostProps {
  * The Bluewhale GPU host: a g6e instance from the Marketplace AMI (id given, never looked up), IMDSv2 only,
  * encrypted gp3 root volume, a security group with no inbound rule, managed by SSM only. Its role has SSM core,
  * read on the input bucket, write on the output prefix and write on its log group; call `grantTaskResponse` on the
- * state machine for `states:SendTask*`. User data installs the AWS CLI v2 and jq if missing, then the runner from a
- * CDK asset. The `document` (SSM Command, schema 2.2) runs the runner with the job and the task token as base64
+ * state machine for `states:SendTask*`. User data installs the AWS CLI v2 if missing, then runs the host installer of
+ * `@vodsr/host-scripts` with the runner, both from CDK assets. The `document` (SSM Command, schema 2.2) runs the runner with the job and the task token as base64
  * parameters exposed only as environment variables (`interpolationType: ENV_VAR`, `allowedPattern`).
  */
 export class BluewhaleHost extends Construct {
@@ -123,8 +110,10 @@ export class BluewhaleHost extends Construct {
   public readonly instanceArn: string;
   /** Full command output of every job (SSM truncates stdout at 24,000 chars). */
   public readonly logGroup: LogGroup;
-  /** The installed runner script asset. */
+  /** The runner script asset (`vodsr-host`). */
   public readonly runnerAsset: Asset;
+  /** The host installer script asset (`vodsr-host-install`). */
+  public readonly installerAsset: Asset;
 
   public constructor(scope: Construct, id: string, props: BluewhaleHostProps) {
     super(scope, id);
@@ -142,12 +131,19 @@ export class BluewhaleHost extends Construct {
     const size = props.rootVolumeGiB ?? 200;
     if (!Number.isInteger(size) || size < 30 || size > 16_384)
       issues.push({ path: '/rootVolumeGiB', message: 'must be an integer from 30 to 16384' });
-    const runnerFile = props.runnerFile ?? defaultRunnerFile();
+    const runnerFile = props.runnerFile ?? HOST_SCRIPT_PATH;
     if (!existsSync(runnerFile))
       issues.push({ path: '/runnerFile', message: `does not exist: ${runnerFile}` });
+    const installerFile = props.installerFile ?? INSTALL_SCRIPT_PATH;
+    if (!existsSync(installerFile))
+      issues.push({ path: '/installerFile', message: `does not exist: ${installerFile}` });
     const runnerPath = props.runnerPath ?? DEFAULT_RUNNER_PATH;
-    if (!/^\/[A-Za-z0-9._/-]+$/.test(runnerPath))
-      issues.push({ path: '/runnerPath', message: 'must be an absolute path of [A-Za-z0-9._/-]' });
+    if (!/^\/[A-Za-z0-9._/-]+\/bin\/vodsr-host$/.test(runnerPath) || runnerPath.includes('..'))
+      issues.push({
+        path: '/runnerPath',
+        message: 'must be <absolute prefix>/bin/vodsr-host, of [A-Za-z0-9._/-]',
+      });
+    const prefix = posix.dirname(posix.dirname(runnerPath));
     if (issues.length) throw new ValidationError('BluewhaleHost props', issues);
 
     const stack = Stack.of(this);
@@ -234,21 +230,25 @@ export class BluewhaleHost extends Construct {
     );
 
     this.runnerAsset = new Asset(this, 'Runner', { path: runnerFile });
+    this.installerAsset = new Asset(this, 'Installer', { path: installerFile });
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        sid: 'ReadRunnerAsset',
+        sid: 'ReadHostScripts',
         actions: ['s3:GetObject'],
-        resources: [this.runnerAsset.bucket.arnForObjects(this.runnerAsset.s3ObjectKey)],
+        resources: [
+          this.runnerAsset.bucket.arnForObjects(this.runnerAsset.s3ObjectKey),
+          this.installerAsset.bucket.arnForObjects(this.installerAsset.s3ObjectKey),
+        ],
       }),
     );
+    // Boot: the AWS CLI is needed to fetch the scripts (the AMI may not have it); then the installer
+    // (@vodsr/host-scripts) sets up jq, flock, AWS CLI v2, the runner and its folders, idempotently.
     const userData = UserData.forLinux();
     userData.addCommands(
       'set -euo pipefail',
       'export DEBIAN_FRONTEND=noninteractive',
-      'need=""',
-      'for t in jq unzip curl flock; do command -v "$t" >/dev/null 2>&1 || need="yes"; done',
-      'if [ -n "$need" ]; then apt-get update -y && apt-get install -y jq unzip curl util-linux; fi',
       'if ! command -v aws >/dev/null 2>&1; then',
+      '  command -v unzip >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 || { apt-get update -y && apt-get install -y unzip curl; }',
       '  tmp="$(mktemp -d)"',
       '  curl -fsSL --retry 5 -o "$tmp/awscliv2.zip" "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip"',
       '  unzip -q "$tmp/awscliv2.zip" -d "$tmp"',
@@ -256,14 +256,18 @@ export class BluewhaleHost extends Construct {
       '  rm -rf "$tmp"',
       'fi',
     );
-    const downloaded = userData.addS3DownloadCommand({
+    const runnerDownload = userData.addS3DownloadCommand({
       bucket: this.runnerAsset.bucket,
       bucketKey: this.runnerAsset.s3ObjectKey,
       region: stack.region,
     });
+    const installerDownload = userData.addS3DownloadCommand({
+      bucket: this.installerAsset.bucket,
+      bucketKey: this.installerAsset.s3ObjectKey,
+      region: stack.region,
+    });
     userData.addCommands(
-      `install -D -m 0755 '${downloaded}' '${runnerPath}'`,
-      'install -d -m 0750 /var/lib/vodsr/work /var/lib/vodsr/locks',
+      `bash '${installerDownload}' --runner '${runnerDownload}' --prefix '${prefix}'`,
       `'${runnerPath}' --version`,
     );
 
