@@ -1,5 +1,16 @@
 export { AwsJobService, type AwsJobServiceOptions, toJobRecord } from './aws/AwsJobService.js';
 export {
+  DEV_INSTANCE_ID,
+  type DevPipeline,
+  type DevPipelineOptions,
+  type DevTriggerInvocation,
+  startDevPipeline,
+} from './dev/devPipeline.js';
+export { LOCAL_S3_ENV, type LocalS3, type LocalS3Options, startLocalS3 } from './dev/localS3.js';
+export { mediaType, type PublishedOutputs, publishOutputs } from './dev/publishOutputs.js';
+export { localS3Client } from './dev/s3Client.js';
+export { type LocalS3EventRecord, type NormalizedS3Record, normalizeLocalS3Event } from './dev/s3Events.js';
+export {
   type BuildAppOptions,
   buildApp,
   isLoopback,
@@ -29,3 +40,10 @@ export type {
   SubmitResult,
   WatchOptions,
 } from './types.js';
+export { childLocation, MediaReader, MediaSigner, parseRange } from './viewer/mediaAccess.js';
+export {
+  createViewerRoutes,
+  type JobMedia,
+  VIEWER_PUBLIC_PREFIXES,
+  type ViewerOptions,
+} from './viewer/viewerRoutes.js';
