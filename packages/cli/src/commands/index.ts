@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../options.js';
 import { cancelModule } from './cancel.js';
+import { devModule } from './dev.js';
 import { hostCommandModule } from './hostCommand.js';
 import { listModule } from './list.js';
 import { modelsModule } from './models.js';
@@ -26,4 +27,5 @@ export const COMMANDS: ReadonlyArray<CommandModule<GlobalOptions, never>> = [
   presetsModule,
   hostCommandModule,
   serveModule,
+  devModule,
 ] as unknown as ReadonlyArray<CommandModule<GlobalOptions, never>>;
