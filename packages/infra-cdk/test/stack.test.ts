@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   buildWorkflowInput,
   HOST_DOCUMENT_PARAMETER_PATTERN,
@@ -7,7 +10,7 @@ import {
 } from '@vodsr/core';
 import { createPlanPackagingHandler, createVodsrApp, type VodsrStack } from '@vodsr/infra-cdk';
 import aslValidator from 'asl-validator';
-import { CfnElement, type Stack } from 'aws-cdk-lib';
+import { type App, CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -15,11 +18,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runLocal } from './support/localSfn.js';
 
 const AMI = 'ami-0123456789abcdef0';
+const exec = promisify(execFile);
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;
 
 let stack: VodsrStack;
 let template: Template;
 let resources: Resources;
+let assemblyDir: string;
 
 function logicalId(s: Stack, c: IConstruct): string {
   return s.getLogicalId((CfnElement.isCfnElement(c) ? c : c.node.defaultChild) as CfnElement);
@@ -77,10 +82,29 @@ function synthesizedDefinition(): Record<string, unknown> {
 }
 
 beforeAll(() => {
-  ({ stack } = createVodsrApp({ context: { amiId: AMI, region: 'eu-west-1' } }));
+  let app: App;
+  ({ app, stack } = createVodsrApp({ context: { amiId: AMI, region: 'eu-west-1' } }));
+  assemblyDir = app.synth().directory;
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Resources;
 });
+
+/** Runs the esbuild bundle of a function, as Lambda would (CommonJS, Node.js, the SDK provided), on one event. */
+async function invokeBundle(fn: IConstruct, env: Record<string, string>, event: unknown): Promise<unknown> {
+  const key = resources[logicalId(stack, fn)]?.Properties?.Code as { S3Key: string };
+  const bundle = join(assemblyDir, `asset.${key.S3Key.replace(/\.zip$/, '')}`, 'index.js');
+  const script = `const out = (v) => process.stdout.write('\\n@@RESULT ' + JSON.stringify(v));
+require(${JSON.stringify(bundle)}).handler(JSON.parse(process.argv[1])).then(out, (e) => out({ thrown: e.name }))`;
+  const { stdout } = await exec(process.execPath, ['-e', script, JSON.stringify(event)], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_PATH: join(__dirname, '..', '..', '..', 'node_modules'),
+      AWS_REGION: 'eu-west-1',
+      ...env,
+    },
+  });
+  return JSON.parse(stdout.slice(stdout.lastIndexOf('@@RESULT ') + '@@RESULT '.length));
+}
 
 describe('VodsrStack (synthesized offline from context)', () => {
   it('sends object-created events of the input bucket, and only those, to the trigger Lambda', () => {
@@ -111,6 +135,54 @@ describe('VodsrStack (synthesized offline from context)', () => {
       .map((r) => r.Properties?.Runtime);
     // trigger, planner, dead-host (+ aws-cdk-lib's Python bucket-notification handler)
     expect(runtimes.filter((r) => r === 'nodejs22.x')).toHaveLength(3);
+  });
+
+  it('bundles the three Lambdas with esbuild into CommonJS that runs on plain Node.js', async () => {
+    const p = stack.pipeline;
+    const trigger = await invokeBundle(
+      p.trigger.function,
+      {
+        VODSR_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111111111111:stateMachine:vodsr',
+        VODSR_OUTPUT_ROOT: 's3://vodsr-out/',
+        VODSR_INSTANCE_ID: 'i-0fc7eb64184f98251',
+        VODSR_OUTPUT_BUCKET: 'vodsr-out',
+      },
+      {
+        Records: [
+          {
+            eventName: 'ObjectCreated:Put',
+            s3: { bucket: { name: 'vodsr-in' }, object: { key: 'notes.txt', size: 9 } },
+          },
+        ],
+      },
+    );
+    expect(trigger).toMatchObject({ started: [], ignored: [{ key: 'notes.txt' }] });
+    const plan = await invokeBundle(
+      p.workflow.plannerFunction,
+      {},
+      {
+        jobId: 'j',
+        preset: 'hls-single',
+        input: 's3://vodsr-out/a_sr_2x.mp4',
+        destination: 's3://vodsr-out/hls/a_sr_2x.mp4/',
+        role: 'arn:aws:iam::111111111111:role/mc',
+        media: { width: 1280, height: 960, durationSeconds: 10, hasAudio: true },
+      },
+    );
+    expect(plan).toMatchObject({ Role: 'arn:aws:iam::111111111111:role/mc', UserMetadata: { jobId: 'j' } });
+    expect(JSON.stringify(plan)).toContain('s3://vodsr-out/hls/a_sr_2x.mp4/');
+    const badPreset = await invokeBundle(
+      p.workflow.plannerFunction,
+      {},
+      { jobId: 'j', preset: 'nope', input: 'x', destination: 'y', media: {} },
+    );
+    expect(badPreset).toEqual({ thrown: 'VODSR_UNKNOWN_PRESET' });
+    const status = await invokeBundle(
+      p.workflow.commandStatusFunction,
+      {},
+      { detail: { 'command-id': 'c', status: 'Success' } },
+    );
+    expect(status).toEqual({ action: 'ignored', reason: 'status Success is not a failure' });
   });
 
   it('encrypts both buckets, blocks public access, refuses plain HTTP and expires temporary objects', () => {

@@ -33,9 +33,9 @@ export function createPlanPackagingHandler(
     if (event.preset === NO_PACKAGING_PRESET) return { preset: NO_PACKAGING_PRESET };
     const role = event.role ?? deps.role;
     try {
+      const id = getPreset(event.preset).id as PresetId;
       if (!role)
         throw Object.assign(new Error('No MediaConvert role configured'), { code: 'VODSR_INTERNAL' });
-      const id = getPreset(event.preset).id as PresetId;
       const seg = event.packaging?.segmentSeconds;
       const rungs = event.packaging?.maxRungs;
       return createJobRequest(id, {
