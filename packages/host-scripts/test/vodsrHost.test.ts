@@ -1,0 +1,400 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeHostJob, HOST_EXIT_CODES, type HostJob } from '@vodsr/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AWS_BIN,
+  getObject,
+  type HostRun,
+  type LocalS3,
+  lanczosJob,
+  listKeys,
+  makeVideo,
+  probeVideo,
+  putObject,
+  runHost,
+  startHost,
+  startS3,
+  tempDir,
+} from './helpers.js';
+
+const REAL_FFMPEG = execFileSync('bash', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).trim();
+
+let s3: LocalS3;
+let tmp: { dir: string; remove: () => void };
+let video: Uint8Array;
+let videoPath: string;
+let n = 0;
+
+beforeAll(async () => {
+  s3 = await startS3(['vin', 'vout']);
+  tmp = tempDir();
+  videoPath = await makeVideo(join(tmp.dir, 'src.mp4'), { seconds: 1 });
+  video = readFileSync(videoPath);
+  await putObject(s3, 'vin', 'videos/clip.mp4', video);
+});
+
+afterEach(async () => {
+  await emptyOut();
+});
+
+afterAll(async () => {
+  await s3?.stop();
+  tmp?.remove();
+});
+
+/** A fresh work root + lock dir and the runner's environment pointed at the local S3. */
+function hostEnv(extra: Record<string, string> = {}): { env: Record<string, string>; workRoot: string } {
+  n += 1;
+  const workRoot = join(tmp.dir, `work-${n}`);
+  return {
+    workRoot,
+    env: {
+      ...s3.env,
+      VODSR_WORK_ROOT: workRoot,
+      VODSR_LOCK_DIR: join(tmp.dir, `locks-${n}`),
+      VODSR_S3_ENDPOINT_URL: s3.endpoint,
+      VODSR_AWS: AWS_BIN,
+      ...extra,
+    },
+  };
+}
+
+function jobArgs(job: HostJob): string[] {
+  return ['--job-b64', encodeHostJob(job)];
+}
+
+/** A failed run: the documented exit code, one coded result line, nothing uploaded, no work directory left. */
+async function expectCleanFailure(run: HostRun, workRoot: string, code: keyof typeof CODE_EXIT): Promise<void> {
+  expect(run.code, run.stderr).toBe(CODE_EXIT[code]);
+  expect(run.result).toMatchObject({ event: 'result', ok: false, code, exitCode: CODE_EXIT[code] });
+  expect(run.stdout.trim().split('\n').at(-1)).toBe(JSON.stringify(run.result));
+  expect(await listKeys(s3, 'vout')).toEqual([]);
+  expect(existsSync(workRoot) ? readdirSync(workRoot) : []).toEqual([]);
+}
+
+const CODE_EXIT = Object.fromEntries(
+  Object.entries(HOST_EXIT_CODES)
+    .filter(([k]) => k !== '130')
+    .map(([k, v]) => [v, Number(k)]),
+) as Record<(typeof HOST_EXIT_CODES)[keyof typeof HOST_EXIT_CODES], number>;
+
+describe('vodsr-host', () => {
+  it('upscales an S3 source 2x into the output bucket and reports progress and a typed result', async () => {
+    const { env, workRoot } = hostEnv();
+    const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/sr/clip_sr_2x.mp4')), { env });
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events[0]).toMatchObject({ event: 'start', jobId: 'job-1', model: 'lanczos-x2', scale: 2 });
+    // No GPU here: the NVENC job falls back to libx264 and says so.
+    expect(run.events).toContainEqual(
+      expect.objectContaining({ event: 'log', level: 'warn', message: expect.stringContaining('h264_nvenc') }),
+    );
+    const upscale = run.events.filter((e) => e.event === 'progress' && e.stage === 'upscale');
+    expect(upscale.at(-1)).toMatchObject({ percent: 100 });
+    expect(run.result).toMatchObject({
+      ok: true,
+      jobId: 'job-1',
+      output: 's3://vout/sr/clip_sr_2x.mp4',
+      encoder: 'libx264',
+      source: { width: 160, height: 120, hasAudio: true },
+      sr: { width: 320, height: 240, hasAudio: true },
+    });
+    // Only JSON lines on stdout.
+    for (const line of run.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+
+    const out = join(tmp.dir, 'clip_sr_2x.mp4');
+    writeFileSync(out, await getObject(s3, 'vout', 'sr/clip_sr_2x.mp4'));
+    const info = await probeVideo(out);
+    expect(info).toMatchObject({ width: 320, height: 240, hasAudio: true });
+    expect(info.durationSeconds).toBeCloseTo(1, 0);
+    expect(readdirSync(workRoot)).toEqual([]);
+    await emptyOut();
+  });
+
+  it('processes hostile object keys as data: each key upscaled, nothing executed', async () => {
+    const canary = join(tmp.dir, 'CANARY');
+    const long = `long/${`${'a'.repeat(199)}/`.repeat(4)}${'b'.repeat(200)}.mp4`;
+    const keys = [
+      `semi;touch ${canary};x.mp4`,
+      `dollar $(touch ${canary}).mp4`,
+      `back \`touch ${canary}\`.mp4`,
+      `quotes ' " \\ mixed.mp4`,
+      'spaces  and   more.mp4',
+      'plus+sign+%2B.mp4',
+      'new\nline.mp4',
+      'ünïcødé/映像 🎬.mp4',
+      '-leading-dash.mp4',
+      '--job-b64=x.mp4',
+      long,
+    ];
+    expect(Buffer.byteLength(long)).toBeGreaterThan(1000);
+    const { env, workRoot } = hostEnv();
+    for (const key of keys) {
+      await putObject(s3, 'vin', key, video);
+      const outKey = key.replace(/\.mp4$/, '_sr_2x.mp4');
+      const run = await runHost(jobArgs(lanczosJob(`s3://vin/${key}`, `s3://vout/${outKey}`, { cpuOnly: true })), {
+        env,
+        cwd: tmp.dir,
+      });
+      expect(run.code, `${JSON.stringify(key)}: ${run.stderr}`).toBe(0);
+      expect(run.result).toMatchObject({ ok: true, output: `s3://vout/${outKey}`, sr: { width: 320, height: 240 } });
+      const file = join(tmp.dir, 'hostile_out.mp4');
+      writeFileSync(file, await getObject(s3, 'vout', outKey));
+      expect(await probeVideo(file)).toMatchObject({ width: 320, height: 240 });
+    }
+    expect((await listKeys(s3, 'vout')).sort()).toEqual(keys.map((k) => k.replace(/\.mp4$/, '_sr_2x.mp4')).sort());
+    expect(existsSync(canary)).toBe(false);
+    expect(readdirSync(workRoot)).toEqual([]);
+
+    // A hostile local path too (source and output).
+    const dir = join(tmp.dir, 'x;touch CANARY;$(touch CANARY)`touch CANARY`');
+    mkdirSync(dir);
+    const src = join(dir, "-a 'b' `c`.mp4");
+    writeFileSync(src, video);
+    const run = await runHost(jobArgs(lanczosJob(src, join(dir, 'out dir', '-o_sr_2x.mp4'), { cpuOnly: true })), {
+      env,
+      cwd: tmp.dir,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(await probeVideo(join(dir, 'out dir', '-o_sr_2x.mp4'))).toMatchObject({ width: 320, height: 240 });
+    expect(existsSync(canary)).toBe(false);
+    await emptyOut();
+  }, 120_000);
+
+  it('checks the 2x size against the displayed size of a rotated source', async () => {
+    const { env } = hostEnv();
+    const src = await makeVideo(join(tmp.dir, 'rotated.mp4'), { width: 64, height: 48, rotate: 90, audio: false });
+    const out = join(tmp.dir, 'rotated_sr_2x.mp4');
+    const run = await runHost(jobArgs(lanczosJob(src, out, { cpuOnly: true })), { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({ ok: true, source: { width: 64, height: 48 }, sr: { width: 96, height: 128 } });
+    expect(await probeVideo(out)).toMatchObject({ width: 96, height: 128, hasAudio: false });
+  });
+
+  describe('failures', () => {
+    it('a corrupt or truncated source: VODSR_HOST_PROBE_FAILED', async () => {
+      const { env, workRoot } = hostEnv();
+      await putObject(s3, 'vin', 'corrupt.mp4', new Uint8Array(50_000).map((_, i) => (i * 7919) % 251));
+      await putObject(s3, 'vin', 'truncated.mp4', video.slice(0, Math.floor(video.length / 3)));
+      for (const key of ['corrupt.mp4', 'truncated.mp4']) {
+        const run = await runHost(jobArgs(lanczosJob(`s3://vin/${key}`, 's3://vout/c_sr_2x.mp4')), { env });
+        await expectCleanFailure(run, workRoot, 'VODSR_HOST_PROBE_FAILED');
+      }
+    });
+
+    it('a missing source: VODSR_HOST_FETCH_FAILED', async () => {
+      const { env, workRoot } = hostEnv();
+      const run = await runHost(jobArgs(lanczosJob('s3://vin/no/such.mp4', 's3://vout/x_sr_2x.mp4')), { env });
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_FETCH_FAILED');
+      expect(run.result).toMatchObject({ message: expect.stringContaining('404') });
+    });
+
+    it('FFmpeg failing mid-way: VODSR_HOST_FFMPEG_FAILED and the partial output is not uploaded', async () => {
+      const bin = join(tmp.dir, 'fake-ffmpeg-bin');
+      mkdirSync(bin, { recursive: true });
+      // Encodes 0.3 s of the job for real, then fails like a crashed encoder would.
+      writeFileSync(
+        join(bin, 'ffmpeg'),
+        `#!/usr/bin/env bash
+set -euo pipefail
+for a in "$@"; do
+  if [[ "$a" == -progress ]]; then
+    "${REAL_FFMPEG}" "\${@:1:$#-1}" -t 0.3 "\${@: -1}" || true
+    echo 'simulated encoder crash mid-way' >&2
+    exit 1
+  fi
+done
+exec "${REAL_FFMPEG}" "$@"
+`,
+      );
+      chmodSync(join(bin, 'ffmpeg'), 0o755);
+      const { env, workRoot } = hostEnv({ PATH: `${bin}:${process.env.PATH}` });
+      await putObject(s3, 'vin', 'mid.mp4', video);
+      const run = await runHost(jobArgs(lanczosJob('s3://vin/mid.mp4', 's3://vout/mid_sr_2x.mp4')), { env });
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_FFMPEG_FAILED');
+      expect(run.result).toMatchObject({ message: expect.stringContaining('simulated encoder crash') });
+    });
+
+    it('a filter missing from this FFmpeg: VODSR_HOST_MISSING_FILTER naming it', async () => {
+      const { env, workRoot } = hostEnv();
+      const job: HostJob = {
+        ...lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/b_sr_2x.mp4'),
+        model: 'B',
+        vf: 'bdsr_coupang_aws',
+        requiredFilters: ['bdsr_coupang_aws'],
+      };
+      const run = await runHost(jobArgs(job), { env });
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_MISSING_FILTER');
+      expect(run.result).toMatchObject({ message: expect.stringContaining('bdsr_coupang_aws') });
+    });
+
+    it('low disk: VODSR_HOST_LOW_DISK', async () => {
+      const { env, workRoot } = hostEnv({ VODSR_MIN_FREE_MB: '900000000' });
+      const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/d_sr_2x.mp4')), { env });
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_LOW_DISK');
+      expect(run.result).toMatchObject({ message: expect.stringMatching(/\d+ MB free, \d+ MB needed/) });
+    });
+
+    it('an upload failure (missing bucket): VODSR_HOST_UPLOAD_FAILED', async () => {
+      const { env, workRoot } = hostEnv();
+      const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://no-such-bucket/u_sr_2x.mp4')), {
+        env,
+      });
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_UPLOAD_FAILED');
+      expect(run.result).toMatchObject({ message: expect.stringContaining('NoSuchBucket') });
+    });
+
+    it('SIGTERM while upscaling: exit 143, VODSR_HOST_INTERRUPTED, FFmpeg stopped, nothing left', async () => {
+      const bin = slowFfmpegBin();
+      const { env, workRoot } = hostEnv({ PATH: `${bin}:${process.env.PATH}` });
+      const long = readFileSync(await makeVideo(join(tmp.dir, 'long.mp4'), { seconds: 8 }));
+      await putObject(s3, 'vin', 'long.mp4', long);
+      let sent = false;
+      const { child, done } = startHost(jobArgs(lanczosJob('s3://vin/long.mp4', 's3://vout/l_sr_2x.mp4')), {
+        env,
+        onEvent: (e) => {
+          if (!sent && e.event === 'progress' && e.stage === 'upscale') {
+            sent = true;
+            child.kill('SIGTERM');
+          }
+        },
+      });
+      const run = await done;
+      expect(sent).toBe(true);
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_INTERRUPTED');
+      expect(run.code).toBe(143);
+      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+      expect(ps).not.toContain(workRoot);
+    });
+
+    it('a malformed job: VODSR_HOST_USAGE listing every problem, before touching anything', async () => {
+      const { env, workRoot } = hostEnv();
+      const bad = Buffer.from(
+        JSON.stringify({ v: 2, jobId: '', source: 's3://BAD/x', output: 'o.avi', vf: 'movie=/etc/passwd', scale: 0 }),
+      ).toString('base64');
+      const run = await runHost(['--job-b64', bad], { env });
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_USAGE');
+      const msg = (run.result as { message: string }).message;
+      for (const part of ['/v', '/jobId', '/source', '/encoderArgs', '/requiredFilters', '/model', '/scale']) {
+        expect(msg).toContain(part);
+      }
+      // A job smuggling an extra output or a file-reading filter is refused too.
+      const base = lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/x_sr_2x.mp4');
+      for (const job of [
+        { ...base, encoderArgs: ['-c:v', 'libx264', '-y', '/tmp/evil.mp4'] },
+        { ...base, vf: 'movie=/etc/passwd,scale=w=iw*2:h=ih*2', requiredFilters: ['movie', 'scale'] },
+        { ...base, vf: 'scale=w=iw*2:h=ih*2,drawtext=textfile=/etc/passwd' },
+      ]) {
+        const r = await runHost(jobArgs(job as HostJob), { env });
+        await expectCleanFailure(r, workRoot, 'VODSR_HOST_USAGE');
+      }
+      expect((await runHost(['--job-b64', 'not base64!'], { env })).code).toBe(2);
+    });
+
+    it('all GPU slots busy past the wait: VODSR_HOST_BUSY', async () => {
+      const { env, workRoot } = hostEnv({ VODSR_LOCK_WAIT_SECONDS: '1' });
+      mkdirSync(env.VODSR_LOCK_DIR as string, { recursive: true });
+      const holder = startHost(['-x', join(env.VODSR_LOCK_DIR as string, 'slot-0.lock'), 'sleep', '3'], {
+        script: 'flock',
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/busy_sr_2x.mp4')), { env });
+      holder.child.kill('SIGTERM');
+      await holder.done;
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_BUSY');
+    });
+
+    it('NVENC unusable and no CPU fallback in the job: VODSR_HOST_MISSING_TOOL', async () => {
+      const { env, workRoot } = hostEnv();
+      const { cpuEncoderArgs: _drop, ...job } = lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/n_sr_2x.mp4');
+      const run = await runHost(jobArgs(job), { env });
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_MISSING_TOOL');
+      expect(run.result).toMatchObject({ message: expect.stringContaining('h264_nvenc') });
+    });
+  });
+
+  describe('Step Functions callbacks', () => {
+    /** An aws CLI stand-in: records stepfunctions calls (one JSON argv per line), forwards the rest. */
+    function recordingAws(): { bin: string; log: string } {
+      const dir = join(tmp.dir, `aws-rec-${++n}`);
+      mkdirSync(dir);
+      const log = join(dir, 'calls.jsonl');
+      const bin = join(dir, 'aws');
+      writeFileSync(
+        bin,
+        `#!/usr/bin/env bash\nset -euo pipefail\nif [[ " $* " == *" stepfunctions "* ]]; then\n  { for a in "$@"; do printf '%s' "$a" | base64 -w0; printf ' '; done; echo; } >>"${log}"\n  exit 0\nfi\nexec "${AWS_BIN}" "$@"\n`,
+      );
+      chmodSync(bin, 0o755);
+      return { bin, log };
+    }
+    const calls = (log: string): string[][] =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) =>
+              l
+                .trim()
+                .split(' ')
+                .map((a) => Buffer.from(a, 'base64').toString('utf8')),
+            )
+        : [];
+    const token = 'AQB8AAAAKgAAAAMAAAAA+token/with=chars';
+    const tokenB64 = Buffer.from(token).toString('base64');
+
+    it('sends heartbeats while running and send-task-success with the result', async () => {
+      const aws = recordingAws();
+      const bin = slowFfmpegBin();
+      const { env } = hostEnv({ VODSR_AWS: aws.bin, VODSR_HEARTBEAT_SECONDS: '1', PATH: `${bin}:${process.env.PATH}` });
+      await putObject(s3, 'vin', 'hb.mp4', readFileSync(await makeVideo(join(tmp.dir, 'hb.mp4'), { seconds: 3 })));
+      const run = await runHost([...jobArgs(lanczosJob('s3://vin/hb.mp4', 's3://vout/hb_sr_2x.mp4')), '--task-token-b64', tokenB64], {
+        env,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const sfn = calls(aws.log);
+      expect(sfn.filter((c) => c.includes('send-task-heartbeat')).length).toBeGreaterThanOrEqual(1);
+      const success = sfn.filter((c) => c.includes('send-task-success'));
+      expect(success).toHaveLength(1);
+      expect(success[0]).toContain(`--task-token=${token}`);
+      const output = success[0]?.find((a) => a.startsWith('--task-output='))?.slice('--task-output='.length);
+      expect(JSON.parse(output ?? '{}')).toEqual(run.result);
+      expect(success[0]).toContain(`--endpoint-url`);
+      await emptyOut();
+    });
+
+    it('sends send-task-failure with the coded error and cause', async () => {
+      const aws = recordingAws();
+      const { env } = hostEnv({ VODSR_AWS: aws.bin });
+      const run = await runHost(
+        [...jobArgs(lanczosJob('s3://vin/missing.mp4', 's3://vout/f_sr_2x.mp4')), '--task-token-b64', tokenB64],
+        { env },
+      );
+      expect(run.code).toBe(6);
+      const failure = calls(aws.log).filter((c) => c.includes('send-task-failure'));
+      expect(failure).toHaveLength(1);
+      expect(failure[0]).toContain('--error=VODSR_HOST_FETCH_FAILED');
+      expect(failure[0]?.find((a) => a.startsWith('--cause='))).toContain('cannot read the source object');
+    });
+  });
+});
+
+/** A directory with an \`ffmpeg\` that reads the job's input at native speed (the upscale lasts as long as the video). */
+function slowFfmpegBin(): string {
+  const bin = join(tmp.dir, 'slow-ffmpeg-bin');
+  if (!existsSync(bin)) {
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, 'ffmpeg'),
+      `#!/usr/bin/env bash\nfor a in "$@"; do [[ "$a" == -progress ]] && exec "${REAL_FFMPEG}" -re "$@"; done\nexec "${REAL_FFMPEG}" "$@"\n`,
+    );
+    chmodSync(join(bin, 'ffmpeg'), 0o755);
+  }
+  return bin;
+}
+
+async function emptyOut(): Promise<void> {
+  const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+  for (const Key of await listKeys(s3, 'vout')) await s3.client.send(new DeleteObjectCommand({ Bucket: 'vout', Key }));
+}
