@@ -5,7 +5,9 @@ import { decodeHostJob, encodeHostJob, type HostJob, ValidationError } from '@vo
 export const HOST_SCRIPT_PATH: string = fileURLToPath(new URL('../bin/vodsr-host', import.meta.url));
 
 /** Absolute path of the idempotent host install script (`bin/vodsr-host-install`). */
-export const INSTALL_SCRIPT_PATH: string = fileURLToPath(new URL('../bin/vodsr-host-install', import.meta.url));
+export const INSTALL_SCRIPT_PATH: string = fileURLToPath(
+  new URL('../bin/vodsr-host-install', import.meta.url),
+);
 
 /** Where the install script puts the runner on a GPU host. */
 export const DEFAULT_RUNNER_PATH = '/opt/vodsr/bin/vodsr-host';

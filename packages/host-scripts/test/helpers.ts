@@ -38,7 +38,16 @@ export async function makeVideo(
   const w = opts.width ?? 160;
   const h = opts.height ?? 120;
   const d = opts.seconds ?? 1;
-  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=s=${w}x${h}:r=25:d=${d}`];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=${w}x${h}:r=25:d=${d}`,
+  ];
   if (opts.audio ?? true) args.push('-f', 'lavfi', '-i', `sine=frequency=440:duration=${d}`);
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
   if (opts.audio ?? true) args.push('-c:a', 'aac', '-shortest');
@@ -49,7 +58,19 @@ export async function makeVideo(
   // FFmpeg 5.1 writes a display matrix only when stream-copying: encode, then remux with the rotation.
   const plain = `${path}.plain.mp4`;
   await run('ffmpeg', [...args, plain]);
-  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', plain, '-c', 'copy', '-metadata:s:v:0', `rotate=${opts.rotate}`, path]);
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-i',
+    plain,
+    '-c',
+    'copy',
+    '-metadata:s:v:0',
+    `rotate=${opts.rotate}`,
+    path,
+  ]);
   rmSync(plain);
   return path;
 }
@@ -143,7 +164,11 @@ export async function listKeys(s3: LocalS3, bucket: string): Promise<string[]> {
 }
 
 /** A host job for the open lanczos model (NVENC by default, with the CPU fallback core adds). */
-export function lanczosJob(source: string, output: string, opts: { cpuOnly?: boolean; jobId?: string } = {}): HostJob {
+export function lanczosJob(
+  source: string,
+  output: string,
+  opts: { cpuOnly?: boolean; jobId?: string } = {},
+): HostJob {
   const spec = parseJobSpec({
     source,
     model: 'lanczos-x2',
@@ -166,7 +191,12 @@ export interface HostRun {
 /** Starts `vodsr-host` (or another script) with args and env added to a clean PATH-only environment. */
 export function startHost(
   args: readonly string[],
-  opts: { env?: Record<string, string | undefined>; cwd?: string; script?: string; onEvent?: (e: HostEvent) => void } = {},
+  opts: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    script?: string;
+    onEvent?: (e: HostEvent) => void;
+  } = {},
 ): { child: ChildProcess; done: Promise<HostRun> } {
   const child = spawn(opts.script ?? HOST_SCRIPT_PATH, [...args], {
     cwd: opts.cwd ?? tmpdir(),

@@ -66,7 +66,11 @@ function jobArgs(job: HostJob): string[] {
 }
 
 /** A failed run: the documented exit code, one coded result line, nothing uploaded, no work directory left. */
-async function expectCleanFailure(run: HostRun, workRoot: string, code: keyof typeof CODE_EXIT): Promise<void> {
+async function expectCleanFailure(
+  run: HostRun,
+  workRoot: string,
+  code: keyof typeof CODE_EXIT,
+): Promise<void> {
   expect(run.code, run.stderr).toBe(CODE_EXIT[code]);
   expect(run.result).toMatchObject({ event: 'result', ok: false, code, exitCode: CODE_EXIT[code] });
   expect(run.stdout.trim().split('\n').at(-1)).toBe(JSON.stringify(run.result));
@@ -83,13 +87,20 @@ const CODE_EXIT = Object.fromEntries(
 describe('vodsr-host', () => {
   it('upscales an S3 source 2x into the output bucket and reports progress and a typed result', async () => {
     const { env, workRoot } = hostEnv();
-    const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/sr/clip_sr_2x.mp4')), { env });
+    const run = await runHost(
+      jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/sr/clip_sr_2x.mp4')),
+      { env },
+    );
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.events[0]).toMatchObject({ event: 'start', jobId: 'job-1', model: 'lanczos-x2', scale: 2 });
     // No GPU here: the NVENC job falls back to libx264 and says so.
     expect(run.events).toContainEqual(
-      expect.objectContaining({ event: 'log', level: 'warn', message: expect.stringContaining('h264_nvenc') }),
+      expect.objectContaining({
+        event: 'log',
+        level: 'warn',
+        message: expect.stringContaining('h264_nvenc'),
+      }),
     );
     const upscale = run.events.filter((e) => e.event === 'progress' && e.stage === 'upscale');
     expect(upscale.at(-1)).toMatchObject({ percent: 100 });
@@ -134,17 +145,26 @@ describe('vodsr-host', () => {
     for (const key of keys) {
       await putObject(s3, 'vin', key, video);
       const outKey = key.replace(/\.mp4$/, '_sr_2x.mp4');
-      const run = await runHost(jobArgs(lanczosJob(`s3://vin/${key}`, `s3://vout/${outKey}`, { cpuOnly: true })), {
-        env,
-        cwd: tmp.dir,
-      });
+      const run = await runHost(
+        jobArgs(lanczosJob(`s3://vin/${key}`, `s3://vout/${outKey}`, { cpuOnly: true })),
+        {
+          env,
+          cwd: tmp.dir,
+        },
+      );
       expect(run.code, `${JSON.stringify(key)}: ${run.stderr}`).toBe(0);
-      expect(run.result).toMatchObject({ ok: true, output: `s3://vout/${outKey}`, sr: { width: 320, height: 240 } });
+      expect(run.result).toMatchObject({
+        ok: true,
+        output: `s3://vout/${outKey}`,
+        sr: { width: 320, height: 240 },
+      });
       const file = join(tmp.dir, 'hostile_out.mp4');
       writeFileSync(file, await getObject(s3, 'vout', outKey));
       expect(await probeVideo(file)).toMatchObject({ width: 320, height: 240 });
     }
-    expect((await listKeys(s3, 'vout')).sort()).toEqual(keys.map((k) => k.replace(/\.mp4$/, '_sr_2x.mp4')).sort());
+    expect((await listKeys(s3, 'vout')).sort()).toEqual(
+      keys.map((k) => k.replace(/\.mp4$/, '_sr_2x.mp4')).sort(),
+    );
     expect(existsSync(canary)).toBe(false);
     expect(readdirSync(workRoot)).toEqual([]);
 
@@ -153,10 +173,13 @@ describe('vodsr-host', () => {
     mkdirSync(dir);
     const src = join(dir, "-a 'b' `c`.mp4");
     writeFileSync(src, video);
-    const run = await runHost(jobArgs(lanczosJob(src, join(dir, 'out dir', '-o_sr_2x.mp4'), { cpuOnly: true })), {
-      env,
-      cwd: tmp.dir,
-    });
+    const run = await runHost(
+      jobArgs(lanczosJob(src, join(dir, 'out dir', '-o_sr_2x.mp4'), { cpuOnly: true })),
+      {
+        env,
+        cwd: tmp.dir,
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(await probeVideo(join(dir, 'out dir', '-o_sr_2x.mp4'))).toMatchObject({ width: 320, height: 240 });
     expect(existsSync(canary)).toBe(false);
@@ -165,18 +188,32 @@ describe('vodsr-host', () => {
 
   it('checks the 2x size against the displayed size of a rotated source', async () => {
     const { env } = hostEnv();
-    const src = await makeVideo(join(tmp.dir, 'rotated.mp4'), { width: 64, height: 48, rotate: 90, audio: false });
+    const src = await makeVideo(join(tmp.dir, 'rotated.mp4'), {
+      width: 64,
+      height: 48,
+      rotate: 90,
+      audio: false,
+    });
     const out = join(tmp.dir, 'rotated_sr_2x.mp4');
     const run = await runHost(jobArgs(lanczosJob(src, out, { cpuOnly: true })), { env });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.result).toMatchObject({ ok: true, source: { width: 64, height: 48 }, sr: { width: 96, height: 128 } });
+    expect(run.result).toMatchObject({
+      ok: true,
+      source: { width: 64, height: 48 },
+      sr: { width: 96, height: 128 },
+    });
     expect(await probeVideo(out)).toMatchObject({ width: 96, height: 128, hasAudio: false });
   });
 
   describe('failures', () => {
     it('a corrupt or truncated source: VODSR_HOST_PROBE_FAILED', async () => {
       const { env, workRoot } = hostEnv();
-      await putObject(s3, 'vin', 'corrupt.mp4', new Uint8Array(50_000).map((_, i) => (i * 7919) % 251));
+      await putObject(
+        s3,
+        'vin',
+        'corrupt.mp4',
+        new Uint8Array(50_000).map((_, i) => (i * 7919) % 251),
+      );
       await putObject(s3, 'vin', 'truncated.mp4', video.slice(0, Math.floor(video.length / 3)));
       for (const key of ['corrupt.mp4', 'truncated.mp4']) {
         const run = await runHost(jobArgs(lanczosJob(`s3://vin/${key}`, 's3://vout/c_sr_2x.mp4')), { env });
@@ -186,7 +223,9 @@ describe('vodsr-host', () => {
 
     it('a missing source: VODSR_HOST_FETCH_FAILED', async () => {
       const { env, workRoot } = hostEnv();
-      const run = await runHost(jobArgs(lanczosJob('s3://vin/no/such.mp4', 's3://vout/x_sr_2x.mp4')), { env });
+      const run = await runHost(jobArgs(lanczosJob('s3://vin/no/such.mp4', 's3://vout/x_sr_2x.mp4')), {
+        env,
+      });
       await expectCleanFailure(run, workRoot, 'VODSR_HOST_FETCH_FAILED');
       expect(run.result).toMatchObject({ message: expect.stringContaining('404') });
     });
@@ -232,16 +271,21 @@ exec "${REAL_FFMPEG}" "$@"
 
     it('low disk: VODSR_HOST_LOW_DISK', async () => {
       const { env, workRoot } = hostEnv({ VODSR_MIN_FREE_MB: '900000000' });
-      const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/d_sr_2x.mp4')), { env });
+      const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/d_sr_2x.mp4')), {
+        env,
+      });
       await expectCleanFailure(run, workRoot, 'VODSR_HOST_LOW_DISK');
       expect(run.result).toMatchObject({ message: expect.stringMatching(/\d+ MB free, \d+ MB needed/) });
     });
 
     it('an upload failure (missing bucket): VODSR_HOST_UPLOAD_FAILED', async () => {
       const { env, workRoot } = hostEnv();
-      const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://no-such-bucket/u_sr_2x.mp4')), {
-        env,
-      });
+      const run = await runHost(
+        jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://no-such-bucket/u_sr_2x.mp4')),
+        {
+          env,
+        },
+      );
       await expectCleanFailure(run, workRoot, 'VODSR_HOST_UPLOAD_FAILED');
       expect(run.result).toMatchObject({ message: expect.stringContaining('NoSuchBucket') });
     });
@@ -272,12 +316,27 @@ exec "${REAL_FFMPEG}" "$@"
     it('a malformed job: VODSR_HOST_USAGE listing every problem, before touching anything', async () => {
       const { env, workRoot } = hostEnv();
       const bad = Buffer.from(
-        JSON.stringify({ v: 2, jobId: '', source: 's3://BAD/x', output: 'o.avi', vf: 'movie=/etc/passwd', scale: 0 }),
+        JSON.stringify({
+          v: 2,
+          jobId: '',
+          source: 's3://BAD/x',
+          output: 'o.avi',
+          vf: 'movie=/etc/passwd',
+          scale: 0,
+        }),
       ).toString('base64');
       const run = await runHost(['--job-b64', bad], { env });
       await expectCleanFailure(run, workRoot, 'VODSR_HOST_USAGE');
       const msg = (run.result as { message: string }).message;
-      for (const part of ['/v', '/jobId', '/source', '/encoderArgs', '/requiredFilters', '/model', '/scale']) {
+      for (const part of [
+        '/v',
+        '/jobId',
+        '/source',
+        '/encoderArgs',
+        '/requiredFilters',
+        '/model',
+        '/scale',
+      ]) {
         expect(msg).toContain(part);
       }
       // A job smuggling an extra output or a file-reading filter is refused too.
@@ -300,7 +359,9 @@ exec "${REAL_FFMPEG}" "$@"
         script: 'flock',
       });
       await new Promise((r) => setTimeout(r, 300));
-      const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/busy_sr_2x.mp4')), { env });
+      const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/busy_sr_2x.mp4')), {
+        env,
+      });
       holder.child.kill('SIGTERM');
       await holder.done;
       await expectCleanFailure(run, workRoot, 'VODSR_HOST_BUSY');
@@ -308,7 +369,10 @@ exec "${REAL_FFMPEG}" "$@"
 
     it('NVENC unusable and no CPU fallback in the job: VODSR_HOST_MISSING_TOOL', async () => {
       const { env, workRoot } = hostEnv();
-      const { cpuEncoderArgs: _drop, ...job } = lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/n_sr_2x.mp4');
+      const { cpuEncoderArgs: _drop, ...job } = lanczosJob(
+        's3://vin/videos/clip.mp4',
+        's3://vout/n_sr_2x.mp4',
+      );
       const run = await runHost(jobArgs(job), { env });
       await expectCleanFailure(run, workRoot, 'VODSR_HOST_MISSING_TOOL');
       expect(run.result).toMatchObject({ message: expect.stringContaining('h264_nvenc') });
@@ -347,11 +411,23 @@ exec "${REAL_FFMPEG}" "$@"
     it('sends heartbeats while running and send-task-success with the result', async () => {
       const aws = recordingAws();
       const bin = slowFfmpegBin();
-      const { env } = hostEnv({ VODSR_AWS: aws.bin, VODSR_HEARTBEAT_SECONDS: '1', PATH: `${bin}:${process.env.PATH}` });
-      await putObject(s3, 'vin', 'hb.mp4', readFileSync(await makeVideo(join(tmp.dir, 'hb.mp4'), { seconds: 3 })));
-      const run = await runHost([...jobArgs(lanczosJob('s3://vin/hb.mp4', 's3://vout/hb_sr_2x.mp4')), '--task-token-b64', tokenB64], {
-        env,
+      const { env } = hostEnv({
+        VODSR_AWS: aws.bin,
+        VODSR_HEARTBEAT_SECONDS: '1',
+        PATH: `${bin}:${process.env.PATH}`,
       });
+      await putObject(
+        s3,
+        'vin',
+        'hb.mp4',
+        readFileSync(await makeVideo(join(tmp.dir, 'hb.mp4'), { seconds: 3 })),
+      );
+      const run = await runHost(
+        [...jobArgs(lanczosJob('s3://vin/hb.mp4', 's3://vout/hb_sr_2x.mp4')), '--task-token-b64', tokenB64],
+        {
+          env,
+        },
+      );
       expect(run.code, run.stderr).toBe(0);
       const sfn = calls(aws.log);
       expect(sfn.filter((c) => c.includes('send-task-heartbeat')).length).toBeGreaterThanOrEqual(1);
@@ -368,7 +444,11 @@ exec "${REAL_FFMPEG}" "$@"
       const aws = recordingAws();
       const { env } = hostEnv({ VODSR_AWS: aws.bin });
       const run = await runHost(
-        [...jobArgs(lanczosJob('s3://vin/missing.mp4', 's3://vout/f_sr_2x.mp4')), '--task-token-b64', tokenB64],
+        [
+          ...jobArgs(lanczosJob('s3://vin/missing.mp4', 's3://vout/f_sr_2x.mp4')),
+          '--task-token-b64',
+          tokenB64,
+        ],
         { env },
       );
       expect(run.code).toBe(6);
@@ -396,5 +476,6 @@ function slowFfmpegBin(): string {
 
 async function emptyOut(): Promise<void> {
   const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
-  for (const Key of await listKeys(s3, 'vout')) await s3.client.send(new DeleteObjectCommand({ Bucket: 'vout', Key }));
+  for (const Key of await listKeys(s3, 'vout'))
+    await s3.client.send(new DeleteObjectCommand({ Bucket: 'vout', Key }));
 }
