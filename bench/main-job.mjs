@@ -1,0 +1,252 @@
+#!/usr/bin/env node
+// The main job — SR ×2 + HLS ABR ladder — three ways, side by side, on one test clip:
+//   1. `vodsr run` (the product: local backend, workflow, host script, packaging; open model lanczos-x2 here),
+//   2. the seed's two-step design: SR to an MP4 (x264 CRF 13, the CPU twin of `-cq 13`), THEN a separate HLS
+//      transcode of that MP4 (same ladder, same encoder settings as vodsr's packaging),
+//   3. one hand-written FFmpeg command: decode once, SR, split into the ladder + the SR MP4, one process.
+// Reports wall time (and ratios) and PSNR of each top rendition against a lossless reference (the source through
+// the same SR filter, FFV1). Frames are renumbered before PSNR (TS vs MKV timestamps differ).
+// Needs the built packages (`npx nx run-many -t build`), ffmpeg/ffprobe on PATH.
+//
+//   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--json] [--keep]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getModel, renderFilterChain } from '@vodsr/core';
+import { buildFfmpegHlsArgs, planRungs } from '@vodsr/mediaconvert-presets';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const SECONDS = Number(arg('seconds', '10'));
+const [W, H] = arg('size', '640x360').split('x').map(Number);
+const FPS = 25;
+const work = mkdtempSync(join(tmpdir(), 'vodsr-bench-main-'));
+const MODEL = 'lanczos-x2';
+const SR_VF = renderFilterChain(getModel(MODEL).filters(2));
+const SR_ENC = ['-c:v', 'libx264', '-crf', '13', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'];
+
+function ffmpeg(args) {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}\n${r.stderr}`);
+  return r.stderr;
+}
+
+function timed(fn) {
+  const t0 = performance.now();
+  const v = fn();
+  return { seconds: (performance.now() - t0) / 1000, value: v };
+}
+
+function treeBytes(dir) {
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (n, e) => n + (e.isDirectory() ? treeBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size),
+    0,
+  );
+}
+
+/** PSNR (average, dB) of a video against the reference, frames paired by index. */
+function psnr(video, reference, size) {
+  const [w, h] = size;
+  const graph =
+    `[0:v]settb=1/${FPS},setpts=N[a];` +
+    `[1:v]scale=w=${w}:h=${h}:flags=bicubic,settb=1/${FPS},setpts=N[b];[a][b]psnr`;
+  const r = spawnSync(
+    'ffmpeg',
+    ['-hide_banner', '-nostdin', '-i', video, '-i', reference, '-lavfi', graph, '-f', 'null', '-'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  const m = /PSNR y:[\d.inf]+ u:[\d.inf]+ v:[\d.inf]+ average:([\d.]+)/.exec(r.stderr);
+  if (!m) throw new Error(`no PSNR for ${video}\n${r.stderr.slice(-2000)}`);
+  return Number(m[1]);
+}
+
+// ------------------------------------------------------------------ inputs
+const source = join(work, 'source.mp4');
+ffmpeg([
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=s=${W}x${H}:r=${FPS}:d=${SECONDS}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=frequency=440:d=${SECONDS}`,
+  '-vf',
+  'noise=c0s=6:allf=t',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'medium',
+  '-crf',
+  '20',
+  '-pix_fmt',
+  'yuv420p',
+  '-c:a',
+  'aac',
+  '-b:a',
+  '128k',
+  '-shortest',
+  source,
+]);
+const reference = join(work, 'reference.mkv');
+ffmpeg(['-i', source, '-vf', SR_VF, '-an', '-c:v', 'ffv1', reference]);
+const srMedia = { width: W * 2, height: H * 2, durationSeconds: SECONDS, hasAudio: true, fps: FPS };
+const rungs = planRungs('hls-ladder', srMedia);
+const top = rungs[0];
+
+// ------------------------------------------------------------------ 1. vodsr run
+const vodsrOut = join(work, 'vodsr');
+const cli = join(root, 'packages', 'cli', 'dist', 'bin', 'vodsr.js');
+if (!existsSync(cli)) throw new Error(`build the CLI first: npx nx run cli:build (${cli} is missing)`);
+const v = timed(() =>
+  execFileSync(
+    process.execPath,
+    [
+      cli,
+      'run',
+      source,
+      '-m',
+      MODEL,
+      '-p',
+      'hls-ladder',
+      '-o',
+      vodsrOut,
+      '--json',
+      '--data-dir',
+      join(work, 'vodsr-data'),
+    ],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, cwd: work },
+  ),
+);
+const vjob = JSON.parse(v.value);
+if (vjob.status !== 'succeeded')
+  throw new Error(`vodsr run ended ${vjob.status}: ${JSON.stringify(vjob.error)}`);
+const vtop = [...vjob.outputs.renditions].sort((a, b) => b.height - a.height)[0];
+
+// ------------------------------------------------------------------ 2. the seed's two steps
+const seedOut = join(work, 'seed');
+mkdirSync(join(seedOut, 'hls'), { recursive: true });
+const seedSr = join(seedOut, 'source_sr_2x.mp4');
+const s1 = timed(() => ffmpeg(['-i', source, '-vf', SR_VF, ...SR_ENC, '-c:a', 'copy', seedSr]));
+const seedPlan = buildFfmpegHlsArgs('hls-ladder', {
+  media: srMedia,
+  input: seedSr,
+  outDir: join(seedOut, 'hls'),
+});
+const s2 = timed(() => ffmpeg(seedPlan.args.filter((a) => !['-y', '-nostdin', '-hide_banner'].includes(a))));
+
+// ------------------------------------------------------------------ 3. one hand-written command
+const oneOut = join(work, 'one');
+mkdirSync(join(oneOut, 'hls'), { recursive: true });
+const labels = rungs.map((_, i) => `[s${i}]`).join('');
+const graph = [
+  `[0:v]${SR_VF},split=${rungs.length + 1}[sr]${labels}`,
+  ...rungs.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height}:flags=bicubic[v${i}]`),
+].join(';');
+const oneArgs = ['-i', source, '-filter_complex', graph];
+for (let i = 0; i < rungs.length; i += 1) oneArgs.push('-map', `[v${i}]`);
+for (let i = 0; i < rungs.length; i += 1) oneArgs.push('-map', '0:a:0');
+oneArgs.push('-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p');
+for (const [i, r] of rungs.entries()) {
+  oneArgs.push(`-crf:v:${i}`, String(r.crf), `-maxrate:v:${i}`, String(r.maxBitrate));
+  oneArgs.push(`-bufsize:v:${i}`, String(2 * r.maxBitrate));
+}
+oneArgs.push('-force_key_frames:v', 'expr:gte(t,n_forced*2)', '-c:a', 'aac', '-ac', '2', '-ar', '48000');
+for (const [i, r] of rungs.entries()) oneArgs.push(`-b:a:${i}`, String(r.audioBitrate));
+oneArgs.push(
+  '-f',
+  'hls',
+  '-hls_time',
+  '10',
+  '-hls_playlist_type',
+  'vod',
+  '-hls_flags',
+  'independent_segments',
+  '-hls_segment_filename',
+  join(oneOut, 'hls', '%v_%05d.ts'),
+  '-master_pl_name',
+  'index.m3u8',
+  '-var_stream_map',
+  rungs.map((r, i) => `v:${i},a:${i},name:${r.name}`).join(' '),
+  join(oneOut, 'hls', '%v.m3u8'),
+  '-map',
+  '[sr]',
+  '-map',
+  '0:a:0',
+  ...SR_ENC,
+  '-c:a',
+  'copy',
+  join(oneOut, 'source_sr_2x.mp4'),
+);
+const o = timed(() => ffmpeg(oneArgs));
+
+// ------------------------------------------------------------------ quality
+const size = [top.width, top.height];
+const rows = [
+  {
+    name: 'vodsr run (product)',
+    seconds: v.seconds,
+    detail: `workflow + host script (${vjob.outputs.encoderUsed}) + packaging`,
+    psnrTop: psnr(vtop.playlist, reference, size),
+    psnrSr: psnr(vjob.outputs.srFile, reference, [W * 2, H * 2]),
+    hlsBytes: treeBytes(dirname(vjob.outputs.hlsMaster)),
+    timings: vjob.outputs.timings,
+  },
+  {
+    name: 'seed two-step',
+    seconds: s1.seconds + s2.seconds,
+    detail: `SR→MP4 ${s1.seconds.toFixed(1)} s + HLS transcode ${s2.seconds.toFixed(1)} s`,
+    psnrTop: psnr(join(seedOut, 'hls', `${top.name}.m3u8`), reference, size),
+    psnrSr: psnr(seedSr, reference, [W * 2, H * 2]),
+    hlsBytes: treeBytes(join(seedOut, 'hls')),
+  },
+  {
+    name: 'one FFmpeg command',
+    seconds: o.seconds,
+    detail: 'decode once: SR → split → ladder + SR MP4',
+    psnrTop: psnr(join(oneOut, 'hls', `${top.name}.m3u8`), reference, size),
+    psnrSr: psnr(join(oneOut, 'source_sr_2x.mp4'), reference, [W * 2, H * 2]),
+    hlsBytes: treeBytes(join(oneOut, 'hls')),
+  },
+];
+const base = rows[2].seconds;
+
+if (process.argv.includes('--json')) {
+  console.log(
+    JSON.stringify(
+      { clip: { width: W, height: H, seconds: SECONDS, fps: FPS }, model: MODEL, rungs, rows },
+      null,
+      2,
+    ),
+  );
+} else {
+  console.log(
+    `Main job: ${W}x${H} ${SECONDS} s ${FPS} fps clip → SR ×2 (${MODEL}, open model: not the Bluewhale SR) → HLS ladder ${rungs.map((r) => r.name).join('/')}`,
+  );
+  console.log(
+    `PSNR vs lossless reference (source through the same SR filter, FFV1), top rendition ${top.name} and the SR MP4`,
+  );
+  console.log(
+    `${'pipeline'.padEnd(20)} | ${'wall'.padStart(7)} | ${'vs one cmd'.padStart(10)} | ${'PSNR top'.padStart(9)} | ${'PSNR SR mp4'.padStart(11)} | ${'HLS size'.padStart(9)} | notes`,
+  );
+  console.log('-'.repeat(120));
+  for (const r of rows) {
+    console.log(
+      `${r.name.padEnd(20)} | ${`${r.seconds.toFixed(1)} s`.padStart(7)} | ${`${(r.seconds / base).toFixed(2)}x`.padStart(10)} | ${`${r.psnrTop.toFixed(2)} dB`.padStart(9)} | ${`${r.psnrSr.toFixed(2)} dB`.padStart(11)} | ${`${(r.hlsBytes / 1e6).toFixed(2)} MB`.padStart(9)} | ${r.detail}`,
+    );
+  }
+  if (rows[0].timings) console.log(`vodsr stage timings (s): ${JSON.stringify(rows[0].timings)}`);
+}
+if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
+else console.log(`kept ${work}`);
