@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -246,10 +246,40 @@ describe('VodsrStack (synthesized offline from context)', () => {
     ][1]
       .filter((p) => typeof p === 'string')
       .join('');
-    expect(parts.match(/aws s3 cp 's3:\/\//g)).toHaveLength(2);
-    expect(parts).toMatch(/bash '\/tmp\/[0-9a-f.]+' --runner '\/tmp\/[0-9a-f.]+' --prefix '\/opt\/vodsr'/);
+    expect(parts.match(/aws s3 cp --only-show-errors --region 'eu-west-1' 's3:\/\//g)).toHaveLength(2);
+    expect(parts).toContain(
+      `bash "$boot/vodsr-host-install" --runner "$boot/vodsr-host" --prefix '/opt/vodsr'`,
+    );
     expect(parts).toContain("'/opt/vodsr/bin/vodsr-host' --version");
     expect(parts).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|\d{12}/);
+  });
+
+  it('generates shell that shellcheck accepts (user data as bash, the document step as sh)', () => {
+    const [, instance] = only('AWS::EC2::Instance');
+    const userData = (instance.UserData as { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } })[
+      'Fn::Base64'
+    ]['Fn::Join'][1]
+      .map((p) => (typeof p === 'string' ? p : 'cdk-assets-bucket'))
+      .join('');
+    const [, doc] = only('AWS::SSM::Document');
+    const step = (doc.Content as { mainSteps: { inputs: { runCommand: unknown[] } }[] }).mainSteps[0];
+    const runCommand = (step?.inputs.runCommand ?? [])
+      .map((line) => (typeof line === 'string' ? line : stack.resolve(line)))
+      .map((line) =>
+        typeof line === 'string'
+          ? line
+          : (line as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]
+              .map((p) => (typeof p === 'string' ? p : 'eu-west-1'))
+              .join(''),
+      )
+      .join('\n');
+    for (const [shell, script] of [
+      ['bash', userData],
+      ['sh', `#!/bin/sh\n${runCommand}\n`],
+    ] as const) {
+      const r = spawnSync('shellcheck', ['-s', shell, '-'], { input: script, encoding: 'utf8' });
+      expect(`${r.status} ${r.stdout}`, `${shell}:\n${script}`).toBe('0 ');
+    }
   });
 
   it('runs jobs through an SSM document whose base64 parameters are environment variables only', () => {
@@ -272,11 +302,15 @@ describe('VodsrStack (synthesized offline from context)', () => {
     expect(step?.action).toBe('aws:runShellScript');
     expect(step?.inputs.timeoutSeconds).toBe('{{ executionTimeout }}');
     const script = JSON.stringify(step?.inputs.runCommand);
-    expect(script).toContain(
-      `exec '/opt/vodsr/bin/vodsr-host' --job-b64 \\"$SSM_jobB64\\" --task-token-b64 \\"$SSM_taskTokenB64\\"`,
+    const lines = (step?.inputs.runCommand ?? []).filter((l): l is string => typeof l === 'string');
+    expect(lines.at(-1)).toBe(
+      `exec '/opt/vodsr/bin/vodsr-host' --job-b64 "$SSM_jobB64" --task-token-b64 "$SSM_taskTokenB64"`,
     );
-    expect(script).not.toContain('{{ jobB64 }}');
-    expect(script).not.toContain('{{ taskTokenB64 }}');
+    // Only the fallback for agents older than 3.3.2746.0 interpolates, inside single quotes, a base64-only value.
+    expect(lines.filter((l) => l.includes('{{'))).toEqual([
+      `if [ -z "\${SSM_jobB64+x}" ]; then SSM_jobB64='{{ jobB64 }}'; fi`,
+      `if [ -z "\${SSM_taskTokenB64+x}" ]; then SSM_taskTokenB64='{{ taskTokenB64 }}'; fi`,
+    ]);
   });
 
   it('lets the workflow pass only the MediaConvert role, only to MediaConvert', () => {

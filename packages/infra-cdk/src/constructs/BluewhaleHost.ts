@@ -244,30 +244,26 @@ export class BluewhaleHost extends Construct {
     // Boot: the AWS CLI is needed to fetch the scripts (the AMI may not have it); then the installer
     // (@vodsr/host-scripts) sets up jq, flock, AWS CLI v2, the runner and its folders, idempotently.
     const userData = UserData.forLinux();
+    const download = (asset: Asset, to: string): string =>
+      `aws s3 cp --only-show-errors --region '${stack.region}' 's3://${asset.s3BucketName}/${asset.s3ObjectKey}' "$boot/${to}"`;
     userData.addCommands(
       'set -euo pipefail',
       'export DEBIAN_FRONTEND=noninteractive',
       'if ! command -v aws >/dev/null 2>&1; then',
-      '  command -v unzip >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 || { apt-get update -y && apt-get install -y unzip curl; }',
-      '  tmp="$(mktemp -d)"',
-      '  curl -fsSL --retry 5 -o "$tmp/awscliv2.zip" "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip"',
-      '  unzip -q "$tmp/awscliv2.zip" -d "$tmp"',
-      '  "$tmp/aws/install" --update',
-      '  rm -rf "$tmp"',
+      '  if ! command -v unzip >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then',
+      '    apt-get update -y && apt-get install -y unzip curl',
+      '  fi',
+      '  cli="$(mktemp -d)"',
+      '  curl -fsSL --retry 5 -o "$cli/awscliv2.zip" "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip"',
+      '  unzip -q "$cli/awscliv2.zip" -d "$cli"',
+      '  "$cli/aws/install" --update',
+      '  rm -rf "$cli"',
       'fi',
-    );
-    const runnerDownload = userData.addS3DownloadCommand({
-      bucket: this.runnerAsset.bucket,
-      bucketKey: this.runnerAsset.s3ObjectKey,
-      region: stack.region,
-    });
-    const installerDownload = userData.addS3DownloadCommand({
-      bucket: this.installerAsset.bucket,
-      bucketKey: this.installerAsset.s3ObjectKey,
-      region: stack.region,
-    });
-    userData.addCommands(
-      `bash '${installerDownload}' --runner '${runnerDownload}' --prefix '${prefix}'`,
+      'boot="$(mktemp -d)"',
+      `trap 'rm -rf "$boot"' EXIT`,
+      download(this.runnerAsset, 'vodsr-host'),
+      download(this.installerAsset, 'vodsr-host-install'),
+      `bash "$boot/vodsr-host-install" --runner "$boot/vodsr-host" --prefix '${prefix}'`,
       `'${runnerPath}' --version`,
     );
 
@@ -347,6 +343,10 @@ export class BluewhaleHost extends Construct {
                 'set -eu',
                 `export AWS_REGION='${Aws.REGION}' AWS_DEFAULT_REGION='${Aws.REGION}'`,
                 ...BLUEWHALE_ENV,
+                // SSM Agent 3.3.2746.0+ passes each ENV_VAR parameter as SSM_<name>; for older agents, fall back to
+                // the interpolated value, which allowedPattern limits to base64 characters (inert inside quotes).
+                `if [ -z "\${SSM_${P.jobB64}+x}" ]; then SSM_${P.jobB64}='{{ ${P.jobB64} }}'; fi`,
+                `if [ -z "\${SSM_${P.taskTokenB64}+x}" ]; then SSM_${P.taskTokenB64}='{{ ${P.taskTokenB64} }}'; fi`,
                 `exec '${runnerPath}' --job-b64 "$SSM_${P.jobB64}" --task-token-b64 "$SSM_${P.taskTokenB64}"`,
               ],
             },
