@@ -301,7 +301,6 @@ describe('VodsrStack (synthesized offline from context)', () => {
     const step = content.mainSteps[0];
     expect(step?.action).toBe('aws:runShellScript');
     expect(step?.inputs.timeoutSeconds).toBe('{{ executionTimeout }}');
-    const script = JSON.stringify(step?.inputs.runCommand);
     const lines = (step?.inputs.runCommand ?? []).filter((l): l is string => typeof l === 'string');
     expect(lines.at(-1)).toBe(
       `exec '/opt/vodsr/bin/vodsr-host' --job-b64 "$SSM_jobB64" --task-token-b64 "$SSM_taskTokenB64"`,
