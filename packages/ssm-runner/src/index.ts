@@ -1,1 +1,3 @@
-export {};
+export { LocalCommandRunner, type LocalCommandRunnerOptions } from './LocalCommandRunner.js';
+export { SsmCommandRunner, type SsmCommandRunnerOptions } from './SsmCommandRunner.js';
+export type { CommandRunner, HostRunResult, RunOptions } from './types.js';

@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { encodeHostJob, type HostJob, VodsrError } from '@vodsr/core';
+import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
+import { HostOutputReader, settle } from './hostOutput.js';
+import type { CommandRunner, HostRunResult, RunOptions } from './types.js';
+
+/** Options of {@link LocalCommandRunner}. */
+export interface LocalCommandRunnerOptions {
+  /** The runner script. @default HOST_SCRIPT_PATH of `@vodsr/host-scripts` */
+  readonly scriptPath?: string;
+  /** Extra environment for the runner (added to this process's environment). */
+  readonly env?: Record<string, string>;
+  /** S3-compatible endpoint for the runner's aws CLI (`VODSR_S3_ENDPOINT_URL`). */
+  readonly s3EndpointUrl?: string;
+  /** `VODSR_WORK_ROOT`: where per-job work directories go. */
+  readonly workRoot?: string;
+  /** `VODSR_LOCK_DIR`: where the slot locks live. */
+  readonly lockDir?: string;
+  /** `VODSR_SLOTS`: jobs allowed at once on this machine. */
+  readonly slots?: number;
+  /** Grace period between SIGTERM and SIGKILL on abort. @default 10000 */
+  readonly killGraceMs?: number;
+}
+
+/**
+ * Runs the host script on this machine as a child process: the embedded default (no AWS needed).
+ * Streams its progress and resolves with the same result type as {@link SsmCommandRunner}.
+ *
+ * @example
+ * const runner = new LocalCommandRunner({ workRoot: '/tmp/vodsr-work', lockDir: '/tmp/vodsr-locks' });
+ * const result = await runner.run(hostJob, { onProgress: (p) => console.log(p.stage, p.percent) });
+ */
+export class LocalCommandRunner implements CommandRunner {
+  private readonly opts: LocalCommandRunnerOptions;
+
+  public constructor(opts: LocalCommandRunnerOptions = {}) {
+    this.opts = opts;
+  }
+
+  /** Runs one job; rejects with a `VodsrError` carrying the host's code, or `VODSR_CANCELLED` on abort. */
+  public run(job: HostJob, opts: RunOptions = {}): Promise<HostRunResult> {
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(cancelled(job.jobId));
+    const args = ['--job-b64', encodeHostJob(job)];
+    if (opts.taskTokenB64 !== undefined) args.push('--task-token-b64', opts.taskTokenB64);
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.opts.env };
+    if (this.opts.s3EndpointUrl) env.VODSR_S3_ENDPOINT_URL = this.opts.s3EndpointUrl;
+    if (this.opts.workRoot) env.VODSR_WORK_ROOT = this.opts.workRoot;
+    if (this.opts.lockDir) env.VODSR_LOCK_DIR = this.opts.lockDir;
+    if (this.opts.slots !== undefined) env.VODSR_SLOTS = String(this.opts.slots);
+
+    return new Promise<HostRunResult>((resolve, reject) => {
+      const child = spawn(this.opts.scriptPath ?? HOST_SCRIPT_PATH, args, {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const reader = new HostOutputReader(opts);
+      let aborted = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        aborted = true;
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), this.opts.killGraceMs ?? 10_000);
+        killTimer.unref();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      lines(child.stdout, (l) => reader.line(l));
+      lines(child.stderr, (l) => opts.onLog?.(l));
+      child.on('error', (e) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(
+          new VodsrError('VODSR_HOST_FAILED', `cannot start the host runner: ${e.message}`, { cause: e }),
+        );
+      });
+      child.on('close', (code, sig) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (killTimer) clearTimeout(killTimer);
+        if (aborted) {
+          reject(cancelled(job.jobId));
+          return;
+        }
+        try {
+          resolve(
+            settle(
+              reader.result,
+              code ?? undefined,
+              { jobId: job.jobId, signal: sig ?? undefined },
+              'the host runner ended without a result',
+            ),
+          );
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+}
+
+function cancelled(jobId: string): VodsrError {
+  return new VodsrError('VODSR_CANCELLED', `job ${jobId} was cancelled`, { details: { jobId } });
+}
+
+function lines(stream: NodeJS.ReadableStream | null, onLine: (l: string) => void): void {
+  if (!stream) return;
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d: string) => {
+    pending += d;
+    let i = pending.indexOf('\n');
+    while (i >= 0) {
+      onLine(pending.slice(0, i));
+      pending = pending.slice(i + 1);
+      i = pending.indexOf('\n');
+    }
+  });
+  stream.on('end', () => {
+    if (pending) onLine(pending);
+    pending = '';
+  });
+}
