@@ -464,7 +464,14 @@ describe('VodsrStack (synthesized offline from context)', () => {
     });
     expect(run.status).toBe('SUCCEEDED');
     const docId = logicalId(stack, stack.pipeline.host.document);
-    expect(seen.host).toMatchObject({ DocumentName: docId, InstanceIds: ['i-0fc7eb64184f98251'] });
+    expect(seen.host).toMatchObject({
+      DocumentName: docId,
+      InstanceIds: ['i-0fc7eb64184f98251'],
+      CloudWatchOutputConfig: {
+        CloudWatchOutputEnabled: true,
+        CloudWatchLogGroupName: logicalId(stack, stack.pipeline.host.logGroup),
+      },
+    });
     const mcRole = `arn:aws:iam::111111111111:role/${logicalId(stack, stack.pipeline.workflow.mediaConvertRole)}`;
     expect(seen.plan).toMatchObject({
       FunctionName: `arn:aws:lambda:eu-west-1:111111111111:function:${logicalId(stack, stack.pipeline.workflow.plannerFunction)}`,

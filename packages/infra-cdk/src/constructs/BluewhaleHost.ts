@@ -7,7 +7,7 @@ import {
   type ValidationIssue,
 } from '@vodsr/core';
 import { DEFAULT_RUNNER_PATH, HOST_SCRIPT_PATH, INSTALL_SCRIPT_PATH } from '@vodsr/host-scripts';
-import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   BlockDeviceVolume,
   EbsDeviceVolumeType,
@@ -227,6 +227,25 @@ export class BluewhaleHost extends Construct {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
         resources: [this.logGroup.logGroupArn],
       }),
+    );
+    // The SSM agent checks that the output log group exists before streaming command output to it.
+    const logGroups = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'FindCommandOutputLogGroup',
+        actions: ['logs:DescribeLogGroups'],
+        resources: [logGroups],
+      }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      logGroups,
+      'logs:DescribeLogGroups authorizes on log-group:* only (it lists); the SSM agent uses it to find its output group.',
     );
 
     this.runnerAsset = new Asset(this, 'Runner', { path: runnerFile });

@@ -96,6 +96,7 @@ export class VodsrPipeline extends Construct {
       outputPrefix,
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       ...(props.heartbeatSeconds ? { heartbeatSeconds: props.heartbeatSeconds } : {}),
+      hostLogGroupName: this.host.logGroup.logGroupName,
     });
     // The host reports heartbeats and its result to the waiting task. A separate policy (not the role's default
     // policy, which the instance depends on) avoids a cycle: instance → host policy → state machine → instance.

@@ -41,6 +41,8 @@ export interface VodsrWorkflowProps {
   readonly deliveryTimeoutSeconds?: number;
   /** MediaConvert queue ARN. @default the account's Default queue */
   readonly mediaConvertQueueArn?: string;
+  /** Log group that receives the full output of every host command (`BluewhaleHost.logGroup`). @default none */
+  readonly hostLogGroupName?: string;
   /** Retention of the state machine's log group. @default three months */
   readonly logRetention?: RetentionDays;
 }
@@ -133,6 +135,7 @@ export class VodsrWorkflow extends Construct {
         ? {}
         : { mediaConvertQueueArn: props.mediaConvertQueueArn }),
       eventBusName: bus.eventBusName,
+      ...(props.hostLogGroupName === undefined ? {} : { cloudWatchLogGroupName: props.hostLogGroupName }),
     });
 
     const role = new Role(this, 'Role', {
