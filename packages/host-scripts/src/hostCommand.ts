@@ -44,7 +44,8 @@ export function hostCommand(job: HostJob, opts: HostCommandOptions = {}): string
     issues.push({ path: '/taskTokenB64', message: 'must be base64' });
   }
   if (issues.length) throw new ValidationError('host command options', issues);
-  const words = [runner, '--job-b64', b64];
+  // exec: the runner replaces the shell, so a cancel's SIGTERM reaches it (and its cleanup) directly.
+  const words = ['exec', runner, '--job-b64', b64];
   if (opts.taskTokenB64 !== undefined) words.push('--task-token-b64', opts.taskTokenB64);
   return [words.join(' ')];
 }

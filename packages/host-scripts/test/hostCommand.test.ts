@@ -15,16 +15,17 @@ describe('hostCommand', () => {
     const [cmd, ...rest] = hostCommand(job);
     expect(rest).toEqual([]);
     const words = (cmd ?? '').split(' ');
-    expect(words.slice(0, 2)).toEqual([DEFAULT_RUNNER_PATH, '--job-b64']);
-    expect(words[2]).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
-    expect(decodeHostJob(words[2] ?? '')).toEqual(job);
+    expect(words.slice(0, 3)).toEqual(['exec', DEFAULT_RUNNER_PATH, '--job-b64']);
+    expect(words[3]).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+    expect(words).toHaveLength(4);
+    expect(decodeHostJob(words[3] ?? '')).toEqual(job);
   });
 
   it('adds the task token and a custom runner path', () => {
     const job = lanczosJob('s3://vin/a.mp4', 's3://vout/a_sr_2x.mp4');
     const [cmd] = hostCommand(job, { runnerPath: '/usr/local/bin/vodsr-host', taskTokenB64: 'dG9rZW4=' });
     expect(cmd).toMatch(
-      /^\/usr\/local\/bin\/vodsr-host --job-b64 [A-Za-z0-9+/=]+ --task-token-b64 dG9rZW4=$/,
+      /^exec \/usr\/local\/bin\/vodsr-host --job-b64 [A-Za-z0-9+/=]+ --task-token-b64 dG9rZW4=$/,
     );
   });
 

@@ -110,9 +110,13 @@ export class SsmCommandRunner implements CommandRunner {
     const cancel = async () => {
       if (cancelSent) return;
       cancelSent = true;
-      await this.o.client
-        .send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [this.o.instanceId] }))
-        .catch(() => undefined);
+      try {
+        await this.o.client.send(
+          new CancelCommandCommand({ CommandId: commandId, InstanceIds: [this.o.instanceId] }),
+        );
+      } catch (e) {
+        opts.onLog?.(`CancelCommand ${commandId} failed: ${(e as Error).message ?? e}`);
+      }
     };
 
     for (;;) {
@@ -170,9 +174,13 @@ export class SsmCommandRunner implements CommandRunner {
           );
         case 'Failed':
           if (sd === 'ExecutionTimedOut') {
-            throw new VodsrError('VODSR_SSM_COMMAND_TIMED_OUT', `SSM command ${commandId} ran past its executionTimeout of ${executionTimeout}s`, {
-              details: { ...d, executionTimeout },
-            });
+            throw new VodsrError(
+              'VODSR_SSM_COMMAND_TIMED_OUT',
+              `SSM command ${commandId} ran past its executionTimeout of ${executionTimeout}s`,
+              {
+                details: { ...d, executionTimeout },
+              },
+            );
           }
           if (!reader.result && UNDELIVERABLE.has(sd)) {
             throw new VodsrError(
@@ -200,9 +208,7 @@ export class SsmCommandRunner implements CommandRunner {
           );
         case 'TimedOut':
           throw new VodsrError(
-            sd === 'DeliveryTimedOut'
-              ? 'VODSR_SSM_UNDELIVERABLE'
-              : 'VODSR_SSM_COMMAND_TIMED_OUT',
+            sd === 'DeliveryTimedOut' ? 'VODSR_SSM_UNDELIVERABLE' : 'VODSR_SSM_COMMAND_TIMED_OUT',
             `SSM command ${commandId} timed out (${inv.StatusDetails ?? 'TimedOut'}; executionTimeout ${executionTimeout}s)`,
             { details: { ...d, executionTimeout } },
           );

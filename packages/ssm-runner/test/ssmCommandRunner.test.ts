@@ -13,10 +13,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 const ssm = mockClient(SSMClient);
 const INSTANCE = 'i-0123456789abcdef0';
-const job = buildHostJob(parseJobSpec({ source: "s3://in-bucket/a;$(reboot) 'x'.mp4", model: 'lanczos-x2' }), {
-  jobId: 'job-42',
-  output: 's3://out-bucket/a_sr_2x.mp4',
-});
+const job = buildHostJob(
+  parseJobSpec({ source: "s3://in-bucket/a;$(reboot) 'x'.mp4", model: 'lanczos-x2' }),
+  {
+    jobId: 'job-42',
+    output: 's3://out-bucket/a_sr_2x.mp4',
+  },
+);
 const media = { width: 160, height: 120, durationSeconds: 1, hasAudio: true };
 const okResult = {
   event: 'result',
@@ -29,7 +32,8 @@ const okResult = {
   elapsedSeconds: 3.2,
 };
 const progress = (percent: number) => JSON.stringify({ event: 'progress', stage: 'upscale', percent });
-const stdout = (...lines: unknown[]) => `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`;
+const stdout = (...lines: unknown[]) =>
+  `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`;
 
 let sleeps: number[];
 function runner(extra: Partial<ConstructorParameters<typeof SsmCommandRunner>[0]> = {}) {
@@ -63,7 +67,9 @@ beforeEach(() => {
 
 describe('SsmCommandRunner', () => {
   it('sends the job as base64 with a duration-derived executionTimeout and CloudWatch output', async () => {
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: stdout(okResult) });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: stdout(okResult) });
     await runner({ cloudWatchLogGroup: '/vodsr/host' }).run(job, { durationSeconds: 3600 });
 
     const send = ssm.commandCalls(SendCommandCommand)[0]?.args[0].input;
@@ -76,14 +82,18 @@ describe('SsmCommandRunner', () => {
     });
     const command = send?.Parameters?.commands?.[0] ?? '';
     expect(command).not.toContain('reboot');
-    expect(decodeHostJob(command.split(' ')[2] ?? '')).toEqual(job);
+    expect(decodeHostJob(command.split(' ')[3] ?? '')).toEqual(job);
   });
 
   it('caps executionTimeout at 48 h and defaults it to 1 h', async () => {
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: stdout(okResult) });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: stdout(okResult) });
     await runner().run(job, { durationSeconds: 200_000 });
     await runner().run(job);
-    const timeouts = ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input.Parameters?.executionTimeout);
+    const timeouts = ssm
+      .commandCalls(SendCommandCommand)
+      .map((c) => c.args[0].input.Parameters?.executionTimeout);
     expect(timeouts).toEqual([['172800'], ['3600']]);
   });
 
@@ -91,8 +101,16 @@ describe('SsmCommandRunner', () => {
     ssm
       .on(GetCommandInvocationCommand)
       .resolvesOnce({ Status: 'Pending', StatusDetails: 'Pending' })
-      .resolvesOnce({ Status: 'InProgress', StatusDetails: 'InProgress', StandardOutputContent: stdout(progress(10)) })
-      .resolvesOnce({ Status: 'Delayed', StatusDetails: 'Delayed', StandardOutputContent: stdout(progress(10)) })
+      .resolvesOnce({
+        Status: 'InProgress',
+        StatusDetails: 'InProgress',
+        StandardOutputContent: stdout(progress(10)),
+      })
+      .resolvesOnce({
+        Status: 'Delayed',
+        StatusDetails: 'Delayed',
+        StandardOutputContent: stdout(progress(10)),
+      })
       .resolvesOnce({ Status: 'InProgress', StandardOutputContent: stdout(progress(10), progress(60)) })
       .resolves({
         Status: 'Success',
@@ -124,7 +142,9 @@ describe('SsmCommandRunner', () => {
   });
 
   it('gives up with VODSR_SSM_UNDELIVERABLE when the invocation never appears', async () => {
-    ssm.on(GetCommandInvocationCommand).rejects(new InvocationDoesNotExist({ message: 'no invocation', $metadata: {} }));
+    ssm
+      .on(GetCommandInvocationCommand)
+      .rejects(new InvocationDoesNotExist({ message: 'no invocation', $metadata: {} }));
     const e = await rejection(runner({ invocationGraceMs: 5000 }).run(job));
     expect(e.code).toBe('VODSR_SSM_UNDELIVERABLE');
     expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(5);
@@ -135,7 +155,11 @@ describe('SsmCommandRunner', () => {
       name: 'ThrottlingException',
       $metadata: { httpStatusCode: 400 },
     });
-    ssm.on(SendCommandCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolves({ Command: { CommandId: 'cmd-1' } });
+    ssm
+      .on(SendCommandCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves({ Command: { CommandId: 'cmd-1' } });
     ssm
       .on(GetCommandInvocationCommand)
       .rejectsOnce(throttled)
@@ -147,14 +171,23 @@ describe('SsmCommandRunner', () => {
   });
 
   it('stops retrying throttling after maxThrottleRetries with VODSR_AWS_ERROR', async () => {
-    ssm.on(SendCommandCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    ssm
+      .on(SendCommandCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     const e = await rejection(runner({ maxThrottleRetries: 2 }).run(job));
     expect(e.code).toBe('VODSR_AWS_ERROR');
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(3);
   });
 
   it('Failed with a host result: rejects with the host code and exit code', async () => {
-    const failure = { event: 'result', ok: false, jobId: 'job-42', code: 'VODSR_HOST_FETCH_FAILED', message: 'no such key', exitCode: 6 };
+    const failure = {
+      event: 'result',
+      ok: false,
+      jobId: 'job-42',
+      code: 'VODSR_HOST_FETCH_FAILED',
+      message: 'no such key',
+      exitCode: 6,
+    };
     ssm.on(GetCommandInvocationCommand).resolves({
       Status: 'Failed',
       StatusDetails: 'Failed',
@@ -168,19 +201,27 @@ describe('SsmCommandRunner', () => {
   });
 
   it('Failed without output: the exit code names the host error', async () => {
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 8 });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 8 });
     expect((await rejection(runner().run(job))).code).toBe('VODSR_HOST_FFMPEG_FAILED');
   });
 
   it('Failed as Undeliverable or with no exit code: SSM codes', async () => {
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Failed', StatusDetails: 'Undeliverable', ResponseCode: -1 });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Failed', StatusDetails: 'Undeliverable', ResponseCode: -1 });
     expect((await rejection(runner().run(job))).code).toBe('VODSR_SSM_UNDELIVERABLE');
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Failed', StatusDetails: 'Terminated', ResponseCode: -1 });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Failed', StatusDetails: 'Terminated', ResponseCode: -1 });
     expect((await rejection(runner().run(job))).code).toBe('VODSR_SSM_COMMAND_FAILED');
   });
 
   it('TimedOut: VODSR_SSM_COMMAND_TIMED_OUT with StatusDetails (delivery timeouts are undeliverable)', async () => {
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'TimedOut', StatusDetails: 'Execution Timed Out' });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'TimedOut', StatusDetails: 'Execution Timed Out' });
     const e = await rejection(runner().run(job, { durationSeconds: 60 }));
     expect(e.code).toBe('VODSR_SSM_COMMAND_TIMED_OUT');
     expect(e.details).toMatchObject({ statusDetails: 'Execution Timed Out', executionTimeout: 3600 });
