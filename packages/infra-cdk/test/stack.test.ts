@@ -508,6 +508,34 @@ describe('VodsrStack (synthesized offline from context)', () => {
   });
 });
 
+describe('cdk-nag acknowledgements', () => {
+  it('each matches a real finding: without them, the findings are exactly the acknowledged ones', () => {
+    const { stack: s } = createVodsrApp({ context: { amiId: AMI, region: 'eu-west-1' }, nag: false });
+    const acknowledged: string[] = [];
+    for (const c of s.node.findAll()) {
+      // constructs keeps metadata in `_metadata`; strip the acknowledgements to see the raw findings.
+      const node = c.node as unknown as { _metadata?: { type: string; data: Record<string, string> }[] };
+      if (!node._metadata) continue;
+      for (const m of node._metadata.filter((x) => x.type === 'aws:cdk:acknowledged-rules')) {
+        for (const id of Object.keys(m.data).filter((k) => k.includes('AwsSolutions')))
+          acknowledged.push(`${c.node.path} ${id.replace(/^annotation::/i, '')}`);
+      }
+      node._metadata = node._metadata.filter((x) => x.type !== 'aws:cdk:acknowledged-rules');
+    }
+    const findings = new AwsSolutionsChecks()
+      .validateScope(s)
+      .violations.flatMap((v) => v.violatingResources.map((r) => `${r.constructPath} ${v.ruleName}`));
+    const covers = (ack: string, finding: string): boolean => {
+      const [path, id] = ack.split(' ') as [string, string];
+      const [fPath, fId] = finding.split(' ') as [string, string];
+      return id === fId && (fPath === path || fPath.startsWith(`${path}/`));
+    };
+    expect(acknowledged.filter((a) => !findings.some((f) => covers(a, f)))).toEqual([]);
+    expect(findings.filter((f) => !acknowledged.some((a) => covers(a, f)))).toEqual([]);
+    expect(findings.length).toBeGreaterThan(10);
+  });
+});
+
 describe('createVodsrApp with existing resources', () => {
   it('uses the named buckets and VPC from context without creating or looking them up', () => {
     const { stack: s } = createVodsrApp({
