@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAeXample/Task+Token==';
 const COMMAND_ID = '0b5c8a1e-1111-2222-3333-444455556666';
 const ssm = mockClient(SSMClient);
+const logs: Record<string, unknown>[] = [];
 const sfn = mockClient(SFNClient);
 
 function event(status: string, extra: Record<string, string> = {}): SsmStatusEvent {
@@ -45,7 +46,7 @@ const handler = () =>
   createAwsCommandStatusHandler(
     new SSMClient({ region: 'eu-west-1' }),
     new SFNClient({ region: 'eu-west-1' }),
-    'vodsr-RunHostJob',
+    { documentName: 'vodsr-RunHostJob', log: (e) => logs.push(e) },
   );
 
 describe('the dead-host handler (SSM command status → SendTaskFailure)', () => {

@@ -13,10 +13,11 @@ export const COMMAND_STATUS_DOCUMENT_ENV = 'VODSR_HOST_DOCUMENT_NAME';
 export function createAwsCommandStatusHandler(
   ssm: SSMClient,
   sfn: SFNClient,
-  documentName?: string,
+  opts: { documentName?: string; log?: (entry: Record<string, unknown>) => void } = {},
 ): (event: SsmStatusEvent) => Promise<CommandStatusOutcome> {
   return createCommandStatusHandler({
-    ...(documentName ? { documentName } : {}),
+    ...(opts.documentName ? { documentName: opts.documentName } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
     async getCommandParameters(commandId) {
       const out = await ssm.send(new ListCommandsCommand({ CommandId: commandId }));
       const p = out.Commands?.[0]?.Parameters;
@@ -32,10 +33,11 @@ let cached: ((event: SsmStatusEvent) => Promise<CommandStatusOutcome>) | undefin
 
 /** The dead-host Lambda's entry point (EventBridge rule on SSM command status). */
 export async function handler(event: SsmStatusEvent): Promise<CommandStatusOutcome> {
+  const documentName = process.env[COMMAND_STATUS_DOCUMENT_ENV];
   cached ??= createAwsCommandStatusHandler(
     new SSMClient({}),
     new SFNClient({}),
-    process.env[COMMAND_STATUS_DOCUMENT_ENV],
+    documentName ? { documentName } : {},
   );
   return cached(event);
 }
