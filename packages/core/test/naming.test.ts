@@ -78,7 +78,7 @@ describe('parseS3Uri / formatS3Uri', () => {
     expect(() => parseS3Uri('s3://ok-bucket/', { requireKey: true })).toThrow(/names no object/);
     expect(() => assertObjectKey('\ud800x')).toThrow(/lone surrogate/);
     // 1,024 bytes of multi-byte UTF-8 is fine; 1,025 is not
-    expect(() => assertObjectKey('가'.repeat(341) + 'a')).not.toThrow();
+    expect(() => assertObjectKey(`${'가'.repeat(341)}a`)).not.toThrow();
     expect(() => assertObjectKey('가'.repeat(342))).toThrow(/1026 UTF-8 bytes/);
   });
 
