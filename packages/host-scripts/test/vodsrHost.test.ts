@@ -141,8 +141,9 @@ describe('vodsr-host', () => {
       long,
     ];
     expect(Buffer.byteLength(long)).toBeGreaterThan(1000);
-    const { env, workRoot } = hostEnv();
-    for (const key of keys) {
+    // Two slots, two jobs at a time: the slot locks keep them apart.
+    const { env, workRoot } = hostEnv({ VODSR_SLOTS: '2' });
+    const one = async (key: string, i: number) => {
       await putObject(s3, 'vin', key, video);
       const outKey = key.replace(/\.mp4$/, '_sr_2x.mp4');
       const run = await runHost(
@@ -158,9 +159,12 @@ describe('vodsr-host', () => {
         output: `s3://vout/${outKey}`,
         sr: { width: 320, height: 240 },
       });
-      const file = join(tmp.dir, 'hostile_out.mp4');
+      const file = join(tmp.dir, `hostile_out_${i}.mp4`);
       writeFileSync(file, await getObject(s3, 'vout', outKey));
       expect(await probeVideo(file)).toMatchObject({ width: 320, height: 240 });
+    };
+    for (let i = 0; i < keys.length; i += 2) {
+      await Promise.all(keys.slice(i, i + 2).map((k, j) => one(k, i + j)));
     }
     expect((await listKeys(s3, 'vout')).sort()).toEqual(
       keys.map((k) => k.replace(/\.mp4$/, '_sr_2x.mp4')).sort(),
@@ -195,7 +199,9 @@ describe('vodsr-host', () => {
       audio: false,
     });
     const out = join(tmp.dir, 'rotated_sr_2x.mp4');
-    const run = await runHost(jobArgs(lanczosJob(src, out, { cpuOnly: true })), { env });
+    const jobFile = join(tmp.dir, 'rotated.job.json');
+    writeFileSync(jobFile, JSON.stringify(lanczosJob(src, out, { cpuOnly: true })));
+    const run = await runHost(['--job-file', jobFile], { env });
     expect(run.code, run.stderr).toBe(0);
     expect(run.result).toMatchObject({
       ok: true,
@@ -345,6 +351,8 @@ exec "${REAL_FFMPEG}" "$@"
         { ...base, encoderArgs: ['-c:v', 'libx264', '-y', '/tmp/evil.mp4'] },
         { ...base, vf: 'movie=/etc/passwd,scale=w=iw*2:h=ih*2', requiredFilters: ['movie', 'scale'] },
         { ...base, vf: 'scale=w=iw*2:h=ih*2,drawtext=textfile=/etc/passwd' },
+        { ...base, source: `s3://vin/${'k'.repeat(1025)}` },
+        { ...base, output: 's3://vout/x_sr_2x.exe' },
       ]) {
         const r = await runHost(jobArgs(job as HostJob), { env });
         await expectCleanFailure(r, workRoot, 'VODSR_HOST_USAGE');
@@ -381,14 +389,14 @@ exec "${REAL_FFMPEG}" "$@"
 
   describe('Step Functions callbacks', () => {
     /** An aws CLI stand-in: records stepfunctions calls (one JSON argv per line), forwards the rest. */
-    function recordingAws(): { bin: string; log: string } {
+    function recordingAws(heartbeatError = ''): { bin: string; log: string } {
       const dir = join(tmp.dir, `aws-rec-${++n}`);
       mkdirSync(dir);
       const log = join(dir, 'calls.jsonl');
       const bin = join(dir, 'aws');
       writeFileSync(
         bin,
-        `#!/usr/bin/env bash\nset -euo pipefail\nif [[ " $* " == *" stepfunctions "* ]]; then\n  { for a in "$@"; do printf '%s' "$a" | base64 -w0; printf ' '; done; echo; } >>"${log}"\n  exit 0\nfi\nexec "${AWS_BIN}" "$@"\n`,
+        `#!/usr/bin/env bash\nset -euo pipefail\nif [[ " $* " == *" stepfunctions "* ]]; then\n  { for a in "$@"; do printf '%s' "$a" | base64 -w0; printf ' '; done; echo; } >>"${log}"\n  if [[ -n '${heartbeatError}' && " $* " == *" send-task-heartbeat "* ]]; then echo 'An error occurred (${heartbeatError}) when calling the SendTaskHeartbeat operation' >&2; exit 254; fi\n  exit 0\nfi\nexec "${AWS_BIN}" "$@"\n`,
       );
       chmodSync(bin, 0o755);
       return { bin, log };
@@ -438,6 +446,28 @@ exec "${REAL_FFMPEG}" "$@"
       expect(JSON.parse(output ?? '{}')).toEqual(run.result);
       expect(success[0]).toContain(`--endpoint-url`);
       await emptyOut();
+    });
+
+    it('stops the job when Step Functions no longer waits for it (TaskTimedOut on heartbeat)', async () => {
+      const aws = recordingAws('TaskTimedOut');
+      const { env, workRoot } = hostEnv({
+        VODSR_AWS: aws.bin,
+        VODSR_HEARTBEAT_SECONDS: '1',
+        PATH: `${slowFfmpegBin()}:${process.env.PATH}`,
+      });
+      await putObject(
+        s3,
+        'vin',
+        'tt.mp4',
+        readFileSync(await makeVideo(join(tmp.dir, 'tt.mp4'), { seconds: 8 })),
+      );
+      const run = await runHost(
+        [...jobArgs(lanczosJob('s3://vin/tt.mp4', 's3://vout/tt_sr_2x.mp4')), '--task-token-b64', tokenB64],
+        { env },
+      );
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_INTERRUPTED');
+      expect(run.stderr).toContain('the workflow no longer waits for this job');
+      expect(calls(aws.log).filter((c) => c.includes('send-task-heartbeat'))).toHaveLength(1);
     });
 
     it('sends send-task-failure with the coded error and cause', async () => {
