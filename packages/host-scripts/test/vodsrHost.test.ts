@@ -227,6 +227,23 @@ describe('vodsr-host', () => {
       }
     });
 
+    it('removes work directories left by dead runners, keeps those of live ones', async () => {
+      const { env, workRoot } = hostEnv();
+      mkdirSync(join(workRoot, 'job.deadrun1'), { recursive: true });
+      writeFileSync(join(workRoot, 'job.deadrun1', 'owner.pid'), '2147483646\n');
+      writeFileSync(join(workRoot, 'job.deadrun1', 'source.mp4'), video);
+      mkdirSync(join(workRoot, 'job.liverun1'));
+      writeFileSync(join(workRoot, 'job.liverun1', 'owner.pid'), `${process.pid}\n`);
+      const run = await runHost(
+        jobArgs(lanczosJob(join(tmp.dir, 'absent.mp4'), join(tmp.dir, 'absent_sr_2x.mp4'))),
+        {
+          env,
+        },
+      );
+      expect(run.result).toMatchObject({ ok: false, code: 'VODSR_HOST_FETCH_FAILED' });
+      expect(readdirSync(workRoot)).toEqual(['job.liverun1']);
+    });
+
     it('a missing source: VODSR_HOST_FETCH_FAILED', async () => {
       const { env, workRoot } = hostEnv();
       const run = await runHost(jobArgs(lanczosJob('s3://vin/no/such.mp4', 's3://vout/x_sr_2x.mp4')), {
