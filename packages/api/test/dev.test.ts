@@ -1,0 +1,199 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { type DevPipeline, LOCAL_S3_ENV, normalizeLocalS3Event, startDevPipeline } from '@vodsr/api';
+import { decodeS3EventKey, executionName } from '@vodsr/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffprobe, makeVideo, tempDir } from './helpers.js';
+
+describe('normalizeLocalS3Event', () => {
+  it('URL-encodes keys like real S3 notifications (+ for space) and drops the s3: prefix', () => {
+    const key = "up/a b+c;$(x)'é.mp4";
+    const ev = normalizeLocalS3Event({
+      Records: [
+        {
+          eventName: 'ObjectCreated:Post',
+          s3: { bucket: { name: 'in' }, object: { key, size: 10, eTag: 'e', sequencer: '1' } },
+        },
+      ],
+    });
+    const r = ev.Records[0];
+    expect(r?.s3.object.key).toBe('up/a+b%2Bc%3B%24%28x%29%27%C3%A9.mp4');
+    expect(decodeS3EventKey(r?.s3.object.key ?? '')).toBe(key);
+    expect(r).toMatchObject({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Post',
+      s3: { bucket: { name: 'in', arn: 'arn:aws:s3:::in' }, object: { size: 10, eTag: 'e', sequencer: '1' } },
+    });
+  });
+});
+
+async function getText(dev: DevPipeline, bucket: string, key: string): Promise<string> {
+  const res = await dev.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await res.Body?.transformToString()) ?? '';
+}
+
+async function download(dev: DevPipeline, bucket: string, key: string, to: string): Promise<void> {
+  const res = await dev.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  mkdirSync(dirname(to), { recursive: true });
+  writeFileSync(to, Buffer.from((await res.Body?.transformToByteArray()) ?? new Uint8Array()));
+}
+
+async function listKeys(dev: DevPipeline, bucket: string): Promise<string[]> {
+  const res = await dev.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (res.Contents ?? []).map((o) => o.Key ?? '').sort();
+}
+
+async function until<T>(what: string, fn: () => T | undefined, ms = 20_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('vodsr dev pipeline (local S3 → trigger handler → local backend → output bucket)', () => {
+  let dir: string;
+  let dev: DevPipeline;
+  beforeAll(async () => {
+    dir = tempDir('vodsr-dev-');
+    dev = await startDevPipeline({ dataDir: join(dir, 'dev'), s3Port: 0, apiPort: 0 });
+  });
+  afterAll(async () => {
+    await dev?.close();
+  });
+
+  it('turns an upload (aws s3 cp) into the SR file and the HLS tree in the output bucket; a redelivered event starts nothing', async () => {
+    const clip = makeVideo(dir, 'clip.mp4', { width: 160, height: 120, seconds: 2 });
+    expect(dev.model).toBe('lanczos-x2'); // no Bluewhale filters on this machine: the open model, and it says so
+    expect(dev.modelNote).toMatch(/not the Bluewhale SR/);
+
+    // the AWS CLI, exactly as a user would upload (async: the S3 server runs in this process)
+    await promisify(execFile)(
+      'aws',
+      [
+        's3',
+        'cp',
+        clip,
+        's3://vodsr-in/uploads/clip one.mp4',
+        '--endpoint-url',
+        dev.s3Endpoint,
+        '--only-show-errors',
+      ],
+      { env: { ...process.env, ...LOCAL_S3_ENV } },
+    );
+    const inv = await until('the trigger', () => dev.invocations[0]);
+    const record = inv.event.Records?.[0];
+    expect(record?.s3.object.key).toBe('uploads/clip+one.mp4'); // the real S3 format reached the handler
+    expect(inv.result?.started).toHaveLength(1);
+    const name = inv.result?.started[0]?.name as string;
+    expect(name).toBe(executionName('vodsr-in', 'uploads/clip one.mp4', record?.s3.object.sequencer ?? ''));
+
+    const { jobs } = await dev.service.list();
+    expect(jobs).toHaveLength(1);
+    const jobId = jobs[0]?.id as string;
+    const done = await dev.whenPublished(jobId);
+    expect(done.job.status, JSON.stringify(done.job.error)).toBe('succeeded');
+    expect(done.job.outputs?.notes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Open model lanczos-x2.*not the Bluewhale SR/)]),
+    );
+
+    const keys = await listKeys(dev, 'vodsr-out');
+    expect(keys).toContain('uploads/clip one_sr_2x.mp4');
+    // the HLS folder is made safe (only [A-Za-z0-9._-], a hash when the name had to change), as on AWS
+    expect(
+      keys.filter((k) => /^uploads\/hls\/clip_one_sr_2x\.mp4_[0-9a-f]{10}\/index\.m3u8$/.test(k)),
+    ).toHaveLength(1);
+    expect(done.published?.srFile).toBe('s3://vodsr-out/uploads/clip one_sr_2x.mp4');
+
+    // the SR file from the bucket: 2x, with the audio copied
+    const local = join(dir, 'dl');
+    await download(dev, 'vodsr-out', 'uploads/clip one_sr_2x.mp4', join(local, 'sr.mp4'));
+    const sr = ffprobe(join(local, 'sr.mp4'));
+    expect(sr.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+    expect(sr.streams.some((s) => s.codec_type === 'audio')).toBe(true);
+
+    // the HLS tree from the bucket plays: every key below the HLS prefix, then ffprobe the master playlist
+    const master = done.published?.hlsMaster as string;
+    const hlsPrefix = (done.published?.hlsPrefix as string).replace('s3://vodsr-out/', '');
+    for (const k of keys.filter((k) => k.startsWith(hlsPrefix)))
+      await download(dev, 'vodsr-out', k, join(local, 'hls', k.slice(hlsPrefix.length)));
+    const masterText = await getText(dev, 'vodsr-out', master.replace('s3://vodsr-out/', ''));
+    expect(masterText).toMatch(/^#EXTM3U/);
+    const hls = ffprobe(join(local, 'hls', master.slice(`s3://vodsr-out/${hlsPrefix}`.length)));
+    expect(hls.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+    expect(Number(hls.format.duration)).toBeGreaterThan(1.5);
+
+    // S3 delivers at least once: the same event again starts nothing new
+    const again = await dev.deliver(inv.event);
+    expect(again.started).toHaveLength(0);
+    expect(again.existing).toEqual([{ key: 'uploads/clip one.mp4', name }]);
+    expect((await dev.service.list()).jobs).toHaveLength(1);
+  });
+
+  it('handles a hostile key as data: no shell runs it, the outputs land under that name', async () => {
+    const clip = makeVideo(dir, 'clip2.mp4', { width: 160, height: 120, seconds: 2, audio: false });
+    const key = 'evil/a b+c;$(touch PWNED);`touch PWNED`\'"é.mp4';
+    const before = dev.invocations.length;
+    await dev.s3.send(
+      new PutObjectCommand({
+        Bucket: 'vodsr-in',
+        Key: key,
+        Body: readFileSync(clip),
+        ContentType: 'video/mp4',
+      }),
+    );
+    // and a non-video next to it: ignored by the trigger
+    await dev.s3.send(new PutObjectCommand({ Bucket: 'vodsr-in', Key: 'evil/notes.txt', Body: 'hello' }));
+    const inv = await until('the trigger', () => dev.invocations[before]);
+    expect(inv.result?.started.map((s) => s.key)).toEqual([key]);
+    const ignored = await until('the second trigger call', () => dev.invocations[before + 1]);
+    expect(ignored.result?.ignored[0]?.reason).toMatch(/not a video suffix/);
+
+    const job = (await dev.service.list()).jobs.find((j) => j.spec.source === `s3://vodsr-in/${key}`);
+    expect(job).toBeDefined();
+    const done = await dev.whenPublished(job?.id as string);
+    expect(done.job.status, JSON.stringify(done.job.error)).toBe('succeeded');
+    const srKey = 'evil/a b+c;$(touch PWNED);`touch PWNED`\'"é_sr_2x.mp4';
+    expect(done.published?.srFile).toBe(`s3://vodsr-out/${srKey}`);
+    const keys = await listKeys(dev, 'vodsr-out');
+    expect(keys).toContain(srKey);
+    expect(keys.some((k) => k.startsWith('evil/hls/') && k.endsWith('/index.m3u8'))).toBe(true);
+    // HLS folder names are made safe: only [A-Za-z0-9._-]
+    for (const k of keys.filter((k) => k.startsWith('evil/hls/')))
+      expect(k).toMatch(/^evil\/hls\/[A-Za-z0-9._-]+\//);
+    await download(dev, 'vodsr-out', srKey, join(dir, 'dl2', 'sr.mp4'));
+    const sr = ffprobe(join(dir, 'dl2', 'sr.mp4'));
+    expect(sr.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+    expect(sr.streams.some((s) => s.codec_type === 'audio')).toBe(false);
+    // nothing ran the key: no PWNED file anywhere a shell could have created it
+    expect(existsSync(join(process.cwd(), 'PWNED'))).toBe(false);
+    expect(
+      readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((p) => p.endsWith('PWNED')),
+    ).toEqual([]);
+  });
+
+  it('stops cleanly: both servers close and the job database is released', async () => {
+    const s3 = dev.s3Endpoint;
+    const api = dev.apiUrl;
+    expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    await dev.close();
+    await expect(fetch(`${api}/healthz`)).rejects.toThrow();
+    await expect(fetch(s3)).rejects.toThrow();
+    // a second start on the same data finds the finished jobs and starts nothing
+    const again = await startDevPipeline({ dataDir: join(dir, 'dev'), s3Port: 0, apiPort: 0, viewer: false });
+    try {
+      const { jobs } = await again.service.list();
+      expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+      expect(await listKeys(again, 'vodsr-out')).toContain('uploads/clip one_sr_2x.mp4');
+    } finally {
+      await again.close();
+    }
+  });
+});
