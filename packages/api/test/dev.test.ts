@@ -119,7 +119,7 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
 
     // the HLS tree from the bucket plays: every key below the HLS prefix, then ffprobe the master playlist
     const master = done.published?.hlsMaster as string;
-    const hlsPrefix = (done.published?.hlsPrefix as string).replace('s3://vodsr-out/', '');
+    const hlsPrefix = String(done.published?.hlsPrefix).replace('s3://vodsr-out/', '');
     for (const k of keys.filter((k) => k.startsWith(hlsPrefix)))
       await download(dev, 'vodsr-out', k, join(local, 'hls', k.slice(hlsPrefix.length)));
     const masterText = await getText(dev, 'vodsr-out', master.replace('s3://vodsr-out/', ''));
