@@ -112,8 +112,8 @@ describe('viewer', () => {
       (_m, exp) => `/viewer/m/${exp}/${'A'.repeat(32)}/`,
     );
     expect((await app.inject({ method: 'GET', url: forged })).statusCode).toBe(403);
-    const escape = `${base}..%2F..%2F..%2Fdata%2Fjobs.db`;
-    const esc = await app.inject({ method: 'GET', url: escape });
+    const climb = `${base}..%2F..%2F..%2Fdata%2Fjobs.db`;
+    const esc = await app.inject({ method: 'GET', url: climb });
     expect(esc.statusCode).toBe(404);
     expect(esc.json()).toMatchObject({ code: 'VODSR_NOT_FOUND' });
     expect((await app.inject({ method: 'GET', url: '/v1/jobs/nope/media' })).json()).toMatchObject({
