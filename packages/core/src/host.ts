@@ -94,6 +94,7 @@ export function decodeHostJob(b64: string): HostJob {
 /** Exit codes of the host runner (`vodsr-host`) and the error code each stands for. */
 export const HOST_EXIT_CODES = {
   0: 'OK',
+  1: 'VODSR_HOST_FAILED',
   2: 'VODSR_HOST_USAGE',
   3: 'VODSR_HOST_MISSING_TOOL',
   4: 'VODSR_HOST_MISSING_FILTER',
