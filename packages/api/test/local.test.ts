@@ -22,7 +22,15 @@ async function waitFor(svc: LocalJobService, id: string, until: (j: JobRecord) =
 describe('LocalJobService (running jobs)', () => {
   const children: ChildProcess[] = [];
   afterEach(() => {
-    for (const c of children) if (c.pid && c.exitCode === null) process.kill(-c.pid, 'SIGKILL');
+    for (const c of children.splice(0)) {
+      if (c.pid && c.exitCode === null && c.signalCode === null) {
+        try {
+          process.kill(-c.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
   });
 
   it('runs a real video through the workflow: SR file and HLS that ffprobe reads, with progress events', async () => {

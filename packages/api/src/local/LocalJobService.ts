@@ -168,6 +168,8 @@ export class LocalJobService implements JobService {
     if (!executor) {
       const { createWorkflowExecutor } = await import('./workflowExecutor.js');
       executor = createWorkflowExecutor({
+        lockDir: join(dataDir, 'locks'),
+        slots: Math.max(1, options.slots ?? 1),
         ...(options.env ? { env: options.env } : {}),
         ...(options.s3EndpointUrl ? { s3EndpointUrl: options.s3EndpointUrl } : {}),
       });

@@ -23,6 +23,10 @@ export interface WorkflowExecutorOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Endpoint of a local S3-compatible server for s3:// sources/outputs. */
   readonly s3EndpointUrl?: string;
+  /** The host script's slot-lock folder. @default `<workDir>/locks` */
+  readonly lockDir?: string;
+  /** The host script's slots (`VODSR_SLOTS`). */
+  readonly slots?: number;
 }
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -73,6 +77,8 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
     mkdirSync(ctx.workDir, { recursive: true });
     const runner = new LocalCommandRunner({
       workRoot: ctx.workDir,
+      lockDir: opts.lockDir ?? join(ctx.workDir, 'locks'),
+      ...(opts.slots !== undefined ? { slots: opts.slots } : {}),
       ...(opts.s3EndpointUrl ? { s3EndpointUrl: opts.s3EndpointUrl } : {}),
       ...(opts.env ? { env: { ...opts.env } } : {}),
     });
@@ -113,7 +119,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
               ctx.progress(p);
             },
           });
-          host = { event: 'result', ...res, ok: true } as HostOk;
+          host = res;
           timings.upscaleSeconds = Math.round((Date.now() - t0) / 100) / 10;
           return JSON.parse(JSON.stringify(res));
         } catch (e) {
