@@ -211,7 +211,11 @@ describe('vodsr host-command', () => {
     const jobFile = join(dir, 'job.json');
     writeFileSync(
       jobFile,
-      JSON.stringify({ source: "s3://in/it's $(rm -rf) a.mp4", output: 's3://out/', model: 'A' }),
+      JSON.stringify({
+        source: "s3://in-bucket/it's $(rm -rf) a.mp4",
+        output: 's3://out-bucket/',
+        model: 'A',
+      }),
     );
     const { hostCommandCommand } = await import('@vodsr/cli');
     const io = memoryIo();
@@ -220,11 +224,13 @@ describe('vodsr host-command', () => {
       hostJob: { output: string; vf: string };
       commands: string[];
     };
-    expect(out.hostJob.output).toBe("s3://out/it's $(rm -rf) a_sr_2x.mp4");
+    expect(out.hostJob.output).toBe("s3://out-bucket/it's $(rm -rf) a_sr_2x.mp4");
+    expect(out.commands).toHaveLength(1);
+    expect(out.commands[0]).toMatch(/^exec \/opt\/vodsr\/bin\/vodsr-host --job-b64 [A-Za-z0-9+/=]+$/);
     expect(out.hostJob.vf).toBe('bdnvx_aws,bdsr_coupang_aws,noise=c0s=8:allf=t+u');
     expect(out.commands.join('\n')).not.toContain('$(rm -rf)');
     const missing = memoryIo();
-    writeFileSync(jobFile, JSON.stringify({ source: 's3://in/a.mp4' }));
+    writeFileSync(jobFile, JSON.stringify({ source: 's3://in-bucket/a.mp4' }));
     expect(await hostCommandCommand({ job: jobFile }, missing)).toBe(EXIT.USAGE);
   });
 });
