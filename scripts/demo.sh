@@ -64,7 +64,7 @@ started="$(date +%s)"
 node packages/cli/dist/bin/vodsr.js run "$input" \
   --preset hls-single \
   --data-dir "${OUT_DIR}/.vodsr" \
-  --output-dir "$OUT_DIR" | tee "$run_out"
+  --output-dir "$OUT_DIR" >"$run_out"
 elapsed="$(($(date +%s) - started))"
 
 sr_file="$(sed -n 's/^SR file: *\(.*\) (.*$/\1/p' "$run_out")"
