@@ -270,10 +270,10 @@ export class LocalJobService implements JobService {
         const next = async (): Promise<JobRecord | undefined> => {
           while (queue.length === 0) {
             if (opts.signal?.aborted || self.closing) return undefined;
+            // not unref'd: a CLI watching a job run by another process must stay alive until the end
             await new Promise<void>((r) => {
               wake = r;
-              const t = setTimeout(r, pollMs);
-              t.unref();
+              setTimeout(r, pollMs);
             });
             wake = undefined;
             if (queue.length === 0 && !self.closing) {
