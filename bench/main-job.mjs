@@ -8,7 +8,7 @@
 // the same SR filter, FFV1). Frames are renumbered before PSNR (TS vs MKV timestamps differ).
 // Needs the built packages (`npx nx run-many -t build`), ffmpeg/ffprobe on PATH.
 //
-//   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--json] [--keep]
+//   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--repeat 3] [--json] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ const arg = (name, dflt) => {
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 const SECONDS = Number(arg('seconds', '10'));
+const REPEAT = Number(arg('repeat', '3'));
 const [W, H] = arg('size', '640x360').split('x').map(Number);
 const FPS = 25;
 const work = mkdtempSync(join(tmpdir(), 'vodsr-bench-main-'));
@@ -105,121 +106,125 @@ const srMedia = { width: W * 2, height: H * 2, durationSeconds: SECONDS, hasAudi
 const rungs = planRungs('hls-ladder', srMedia);
 const top = rungs[0];
 
-// ------------------------------------------------------------------ 1. vodsr run
-const vodsrOut = join(work, 'vodsr');
 const cli = join(root, 'packages', 'cli', 'dist', 'bin', 'vodsr.js');
 if (!existsSync(cli)) throw new Error(`build the CLI first: npx nx run cli:build (${cli} is missing)`);
-const v = timed(() =>
-  execFileSync(
-    process.execPath,
-    [
-      cli,
-      'run',
-      source,
-      '-m',
-      MODEL,
-      '-p',
-      'hls-ladder',
-      '-o',
-      vodsrOut,
-      '--json',
-      '--data-dir',
-      join(work, 'vodsr-data'),
-    ],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, cwd: work },
-  ),
-);
-const vjob = JSON.parse(v.value);
-if (vjob.status !== 'succeeded')
-  throw new Error(`vodsr run ended ${vjob.status}: ${JSON.stringify(vjob.error)}`);
-const vtop = [...vjob.outputs.renditions].sort((a, b) => b.height - a.height)[0];
+
+// ------------------------------------------------------------------ 1. vodsr run
+function runVodsr(n) {
+  const t = timed(() =>
+    execFileSync(
+      process.execPath,
+      [cli, 'run', source, '-m', MODEL, '-p', 'hls-ladder', '-o', join(work, `vodsr-${n}`), '--json'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        cwd: work,
+        env: { ...process.env, VODSR_DATA_DIR: join(work, `vodsr-data-${n}`) },
+      },
+    ),
+  );
+  const job = JSON.parse(t.value);
+  if (job.status !== 'succeeded')
+    throw new Error(`vodsr run ended ${job.status}: ${JSON.stringify(job.error)}`);
+  const topR = [...job.outputs.renditions].sort((x, y) => y.height - x.height)[0];
+  return {
+    seconds: t.seconds,
+    top: topR.playlist,
+    sr: job.outputs.srFile,
+    hls: dirname(job.outputs.hlsMaster),
+    detail: `workflow + host script (${job.outputs.encoderUsed}) + packaging; stages ${JSON.stringify(job.outputs.timings)}`,
+  };
+}
 
 // ------------------------------------------------------------------ 2. the seed's two steps
-const seedOut = join(work, 'seed');
-mkdirSync(join(seedOut, 'hls'), { recursive: true });
-const seedSr = join(seedOut, 'source_sr_2x.mp4');
-const s1 = timed(() => ffmpeg(['-i', source, '-vf', SR_VF, ...SR_ENC, '-c:a', 'copy', seedSr]));
-const seedPlan = buildFfmpegHlsArgs('hls-ladder', {
-  media: srMedia,
-  input: seedSr,
-  outDir: join(seedOut, 'hls'),
-});
-const s2 = timed(() => ffmpeg(seedPlan.args.filter((a) => !['-y', '-nostdin', '-hide_banner'].includes(a))));
+function runSeed(n) {
+  const out = join(work, `seed-${n}`);
+  mkdirSync(join(out, 'hls'), { recursive: true });
+  const sr = join(out, 'source_sr_2x.mp4');
+  const s1 = timed(() => ffmpeg(['-i', source, '-vf', SR_VF, ...SR_ENC, '-c:a', 'copy', sr]));
+  const plan = buildFfmpegHlsArgs('hls-ladder', { media: srMedia, input: sr, outDir: join(out, 'hls') });
+  const s2 = timed(() => ffmpeg(plan.args.filter((x) => !['-y', '-nostdin', '-hide_banner'].includes(x))));
+  return {
+    seconds: s1.seconds + s2.seconds,
+    top: join(out, 'hls', `${top.name}.m3u8`),
+    sr,
+    hls: join(out, 'hls'),
+    detail: `SR→MP4 ${s1.seconds.toFixed(1)} s + HLS transcode ${s2.seconds.toFixed(1)} s`,
+  };
+}
 
 // ------------------------------------------------------------------ 3. one hand-written command
-const oneOut = join(work, 'one');
-mkdirSync(join(oneOut, 'hls'), { recursive: true });
-const labels = rungs.map((_, i) => `[s${i}]`).join('');
-const graph = [
-  `[0:v]${SR_VF},split=${rungs.length + 1}[sr]${labels}`,
-  ...rungs.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height}:flags=bicubic[v${i}]`),
-].join(';');
-const oneArgs = ['-i', source, '-filter_complex', graph];
-for (let i = 0; i < rungs.length; i += 1) oneArgs.push('-map', `[v${i}]`);
-for (let i = 0; i < rungs.length; i += 1) oneArgs.push('-map', '0:a:0');
-oneArgs.push('-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p');
-for (const [i, r] of rungs.entries()) {
-  oneArgs.push(`-crf:v:${i}`, String(r.crf), `-maxrate:v:${i}`, String(r.maxBitrate));
-  oneArgs.push(`-bufsize:v:${i}`, String(2 * r.maxBitrate));
+function runOne(n) {
+  const out = join(work, `one-${n}`);
+  mkdirSync(join(out, 'hls'), { recursive: true });
+  const labels = rungs.map((_, i) => `[s${i}]`).join('');
+  const graph = [
+    `[0:v]${SR_VF},split=${rungs.length + 1}[sr]${labels}`,
+    ...rungs.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height}:flags=bicubic[v${i}]`),
+  ].join(';');
+  const args = ['-i', source, '-filter_complex', graph];
+  for (let i = 0; i < rungs.length; i += 1) args.push('-map', `[v${i}]`);
+  for (let i = 0; i < rungs.length; i += 1) args.push('-map', '0:a:0');
+  args.push('-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p');
+  for (const [i, r] of rungs.entries()) {
+    args.push(`-crf:v:${i}`, String(r.crf), `-maxrate:v:${i}`, String(r.maxBitrate));
+    args.push(`-bufsize:v:${i}`, String(2 * r.maxBitrate));
+  }
+  args.push('-force_key_frames:v', 'expr:gte(t,n_forced*2)', '-c:a', 'aac', '-ac', '2', '-ar', '48000');
+  for (const [i, r] of rungs.entries()) args.push(`-b:a:${i}`, String(r.audioBitrate));
+  args.push(
+    '-f',
+    'hls',
+    '-hls_time',
+    '10',
+    '-hls_playlist_type',
+    'vod',
+    '-hls_flags',
+    'independent_segments',
+  );
+  args.push('-hls_segment_filename', join(out, 'hls', '%v_%05d.ts'), '-master_pl_name', 'index.m3u8');
+  args.push('-var_stream_map', rungs.map((r, i) => `v:${i},a:${i},name:${r.name}`).join(' '));
+  args.push(join(out, 'hls', '%v.m3u8'));
+  args.push('-map', '[sr]', '-map', '0:a:0', ...SR_ENC, '-c:a', 'copy', join(out, 'source_sr_2x.mp4'));
+  const t = timed(() => ffmpeg(args));
+  return {
+    seconds: t.seconds,
+    top: join(out, 'hls', `${top.name}.m3u8`),
+    sr: join(out, 'source_sr_2x.mp4'),
+    hls: join(out, 'hls'),
+    detail: 'decode once: SR → split → ladder + SR MP4',
+  };
 }
-oneArgs.push('-force_key_frames:v', 'expr:gte(t,n_forced*2)', '-c:a', 'aac', '-ac', '2', '-ar', '48000');
-for (const [i, r] of rungs.entries()) oneArgs.push(`-b:a:${i}`, String(r.audioBitrate));
-oneArgs.push(
-  '-f',
-  'hls',
-  '-hls_time',
-  '10',
-  '-hls_playlist_type',
-  'vod',
-  '-hls_flags',
-  'independent_segments',
-  '-hls_segment_filename',
-  join(oneOut, 'hls', '%v_%05d.ts'),
-  '-master_pl_name',
-  'index.m3u8',
-  '-var_stream_map',
-  rungs.map((r, i) => `v:${i},a:${i},name:${r.name}`).join(' '),
-  join(oneOut, 'hls', '%v.m3u8'),
-  '-map',
-  '[sr]',
-  '-map',
-  '0:a:0',
-  ...SR_ENC,
-  '-c:a',
-  'copy',
-  join(oneOut, 'source_sr_2x.mp4'),
-);
-const o = timed(() => ffmpeg(oneArgs));
+
+// Interleaved repeats (the order rotates) so that load from elsewhere hits every pipeline alike; median wall time.
+const pipelines = [
+  ['vodsr run (product)', runVodsr],
+  ['seed two-step', runSeed],
+  ['one FFmpeg command', runOne],
+];
+const runs = pipelines.map(() => []);
+for (let n = 0; n < REPEAT; n += 1) {
+  for (let k = 0; k < pipelines.length; k += 1) {
+    const i = (k + n) % pipelines.length;
+    runs[i].push(pipelines[i][1](n));
+  }
+}
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 // ------------------------------------------------------------------ quality
 const size = [top.width, top.height];
-const rows = [
-  {
-    name: 'vodsr run (product)',
-    seconds: v.seconds,
-    detail: `workflow + host script (${vjob.outputs.encoderUsed}) + packaging`,
-    psnrTop: psnr(vtop.playlist, reference, size),
-    psnrSr: psnr(vjob.outputs.srFile, reference, [W * 2, H * 2]),
-    hlsBytes: treeBytes(dirname(vjob.outputs.hlsMaster)),
-    timings: vjob.outputs.timings,
-  },
-  {
-    name: 'seed two-step',
-    seconds: s1.seconds + s2.seconds,
-    detail: `SR→MP4 ${s1.seconds.toFixed(1)} s + HLS transcode ${s2.seconds.toFixed(1)} s`,
-    psnrTop: psnr(join(seedOut, 'hls', `${top.name}.m3u8`), reference, size),
-    psnrSr: psnr(seedSr, reference, [W * 2, H * 2]),
-    hlsBytes: treeBytes(join(seedOut, 'hls')),
-  },
-  {
-    name: 'one FFmpeg command',
-    seconds: o.seconds,
-    detail: 'decode once: SR → split → ladder + SR MP4',
-    psnrTop: psnr(join(oneOut, 'hls', `${top.name}.m3u8`), reference, size),
-    psnrSr: psnr(join(oneOut, 'source_sr_2x.mp4'), reference, [W * 2, H * 2]),
-    hlsBytes: treeBytes(join(oneOut, 'hls')),
-  },
-];
+const rows = pipelines.map(([name], i) => {
+  const last = runs[i][runs[i].length - 1];
+  return {
+    name,
+    seconds: median(runs[i].map((r) => r.seconds)),
+    all: runs[i].map((r) => Number(r.seconds.toFixed(2))),
+    detail: last.detail,
+    psnrTop: psnr(last.top, reference, size),
+    psnrSr: psnr(last.sr, reference, [W * 2, H * 2]),
+    hlsBytes: treeBytes(last.hls),
+  };
+});
 const base = rows[2].seconds;
 
 if (process.argv.includes('--json')) {
@@ -246,7 +251,9 @@ if (process.argv.includes('--json')) {
       `${r.name.padEnd(20)} | ${`${r.seconds.toFixed(1)} s`.padStart(7)} | ${`${(r.seconds / base).toFixed(2)}x`.padStart(10)} | ${`${r.psnrTop.toFixed(2)} dB`.padStart(9)} | ${`${r.psnrSr.toFixed(2)} dB`.padStart(11)} | ${`${(r.hlsBytes / 1e6).toFixed(2)} MB`.padStart(9)} | ${r.detail}`,
     );
   }
-  if (rows[0].timings) console.log(`vodsr stage timings (s): ${JSON.stringify(rows[0].timings)}`);
+  console.log(
+    `wall = median of ${REPEAT} interleaved run(s): ${rows.map((r) => `${r.name} ${r.all.join('/')} s`).join('; ')}`,
+  );
 }
 if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
 else console.log(`kept ${work}`);
