@@ -1,5 +1,5 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type JobStatus, parseJobSpec } from '@vodsr/core';
+import { type FastifyPluginAsyncTypebox, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { JobStatus } from '@vodsr/core';
 import type { JobService } from '../../types.js';
 import {
   ERROR_RESPONSES,
@@ -36,18 +36,10 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
         body: JobSpecBody,
         response: { 201: JobRecordBody, 200: JobRecordBody, 409: ProblemSchema, ...ERROR_RESPONSES },
       },
-      // core's parseJobSpec is THE validator: the same issues as the CLI, not a second opinion
-      validatorCompiler: ({ httpPart }) =>
-        httpPart === 'body'
-          ? (data: unknown) => {
-              try {
-                parseJobSpec(data);
-                return { value: data };
-              } catch (e) {
-                return { error: e as Error };
-              }
-            }
-          : (data: unknown) => ({ value: data }),
+      // The body schema documents the job model (OpenAPI); the service validates it with core's parseJobSpec
+      // (every issue with its path, the same as the CLI), so it is not checked twice here.
+      validatorCompiler: (route) =>
+        route.httpPart === 'body' ? (data: unknown) => ({ value: data }) : TypeBoxValidatorCompiler(route),
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'];
