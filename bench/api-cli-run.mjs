@@ -3,7 +3,7 @@
 // Usage: node bench/api-cli-run.mjs [--seconds 5] [--connections 16] [--runs 10]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ if (
 }
 
 const { benchSubmit } = await import('./api-submit.mjs');
+const loadBefore = loadavg()[0];
 const { benchHelp } = await import('./cli-help.mjs');
 
 process.stderr.write(
