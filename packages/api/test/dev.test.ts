@@ -72,7 +72,10 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
     expect(dev.model).toBe('lanczos-x2'); // no Bluewhale filters on this machine: the open model, and it says so
     expect(dev.modelNote).toMatch(/not the Bluewhale SR/);
 
-    // the AWS CLI, exactly as a user would upload (async: the S3 server runs in this process)
+    // the AWS CLI, exactly as a user would upload (async: the S3 server runs in this process), as a multipart
+    // upload (threshold lowered), which S3 reports as ObjectCreated:Post
+    const awsConfig = join(dir, 'aws-config');
+    writeFileSync(awsConfig, '[default]\ns3 =\n  multipart_threshold = 16KB\n');
     await promisify(execFile)(
       'aws',
       [
@@ -84,11 +87,12 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
         dev.s3Endpoint,
         '--only-show-errors',
       ],
-      { env: { ...process.env, ...LOCAL_S3_ENV } },
+      { env: { ...process.env, ...LOCAL_S3_ENV, AWS_CONFIG_FILE: awsConfig } },
     );
     const inv = await until('the trigger', () => dev.invocations[0]);
     const record = inv.event.Records?.[0];
     expect(record?.s3.object.key).toBe('uploads/clip+one.mp4'); // the real S3 format reached the handler
+    expect(record?.eventName).toBe('ObjectCreated:Post');
     expect(inv.result?.started).toHaveLength(1);
     const name = inv.result?.started[0]?.name as string;
     expect(name).toBe(executionName('vodsr-in', 'uploads/clip one.mp4', record?.s3.object.sequencer ?? ''));
