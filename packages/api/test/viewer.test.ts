@@ -201,4 +201,44 @@ describe('viewer', () => {
     }
     expect(statSync(join(shots, 'job.png')).size).toBeGreaterThan(10_000);
   }, 60_000);
+
+  it('in Chromium: a running job shows its progress live (server-sent events)', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      const { job: queued } = await service.submit({
+        source,
+        model: 'lanczos-x2',
+        encoder: { codec: 'libx264', preset: 'slow' },
+        srName: 'live.mp4',
+      });
+      const page = await browser.newPage();
+      await page.goto(`${url}/viewer/jobs/${queued.id}`);
+      const seen = new Set<string>();
+      const percents = new Set<number>();
+      const t0 = Date.now();
+      while (Date.now() - t0 < 30_000) {
+        const status =
+          (await page
+            .locator('#app .status')
+            .first()
+            .textContent()
+            .catch(() => null)) ?? '';
+        const pct = await page
+          .locator('#app progress')
+          .first()
+          .evaluate((p) => (p as HTMLProgressElement).value)
+          .catch(() => -1);
+        if (status) seen.add(status);
+        percents.add(pct);
+        if (status === 'succeeded') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect([...seen]).toContain('succeeded');
+      expect([...seen].some((s) => s === 'upscaling' || s === 'packaging')).toBe(true);
+      expect([...percents].some((p) => p > 0 && p < 100)).toBe(true);
+      await page.locator('#after').waitFor({ timeout: 10_000 }); // the player appears when the job ends
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
