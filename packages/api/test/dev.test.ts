@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -132,6 +132,17 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
     expect(hls.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
     expect(Number(hls.format.duration)).toBeGreaterThan(1.5);
 
+    // the viewer of `vodsr dev` plays the source straight from the local S3 (byte ranges for <video>)
+    const media = (await (await fetch(`${dev.apiUrl}/v1/jobs/${jobId}/media`)).json()) as {
+      source: { url: string; sizeBytes: number };
+      hls: { url: string };
+    };
+    expect(media.source.sizeBytes).toBe(statSync(clip).size);
+    const part = await fetch(`${dev.apiUrl}${media.source.url}`, { headers: { range: 'bytes=0-1023' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer()).equals(readFileSync(clip).subarray(0, 1024))).toBe(true);
+    expect(await (await fetch(`${dev.apiUrl}${media.hls.url}`)).text()).toMatch(/^#EXTM3U/);
+
     // S3 delivers at least once: the same event again starts nothing new
     const again = await dev.deliver(inv.event);
     expect(again.started).toHaveLength(0);
@@ -196,6 +207,10 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
       const { jobs } = await again.service.list();
       expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
       expect(await listKeys(again, 'vodsr-out')).toContain('uploads/clip one_sr_2x.mp4');
+      const first = jobs.find((j) => j.spec.source === 's3://vodsr-in/uploads/clip one.mp4');
+      expect((await again.whenPublished(first?.id as string)).published?.srFile).toBe(
+        's3://vodsr-out/uploads/clip one_sr_2x.mp4',
+      );
     } finally {
       await again.close();
     }

@@ -268,7 +268,20 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
     const deliver = (event: S3NotificationEvent): Promise<TriggerResult> => {
       const run = chain.then(async () => {
         try {
-          const result = await trigger(event);
+          // Like an asynchronous Lambda invocation: a failed call (only retryable failures throw) is retried twice.
+          let result: TriggerResult | undefined;
+          for (let attempt = 1; result === undefined; attempt += 1) {
+            try {
+              result = await trigger(event);
+            } catch (e) {
+              if (attempt >= 3 || !accepting) throw e;
+              log({
+                level: 'warn',
+                msg: `trigger failed (attempt ${attempt} of 3), retrying: ${toErrorInfo(e).message}`,
+              });
+              await new Promise((r) => setTimeout(r, 1000 * attempt));
+            }
+          }
           const inv = { event, result };
           invocations.push(inv);
           events.emit('trigger', inv);
@@ -324,6 +337,20 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
       new Promise<{ job: JobRecord; published?: PublishedOutputs; error?: string }>((res) => {
         const done = results.get(jobId);
         if (done) return res(done);
+        const file = join(publishedDir, `${jobId}.json`);
+        if (existsSync(file)) {
+          // published by an earlier run of this pipeline
+          const saved = JSON.parse(readFileSync(file, 'utf8')) as { published?: PublishedOutputs };
+          void service
+            .get(jobId)
+            .then((job) =>
+              res({
+                job,
+                ...(saved.published ? { published: saved.published } : { error: `job ${job.status}` }),
+              }),
+            );
+          return;
+        }
         const on = (r: { job: JobRecord }) => {
           if (r.job.id !== jobId) return;
           events.off('published', on);
