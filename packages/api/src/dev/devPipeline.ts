@@ -341,14 +341,12 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
         if (existsSync(file)) {
           // published by an earlier run of this pipeline
           const saved = JSON.parse(readFileSync(file, 'utf8')) as { published?: PublishedOutputs };
-          void service
-            .get(jobId)
-            .then((job) =>
-              res({
-                job,
-                ...(saved.published ? { published: saved.published } : { error: `job ${job.status}` }),
-              }),
-            );
+          void service.get(jobId).then((job) =>
+            res({
+              job,
+              ...(saved.published ? { published: saved.published } : { error: `job ${job.status}` }),
+            }),
+          );
           return;
         }
         const on = (r: { job: JobRecord }) => {
