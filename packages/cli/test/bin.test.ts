@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -34,6 +34,16 @@ describe('the compiled vodsr binary', () => {
     );
     expect(bad).toMatchObject({ code: 2 });
     expect((bad as { stderr: string }).stderr).toMatch(/Unknown argument: frobnicate/);
+  });
+
+  it('reads ./vodsr.config.json, with flags winning over it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vodsr.config.json'), JSON.stringify({ dataDir: 'from-config' }));
+    const { stdout } = await run(process.execPath, [bin, 'list', '--json'], { cwd: dir });
+    expect(JSON.parse(stdout)).toEqual({ jobs: [] });
+    expect(existsSync(join(dir, 'from-config', 'jobs.db'))).toBe(true);
+    await run(process.execPath, [bin, 'list', '--data-dir', 'from-flag'], { cwd: dir });
+    expect(existsSync(join(dir, 'from-flag', 'jobs.db'))).toBe(true);
   });
 
   it('runs a job end to end (vodsr run) with config from the environment', async () => {
