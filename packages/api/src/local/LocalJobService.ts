@@ -305,7 +305,11 @@ export class LocalJobService implements JobService {
       this.tryUpdate(id, (r) =>
         ACTIVE_STATUSES.includes(r.status)
           ? withStatus(r, 'interrupted', {
-              error: { code: 'VODSR_WORKER_LOST', message: 'The worker shut down before the job ended' },
+              error: {
+                code: 'VODSR_WORKER_LOST',
+                message: 'The worker shut down before the job ended',
+                details: { graceful: true },
+              },
             })
           : undefined,
       );
@@ -396,7 +400,9 @@ export class LocalJobService implements JobService {
         if (r.status !== 'interrupted') return undefined;
         const note = `Attempt ${r.attempts} was interrupted: ${r.error?.message ?? 'worker lost'} (${r.error?.code ?? 'VODSR_WORKER_LOST'})`;
         const notes = [...(r.outputs?.notes ?? []), note];
-        if (r.attempts >= this.opts.maxAttempts) {
+        // a clean shutdown is not the job's fault: only crashes count towards giving up
+        const graceful = (r.error?.details as { graceful?: unknown } | undefined)?.graceful === true;
+        if (!graceful && r.attempts >= this.opts.maxAttempts) {
           return withStatus(r, 'failed', {
             finishedAt: now(),
             outputs: { ...r.outputs, notes },
