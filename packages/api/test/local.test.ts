@@ -146,4 +146,31 @@ describe('LocalJobService (running jobs)', () => {
     expect(existsSync(join(dir, 'out', job.id, 'long_sr_2x.mp4'))).toBe(false);
     await svc.close();
   });
+
+  it('reports jobs running at a clean shutdown as interrupted, and re-queues them on the next start', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    const source = makeVideo(dir, 'long.mp4', { width: 320, height: 240, seconds: 8 });
+    const first = await LocalJobService.open({ dataDir, outputRoot: join(dir, 'out'), maxAttempts: 1 });
+    const { job } = await first.submit({
+      source,
+      model: 'lanczos-x2',
+      encoder: { codec: 'libx264', preset: 'medium' },
+    });
+    await waitFor(first, job.id, (j) => j.status === 'upscaling' && j.progress.percent > 0);
+    await first.close();
+
+    const reader = await LocalJobService.open({ dataDir, workers: false });
+    expect(await reader.get(job.id)).toMatchObject({
+      status: 'interrupted',
+      error: { code: 'VODSR_WORKER_LOST', details: { graceful: true } },
+    });
+    await reader.close();
+    const second = await LocalJobService.open({ dataDir, outputRoot: join(dir, 'out'), maxAttempts: 1 });
+    // maxAttempts 1 is already used up, but a clean shutdown does not count: the job is re-queued and started
+    const again = await waitFor(second, job.id, (j) => j.attempts === 2 || j.status === 'failed');
+    expect(again.status).not.toBe('failed');
+    await second.cancel(job.id);
+    await second.close();
+  });
 });
