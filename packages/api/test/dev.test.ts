@@ -194,20 +194,43 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
     ).toEqual([]);
   });
 
-  it('stops cleanly: both servers close and the job database is released', async () => {
+  it('stops cleanly mid-job (Ctrl-C): servers close, and the next start re-runs and publishes the job', async () => {
+    const long = makeVideo(dir, 'long.mp4', { width: 320, height: 180, seconds: 4, audio: false });
+    await dev.s3.send(
+      new PutObjectCommand({ Bucket: 'vodsr-in', Key: 'late/long.mp4', Body: readFileSync(long) }),
+    );
+    const running = await (async () => {
+      const t0 = Date.now();
+      for (;;) {
+        const j = (await dev.service.list()).jobs.find(
+          (x) => x.spec.source === 's3://vodsr-in/late/long.mp4',
+        );
+        if (j?.status === 'upscaling') return j;
+        if (Date.now() - t0 > 20_000) throw new Error(`job never started upscaling: ${j?.status}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     const s3 = dev.s3Endpoint;
     const api = dev.apiUrl;
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    const t0 = Date.now();
     await dev.close();
+    expect(Date.now() - t0).toBeLessThan(5_000);
     await expect(fetch(`${api}/healthz`)).rejects.toThrow();
     await expect(fetch(s3)).rejects.toThrow();
-    // a second start on the same data finds the finished jobs and starts nothing
+
     const again = await startDevPipeline({ dataDir: join(dir, 'dev'), s3Port: 0, apiPort: 0, viewer: false });
     try {
+      const done = await again.whenPublished(running.id);
+      expect(done.job.status).toBe('succeeded');
+      expect(done.job.attempts).toBe(2);
+      expect(done.job.outputs?.notes?.[0]).toMatch(/Attempt 1 was interrupted.*VODSR_WORKER_LOST/);
+      expect(done.published?.srFile).toBe('s3://vodsr-out/late/long_sr_2x.mp4');
+      // the finished jobs of the first run are not run again, and stay published
       const { jobs } = await again.service.list();
-      expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
-      expect(await listKeys(again, 'vodsr-out')).toContain('uploads/clip one_sr_2x.mp4');
+      expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
       const first = jobs.find((j) => j.spec.source === 's3://vodsr-in/uploads/clip one.mp4');
+      expect(first?.attempts).toBe(1);
       expect((await again.whenPublished(first?.id as string)).published?.srFile).toBe(
         's3://vodsr-out/uploads/clip one_sr_2x.mp4',
       );
