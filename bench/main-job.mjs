@@ -11,7 +11,7 @@
 //   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--repeat 3] [--json] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getModel, renderFilterChain } from '@vodsr/core';
@@ -26,6 +26,7 @@ const SECONDS = Number(arg('seconds', '10'));
 const REPEAT = Number(arg('repeat', '3'));
 const [W, H] = arg('size', '640x360').split('x').map(Number);
 const FPS = 25;
+const loadStart = loadavg()[0];
 const work = mkdtempSync(join(tmpdir(), 'vodsr-bench-main-'));
 const MODEL = 'lanczos-x2';
 const SR_VF = renderFilterChain(getModel(MODEL).filters(2));
@@ -251,6 +252,7 @@ if (process.argv.includes('--json')) {
       `${r.name.padEnd(20)} | ${`${r.seconds.toFixed(1)} s`.padStart(7)} | ${`${(r.seconds / base).toFixed(2)}x`.padStart(10)} | ${`${r.psnrTop.toFixed(2)} dB`.padStart(9)} | ${`${r.psnrSr.toFixed(2)} dB`.padStart(11)} | ${`${(r.hlsBytes / 1e6).toFixed(2)} MB`.padStart(9)} | ${r.detail}`,
     );
   }
+  console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`);
   console.log(
     `wall = median of ${REPEAT} interleaved run(s): ${rows.map((r) => `${r.name} ${r.all.join('/')} s`).join('; ')}`,
   );

@@ -6,6 +6,7 @@
 //   node bench/trigger.mjs [--runs 15] [--json]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
@@ -135,6 +136,7 @@ if (process.argv.includes('--json')) {
   console.log(
     `\nLeft: as deployed (@aws-sdk/* external, provided by the Node.js 22 runtime; import includes loading @aws-sdk/client-sfn).`,
   );
+  console.log(`load average (1 min): ${loadavg()[0].toFixed(2)}`);
   console.log(
     `Right: everything bundled. A bare \`node -e 0\` takes ${baseline.toFixed(0)} ms on this machine (not included above).`,
   );
