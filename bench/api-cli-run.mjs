@@ -63,7 +63,8 @@ const rows = [
 ];
 const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 console.log(
-  `vodsr bench — ${cpus().length} cores, Node ${process.versions.node}, ${api.connections} connections, ${values.seconds} s`,
+  `vodsr bench — ${cpus().length} cores, Node ${process.versions.node}, ${api.connections} connections, ${values.seconds} s, ` +
+    `load average ${loadBefore.toFixed(2)} before / ${loadavg()[0].toFixed(2)} after (numbers are only comparable at low load)`,
 );
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
 const failed = rows.slice(1).some((r) => r[3] === 'FAIL');

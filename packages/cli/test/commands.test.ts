@@ -169,6 +169,12 @@ describe('vodsr serve + --api', () => {
     await listening;
     expect(serveIo.stderrLines[0]).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
     const g = { api: url, token };
+    // The viewer is served with the API; its pages need no token (job data still does).
+    const viewer = await fetch(`${url}/viewer`);
+    expect(viewer.status).toBe(200);
+    expect(viewer.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await viewer.text()).toMatch(/<script[^>]+\/viewer\/assets\/viewer\.js/);
+    expect((await fetch(`${url}/v1/jobs`)).status).toBe(401);
 
     const noToken = memoryIo();
     expect(await listCommand({ api: url }, noToken)).toBe(EXIT.UNAVAILABLE);

@@ -35,7 +35,7 @@ export async function serveCommand(
         },
       ]);
     }
-    const { serveApi } = await import('@vodsr/api');
+    const { createViewerRoutes, serveApi, VIEWER_PUBLIC_PREFIXES } = await import('@vodsr/api');
     const service = await openService({ ...args, api: undefined } as GlobalOptions, {
       workers: true,
       ...(args.slots !== undefined ? { slots: args.slots } : {}),
@@ -47,9 +47,13 @@ export async function serveCommand(
         host: args.host ?? '127.0.0.1',
         port: args.port ?? 8080,
         logger: args.log === true,
+        extraRoutes: [createViewerRoutes()],
+        publicPrefixes: VIEWER_PUBLIC_PREFIXES,
         ...(args.rateLimit !== undefined ? { rateLimit: { max: args.rateLimit, timeWindowMs: 60_000 } } : {}),
       });
-      io.err(`vodsr API (${service.backend} backend) listening on ${url} — docs at ${url}/docs`);
+      io.err(
+        `vodsr API (${service.backend} backend) listening on ${url} — docs at ${url}/docs, viewer at ${url}/viewer`,
+      );
       if (args.auth === false) io.err('auth is DISABLED (loopback only)');
       onListening?.(url);
       if (!signal.aborted)

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=model.test.d.ts.map

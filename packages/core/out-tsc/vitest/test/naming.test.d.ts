@@ -1,2 +1,0 @@
-export declare const HOSTILE_KEYS: string[];
-//# sourceMappingURL=naming.test.d.ts.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=seed.test.d.ts.map
