@@ -313,6 +313,43 @@ exec "${REAL_FFMPEG}" "$@"
       expect(run.result).toMatchObject({ message: expect.stringContaining('NoSuchBucket') });
     });
 
+    it('SIGTERM while fetching (a command with redirected output): the result line still reaches stdout', async () => {
+      // A bash trap runs with the interrupted command's redirections (`aws s3 cp ... >/dev/null 2>file`) still in
+      // place: the runner writes its result through saved descriptors, so it is never lost.
+      const dir = join(tmp.dir, `slow-aws-${Date.now()}`);
+      mkdirSync(dir, { recursive: true });
+      const marker = join(dir, 'cp-started');
+      const wrapper = join(dir, 'aws');
+      writeFileSync(
+        wrapper,
+        [
+          '#!/usr/bin/env bash',
+          'set -euo pipefail',
+          'if [[ " $* " == *" s3 cp "* ]]; then touch "$SLOW_AWS_MARKER"; sleep 3; fi',
+          'exec "$SLOW_AWS_REAL" "$@"',
+          '',
+        ].join('\n'),
+      );
+      chmodSync(wrapper, 0o755);
+      const { env, workRoot } = hostEnv({
+        VODSR_AWS: wrapper,
+        SLOW_AWS_MARKER: marker,
+        SLOW_AWS_REAL: AWS_BIN,
+      });
+      const { child, done } = startHost(
+        jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/f_sr_2x.mp4')),
+        {
+          env,
+        },
+      );
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(marker)).toBe(true);
+      child.kill('SIGTERM');
+      const run = await done;
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_INTERRUPTED');
+    });
+
     it('SIGTERM while upscaling: exit 143, VODSR_HOST_INTERRUPTED, FFmpeg stopped, nothing left', async () => {
       const bin = slowFfmpegBin();
       const { env, workRoot } = hostEnv({ PATH: `${bin}:${process.env.PATH}` });
