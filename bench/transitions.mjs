@@ -67,7 +67,7 @@ async function runSeed(srSeconds) {
   return run(
     seed,
     {
-      instanceId: 'i-0fc7eb64184f98251',
+      instanceId: 'i-0123456789abcdef0',
       origBucket: 'in',
       origFile: 'a.mp4',
       srBucket: 'out',
@@ -90,7 +90,7 @@ async function runOurs(srSeconds) {
   const input = buildWorkflowInput(job, {
     jobId: 'j',
     outputRoot: 's3://vodsr-out/',
-    instanceId: 'i-0fc7eb64184f98251',
+    instanceId: 'i-0123456789abcdef0',
     durationSeconds: srSeconds,
   });
   // The host runs as long as it needs: heartbeats are API calls, not transitions; one callback ends the task.

@@ -38,14 +38,14 @@ describe('buildWorkflowInput', () => {
     const input = buildWorkflowInput(job, {
       jobId: 'job-1',
       outputRoot: 's3://out-bucket/results/',
-      instanceId: 'i-0fc7eb64184f98251',
+      instanceId: 'i-0123456789abcdef0',
       durationSeconds: 600,
     });
     expect(input.srFile).toBe('s3://out-bucket/results/apink_10s_sr_2x.mp4');
     expect(input.hlsDestination).toBe('s3://out-bucket/results/hls/apink_10s_sr_2x.mp4/');
     expect(input.executionTimeout).toBe('3600');
     expect(input.packagingPreset).toBe('hls-single');
-    expect(input.instanceId).toBe('i-0fc7eb64184f98251');
+    expect(input.instanceId).toBe('i-0123456789abcdef0');
     const host = decodeHostJob(input.hostJobB64);
     expect(host).toMatchObject({
       jobId: 'job-1',

@@ -16,7 +16,7 @@ function event(status: string, extra: Record<string, string> = {}): SsmStatusEve
     detail: {
       'command-id': COMMAND_ID,
       'document-name': 'vodsr-RunHostJob',
-      'instance-id': 'i-0fc7eb64184f98251',
+      'instance-id': 'i-0123456789abcdef0',
       status,
       ...extra,
     },
@@ -63,7 +63,7 @@ describe('the dead-host handler (SSM command status → SendTaskFailure)', () =>
     expect(calls[0]?.args[0].input).toEqual({
       taskToken: TOKEN,
       error: code,
-      cause: `SSM command ${COMMAND_ID} on i-0fc7eb64184f98251 ended ${status} before the host reported a result`,
+      cause: `SSM command ${COMMAND_ID} on i-0123456789abcdef0 ended ${status} before the host reported a result`,
     });
   });
 

@@ -144,7 +144,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
       {
         VODSR_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111111111111:stateMachine:vodsr',
         VODSR_OUTPUT_ROOT: 's3://vodsr-out/',
-        VODSR_INSTANCE_ID: 'i-0fc7eb64184f98251',
+        VODSR_INSTANCE_ID: 'i-0123456789abcdef0',
         VODSR_OUTPUT_BUCKET: 'vodsr-out',
       },
       {
@@ -433,7 +433,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
     const input = buildWorkflowInput(parseJobSpec({ source: 's3://vodsr-in/a.mp4' }), {
       jobId: 'a-1',
       outputRoot: 's3://vodsr-out/vodsr/',
-      instanceId: 'i-0fc7eb64184f98251',
+      instanceId: 'i-0123456789abcdef0',
     });
     const seen: Record<string, unknown> = {};
     const planner = createPlanPackagingHandler();
@@ -466,7 +466,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
     const docId = logicalId(stack, stack.pipeline.host.document);
     expect(seen.host).toMatchObject({
       DocumentName: docId,
-      InstanceIds: ['i-0fc7eb64184f98251'],
+      InstanceIds: ['i-0123456789abcdef0'],
       CloudWatchOutputConfig: {
         CloudWatchOutputEnabled: true,
         CloudWatchLogGroupName: logicalId(stack, stack.pipeline.host.logGroup),

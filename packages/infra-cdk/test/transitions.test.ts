@@ -26,7 +26,7 @@ async function runSeed(srSeconds: number) {
   return runLocal(
     seed,
     {
-      instanceId: 'i-0fc7eb64184f98251',
+      instanceId: 'i-0123456789abcdef0',
       origBucket: 'in',
       origFile: 'a.mp4',
       srBucket: 'out',
@@ -49,7 +49,7 @@ async function runOurs(srSeconds: number) {
   const input = buildWorkflowInput(job, {
     jobId: 'j',
     outputRoot: 's3://vodsr-out/',
-    instanceId: 'i-0fc7eb64184f98251',
+    instanceId: 'i-0123456789abcdef0',
     durationSeconds: srSeconds,
   });
   // The host works for as long as it needs; its heartbeats are API calls, not state transitions.

@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 const ARN = 'arn:aws:states:eu-west-1:111111111111:stateMachine:vodsr';
 const CONFIG = {
   outputRoot: 's3://vodsr-out/results/',
-  instanceId: 'i-0fc7eb64184f98251',
+  instanceId: 'i-0123456789abcdef0',
   inputBucket: 'vodsr-in',
   outputBucket: 'vodsr-out',
 };
@@ -79,7 +79,7 @@ describe('createTriggerHandler', () => {
     for (const [name, input] of executions) {
       expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
       expect(input.jobId).toBe(name);
-      expect(input.instanceId).toBe('i-0fc7eb64184f98251');
+      expect(input.instanceId).toBe('i-0123456789abcdef0');
       expect(input.srFile).toMatch(/^s3:\/\/vodsr-out\/results\/batch\/video-\d_sr_2x\.mp4$/);
     }
   });
@@ -180,7 +180,7 @@ describe('the trigger Lambda entry', () => {
   it('reads its configuration from the environment and starts executions', async () => {
     process.env[TRIGGER_ENV.stateMachineArn] = ARN;
     process.env[TRIGGER_ENV.outputRoot] = 's3://vodsr-out/';
-    process.env[TRIGGER_ENV.instanceId] = 'i-0fc7eb64184f98251';
+    process.env[TRIGGER_ENV.instanceId] = 'i-0123456789abcdef0';
     process.env[TRIGGER_ENV.inputBucket] = 'vodsr-in';
     process.env[TRIGGER_ENV.outputBucket] = 'vodsr-out';
     process.env[TRIGGER_ENV.model] = 'B';

@@ -25,7 +25,7 @@ function inputFor(preset = 'hls-single'): WorkflowInput {
   return buildWorkflowInput(job, {
     jobId: 'apink_10s-0123',
     outputRoot: 's3://vodsr-out/',
-    instanceId: 'i-0fc7eb64184f98251',
+    instanceId: 'i-0123456789abcdef0',
     durationSeconds: 10,
   });
 }
@@ -107,7 +107,7 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
     // RunHost: our document, the instance, the base64 job and the base64 task token; nothing else.
     expect(rec.host).toEqual({
       DocumentName: 'vodsr-RunHostJob',
-      InstanceIds: ['i-0fc7eb64184f98251'],
+      InstanceIds: ['i-0123456789abcdef0'],
       TimeoutSeconds: 900,
       Comment: 'vodsr host job',
       Parameters: {

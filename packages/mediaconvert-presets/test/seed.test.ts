@@ -14,7 +14,7 @@ const SEED = JSON.parse(
 
 // The use case's input example (Step 3-4).
 const SEED_INPUT = {
-  instanceId: 'i-0fc7eb64184f98251',
+  instanceId: 'i-0123456789abcdef0',
   origBucket: 'bluewhale-ami-sample',
   origFile: 'apink_10s.mp4',
   srBucket: 'bluewhale-ami-sample-sr',
