@@ -313,9 +313,10 @@ exec "${REAL_FFMPEG}" "$@"
       expect(run.result).toMatchObject({ message: expect.stringContaining('NoSuchBucket') });
     });
 
-    it('SIGTERM while fetching (a command with redirected output): the result line still reaches stdout', async () => {
-      // A bash trap runs with the interrupted command's redirections (`aws s3 cp ... >/dev/null 2>file`) still in
-      // place: the runner writes its result through saved descriptors, so it is never lost.
+    it('SIGTERM while fetching: the transfer stops at once and the result line still reaches stdout', async () => {
+      // Bash runs a trap only after a foreground command ends (the runner waits for transfers in the background),
+      // and with that command's redirections (`aws s3 cp ... >/dev/null 2>file`) still in place (the runner
+      // writes its result through saved descriptors).
       const dir = join(tmp.dir, `slow-aws-${Date.now()}`);
       mkdirSync(dir, { recursive: true });
       const marker = join(dir, 'cp-started');
@@ -325,7 +326,8 @@ exec "${REAL_FFMPEG}" "$@"
         [
           '#!/usr/bin/env bash',
           'set -euo pipefail',
-          'if [[ " $* " == *" s3 cp "* ]]; then touch "$SLOW_AWS_MARKER"; sleep 3; fi',
+          // A transfer that would take a minute: the runner must stop it at once, not wait (test timeout 30 s).
+          'if [[ " $* " == *" s3 cp "* ]]; then touch "$SLOW_AWS_MARKER"; exec sleep 60; fi',
           'exec "$SLOW_AWS_REAL" "$@"',
           '',
         ].join('\n'),
