@@ -17,10 +17,20 @@ if [[ "${1:-}" != "--no-browser" ]]; then
   PKG[chromium]=chromium
 fi
 
+# The tests pin the AWS CLI v2 of Debian's awscli package (/usr/bin/aws): a pip-installed v1 first on PATH parses
+# dash-leading option values differently.
+have() {
+  if [[ "$1" == aws && -x /usr/bin/apt-get ]]; then
+    [[ -x /usr/bin/aws ]]
+  else
+    command -v "$1" >/dev/null 2>&1
+  fi
+}
+
 missing_pkgs=()
 missing_cmds=()
 for cmd in "${!PKG[@]}"; do
-  if ! command -v "$cmd" >/dev/null 2>&1; then
+  if ! have "$cmd"; then
     missing_cmds+=("$cmd")
     pkg="${PKG[$cmd]}"
     if [[ ! " ${missing_pkgs[*]-} " == *" $pkg "* ]]; then
