@@ -44,7 +44,8 @@ if [[ ${#missing_pkgs[@]} -eq 0 ]]; then
 fi
 
 echo "vodsr: missing system tools: ${missing_cmds[*]} (Debian packages: ${missing_pkgs[*]})" >&2
-if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+# VODSR_NO_INSTALL=1: only report (also what happens without root or apt-get).
+if [[ "${VODSR_NO_INSTALL:-0}" != 1 && "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
   echo "vodsr: installing with apt-get ..." >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
