@@ -5,7 +5,7 @@
 //
 //   node bench/transitions.mjs [--json]
 import { readFileSync } from 'node:fs';
-import { buildWorkflowDefinition, buildWorkflowInput, parseJobSpec, WORKFLOW_STATES as S } from '@vodsr/core';
+import { buildWorkflowDefinition, parseJobSpec, prepareJob, WORKFLOW_STATES as S } from '@vodsr/core';
 
 // aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); polyfill it on Node 20.
 if (typeof Promise.withResolvers !== 'function') {
@@ -87,7 +87,7 @@ async function runSeed(srSeconds) {
 async function runOurs(srSeconds) {
   const sr = { width: 1280, height: 960, durationSeconds: srSeconds, hasAudio: true };
   const job = parseJobSpec({ source: 's3://vodsr-in/a.mp4' });
-  const input = buildWorkflowInput(job, {
+  const input = prepareJob(job, {
     jobId: 'j',
     outputRoot: 's3://vodsr-out/',
     instanceId: 'i-0123456789abcdef0',

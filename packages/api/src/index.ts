@@ -1,14 +1,14 @@
 export { AwsJobService, type AwsJobServiceOptions, toJobRecord } from './aws/AwsJobService.js';
 export {
   DEV_INSTANCE_ID,
+  type DevJobResult,
   type DevPipeline,
   type DevPipelineOptions,
   type DevTriggerInvocation,
+  type PublishedOutputs,
   startDevPipeline,
 } from './dev/devPipeline.js';
 export { LOCAL_S3_ENV, type LocalS3, type LocalS3Options, startLocalS3 } from './dev/localS3.js';
-export { mediaType, type PublishedOutputs, publishOutputs } from './dev/publishOutputs.js';
-export { localS3Client } from './dev/s3Client.js';
 export { type LocalS3EventRecord, type NormalizedS3Record, normalizeLocalS3Event } from './dev/s3Events.js';
 export {
   type BuildAppOptions,
@@ -27,6 +27,8 @@ export {
   LocalJobService,
   type LocalJobServiceOptions,
 } from './local/LocalJobService.js';
+export { mediaType, publishOutputs } from './local/publishOutputs.js';
+export { localS3Client } from './local/s3Client.js';
 export { createWorkflowExecutor, type WorkflowExecutorOptions } from './local/workflowExecutor.js';
 export { HttpJobService, type HttpJobServiceOptions, parseSseBlock } from './remote/HttpJobService.js';
 export type {

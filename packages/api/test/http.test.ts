@@ -319,4 +319,38 @@ describe('HTTP API with a running job', () => {
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(events.at(-1)?.data).toMatchObject({ status: 'succeeded', progress: { percent: 100 } });
   });
+
+  it('accepts a 250-byte file name with a shortened SR name, and refuses an output prefix with no room (400)', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, `${'x'.repeat(246)}.mp4`, { seconds: 1 });
+    const service = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+    const app = await buildApp({ service, auth: { tokens: [TOKEN] } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: auth,
+      payload: { source, model: 'lanczos-x2', packaging: { preset: 'none' } },
+    });
+    expect(created.statusCode).toBe(201);
+    const srName = created.json().spec.srName as string;
+    expect(Buffer.byteLength(srName)).toBeLessThanOrEqual(255);
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: auth,
+      payload: { source: 's3://in-bucket/a.mp4', output: `s3://out-bucket/${'p'.repeat(1010)}/` },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ code: 'VODSR_VALIDATION' });
+    expect(JSON.stringify(refused.json())).toContain('1024 UTF-8 bytes');
+    const id = created.json().id as string;
+    for (let i = 0; i < 200; i += 1) {
+      const rec = (await service.get(id)) as JobRecord;
+      if (rec.status === 'succeeded' || rec.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await service.get(id)).status).toBe('succeeded');
+    await app.close();
+    await service.close();
+  });
 });

@@ -59,4 +59,23 @@ describe('the compiled vodsr binary', () => {
     expect(videoSize(master)).toEqual({ width: 320, height: 240 });
     expect(existsSync(join(dir, 'state', 'jobs.db'))).toBe(true);
   });
+
+  it('runs a source with a 250-byte file name: the SR name is shortened, never an uncaught error', async () => {
+    const dir = tempDir();
+    const name = `${'n'.repeat(246)}.mp4`; // 250 bytes: the default SR name would be 256
+    const source = makeVideo(dir, name, 1);
+    const { stdout } = await run(process.execPath, [bin, 'run', source, '--preset', 'none', '--json'], {
+      cwd: dir,
+      env: { ...process.env, VODSR_DATA_DIR: join(dir, 'state'), VODSR_OUTPUT_DIR: join(dir, 'results') },
+    });
+    const job = JSON.parse(stdout) as {
+      status: string;
+      spec: { srName: string };
+      outputs: { srFile: string };
+    };
+    expect(job.status).toBe('succeeded');
+    expect(Buffer.byteLength(job.spec.srName)).toBeLessThanOrEqual(255);
+    expect(job.spec.srName).toMatch(/^n+~[0-9a-f]{10}\.mp4$/);
+    expect(videoSize(job.outputs.srFile)).toEqual({ width: 320, height: 240 });
+  });
 });

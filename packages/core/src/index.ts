@@ -34,6 +34,18 @@ export {
   parseHostEventLine,
   srFileLocation,
 } from './host.js';
+export {
+  createTriggerHandler,
+  DEFAULT_VIDEO_SUFFIXES,
+  mirroredOutputRoot,
+  resolveTriggerConfig,
+  type S3NotificationEvent,
+  type S3NotificationRecord,
+  type StartExecution,
+  type TriggerConfig,
+  type TriggerLog,
+  type TriggerResult,
+} from './ingest.js';
 export { parseJobSpec, type ResolvedModel, resolveModel } from './jobSpec.js';
 export {
   ACTIVE_STATUSES,
@@ -63,21 +75,27 @@ export {
   deterministicId,
   encodeS3EventKey,
   executionName,
+  fitFileName,
   formatLocation,
   formatS3Uri,
+  HLS_FILE_NAME_BUDGET,
   hlsDirName,
   isS3Uri,
   joinLocation,
   type Location,
   MAX_EXECUTION_NAME,
+  MAX_PATH_SEGMENT_BYTES,
+  MAX_S3_KEY_BYTES,
   parseLocation,
   parseS3Uri,
   type S3Location,
   safeSegment,
   splitExt,
   srOutputName,
+  truncateUtf8,
   utf8Length,
 } from './naming.js';
+export { type PrepareJobContext, prepareJob, type WorkflowInput } from './prepareJob.js';
 export {
   type EncoderSettings,
   type EncoderSettingsInput,
@@ -108,7 +126,6 @@ export {
 } from './schemas.js';
 export {
   buildWorkflowDefinition,
-  buildWorkflowInput,
   DEFAULT_HOST_DOCUMENT_NAME,
   HOST_DOCUMENT_PARAMETER_PATTERN,
   HOST_DOCUMENT_PARAMETERS,
@@ -116,7 +133,6 @@ export {
   WORKFLOW_DETAIL_TYPES,
   WORKFLOW_EVENT_SOURCE,
   WORKFLOW_STATES,
-  type WorkflowInput,
   type WorkflowOptions,
   type WorkflowStateName,
 } from './workflow.js';

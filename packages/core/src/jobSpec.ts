@@ -3,7 +3,7 @@ import { NVENC_DEFAULTS } from './encoder.js';
 import { isVodsrError, ValidationError, type ValidationIssue } from './errors.js';
 import { type FilterSpec, renderFilter } from './filters.js';
 import { CUSTOM_MODEL_ID, DEFAULT_MODEL_ID, getModel, type SrModel } from './models.js';
-import { baseName, parseLocation, srOutputName } from './naming.js';
+import { baseName, fitFileName, parseLocation, srOutputName } from './naming.js';
 import { type JobSpec, type JobSpecInput, JobSpecSchema } from './schemas.js';
 
 function schemaIssues(input: unknown): ValidationIssue[] {
@@ -141,7 +141,8 @@ export function parseJobSpec(input: unknown): JobSpec {
   ) as JobSpec['packaging'];
   const job: JobSpec = {
     source: spec.source,
-    srName: spec.srName ?? srOutputName(baseName(spec.source), scale),
+    // A derived name is fitted to a path segment (255 bytes); prepareJob fits it to the output's key room.
+    srName: fitFileName(spec.srName ?? srOutputName(baseName(spec.source), scale)),
     model,
     scale,
     encoder: { ...NVENC_DEFAULTS, ...encoder },

@@ -12,7 +12,19 @@ export type Location =
   | ({ readonly kind: 's3' } & S3Location)
   | { readonly kind: 'file'; readonly path: string };
 
-const MAX_KEY_BYTES = 1024;
+/** Longest S3 object key, in UTF-8 bytes. */
+export const MAX_S3_KEY_BYTES = 1024;
+const MAX_KEY_BYTES = MAX_S3_KEY_BYTES;
+
+/** Longest local path segment (file or folder name) on Linux file systems, in bytes. */
+export const MAX_PATH_SEGMENT_BYTES = 255;
+
+/**
+ * Longest name, in UTF-8 bytes, of any file a packaging preset writes inside a job's HLS folder (playlists and
+ * segments, MediaConvert's and the FFmpeg twin's alike). The presets shorten their names to stay within it, and
+ * `prepareJob` checks the HLS folder leaves this much room in a 1,024-byte S3 key.
+ */
+export const HLS_FILE_NAME_BUDGET = 160;
 
 /**
  * Checks a bucket name against the S3 general-purpose naming rules; returns every broken rule (empty = valid).
@@ -173,6 +185,43 @@ export function safeSegment(name: string, maxLength = 100): string {
   const suffix = shortHash(name).slice(0, 10);
   const head = cleaned.slice(0, Math.max(0, maxLength - suffix.length - 1));
   return head ? `${head}_${suffix}` : suffix;
+}
+
+/** Cuts a string to at most `maxBytes` UTF-8 bytes without splitting a character. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (utf8Length(s) <= maxBytes) return s;
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    const b = utf8Length(ch);
+    if (n + b > maxBytes) break;
+    out += ch;
+    n += b;
+  }
+  return out;
+}
+
+/**
+ * A file name that fits in `maxBytes` UTF-8 bytes: the name itself when it fits, else a readable prefix of its stem,
+ * `~` and a 10-character hash of the whole name, with the extension kept — deterministic, so the same name always
+ * gives the same short name, and two long names never share one.
+ *
+ * @example fitFileName('a'.repeat(300) + '.mp4', 255).length === 255
+ */
+export function fitFileName(name: string, maxBytes: number = MAX_PATH_SEGMENT_BYTES): string {
+  if (utf8Length(name) <= maxBytes) return name;
+  const { stem, ext: rawExt } = splitExt(name);
+  const ext = utf8Length(rawExt) <= 16 ? rawExt : '';
+  const hash = shortHash('fit', name).slice(0, 10);
+  const room = maxBytes - utf8Length(ext) - hash.length - 1;
+  if (room < 0) {
+    throw new VodsrError('VODSR_VALIDATION', `No room for a file name in ${maxBytes} bytes`, {
+      details: {
+        issues: [{ path: '/', message: `a file name needs at least ${hash.length + utf8Length(ext)} bytes` }],
+      },
+    });
+  }
+  return `${truncateUtf8(stem, room)}~${hash}${ext}`;
 }
 
 /**

@@ -1,7 +1,4 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
-import { buildHostJob, encodeHostJob, executionTimeoutSeconds, srFileLocation } from './host.js';
-import { hlsDirName, joinLocation } from './naming.js';
-import type { JobSpec } from './schemas.js';
 
 /**
  * The state names of the vodsr workflow. Local executions (aws-local-stepfunctions) key their task handlers by
@@ -66,71 +63,6 @@ export const HOST_DOCUMENT_PARAMETER_PATTERN = '^[A-Za-z0-9+/=]+$';
 
 /** The preset id that means "SR file only, no packaging". */
 export const NO_PACKAGING_PRESET = 'none';
-
-/** The execution input of the workflow: built by the trigger, the API and the local backend alike. */
-export interface WorkflowInput {
-  /** The job's id (also the execution name in the trigger). */
-  jobId: string;
-  /** The validated job. */
-  job: JobSpec;
-  /** The EC2 instance that runs the host command (`local` when run in-process). */
-  instanceId: string;
-  /** `encodeHostJob(buildHostJob(...))`: the job as base64 JSON. */
-  hostJobB64: string;
-  /** SSM `executionTimeout` in seconds, from `executionTimeoutSeconds()`. */
-  executionTimeout: string;
-  /** Where the host writes the SR file: an S3 URI or a local path. */
-  srFile: string;
-  /** Where packaging writes HLS: an S3 prefix or a local folder, ending with `/`. */
-  hlsDestination: string;
-  /** Packaging preset id (`none` = SR file only). */
-  packagingPreset: string;
-}
-
-/**
- * Builds the execution input of a validated job.
- *
- * The output root is the job's own `output` when it has one, else `o.outputRoot`. The SR file goes to
- * `<root>/<srName>` and HLS to `<root>/hls/<srName>/` (as in the use case, made safe).
- *
- * @example
- * const input = buildWorkflowInput(parseJobSpec({ source: 's3://in/a.mp4' }), {
- *   jobId: 'j1', outputRoot: 's3://out/', instanceId: 'i-0123456789abcdef0', durationSeconds: 600,
- * });
- * input.srFile === 's3://out/a_sr_2x.mp4'; input.hlsDestination === 's3://out/hls/a_sr_2x.mp4/';
- */
-export function buildWorkflowInput(
-  job: JobSpec,
-  o: { jobId: string; outputRoot: string; instanceId?: string; durationSeconds?: number },
-): WorkflowInput {
-  const issues: ValidationIssue[] = [];
-  if (typeof o.jobId !== 'string' || o.jobId.length === 0)
-    issues.push({ path: '/jobId', message: 'must be a non-empty string' });
-  const root = job.output ?? o.outputRoot;
-  if (typeof root !== 'string' || root.length === 0)
-    issues.push({ path: '/outputRoot', message: 'must be a non-empty string (the job has no output)' });
-  if (
-    o.instanceId !== undefined &&
-    !/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17}|local(-[A-Za-z0-9_-]{1,64})?)$/.test(o.instanceId)
-  )
-    issues.push({
-      path: '/instanceId',
-      message: 'must be an EC2 instance id (i-…), a managed node id (mi-…) or "local"',
-    });
-  if (issues.length) throw new ValidationError('workflow input', issues);
-  const srFile = srFileLocation(job, root);
-  const hlsDestination = joinLocation(root, hlsDirName(job.srName));
-  return {
-    jobId: o.jobId,
-    job,
-    instanceId: o.instanceId ?? 'local',
-    hostJobB64: encodeHostJob(buildHostJob(job, { jobId: o.jobId, output: srFile })),
-    executionTimeout: String(executionTimeoutSeconds(o.durationSeconds)),
-    srFile,
-    hlsDestination,
-    packagingPreset: job.packaging.preset,
-  };
-}
 
 /** Options of `buildWorkflowDefinition`; the defaults suit a local run, infra-cdk passes real ARNs. */
 export interface WorkflowOptions {

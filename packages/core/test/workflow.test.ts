@@ -1,9 +1,9 @@
 import {
   buildWorkflowDefinition,
-  buildWorkflowInput,
   decodeHostJob,
   HOST_DOCUMENT_PARAMETER_PATTERN,
   parseJobSpec,
+  prepareJob,
   ValidationError,
   WORKFLOW_DETAIL_TYPES,
   WORKFLOW_STATES,
@@ -32,10 +32,10 @@ function successors(s: State): string[] {
   ];
 }
 
-describe('buildWorkflowInput', () => {
+describe('prepareJob', () => {
   it('derives the SR file, HLS folder, host job and timeout from the job', () => {
     const job = parseJobSpec({ source: 's3://in-bucket/movies/apink_10s.mp4', model: 'B' });
-    const input = buildWorkflowInput(job, {
+    const input = prepareJob(job, {
       jobId: 'job-1',
       outputRoot: 's3://out-bucket/results/',
       instanceId: 'i-0123456789abcdef0',
@@ -58,7 +58,7 @@ describe('buildWorkflowInput', () => {
   it('carries hostile keys as base64 data only and grows the timeout with the duration', () => {
     const key = 'a b;$(rm -rf ~)\'"\n비디오.mp4';
     const job = parseJobSpec({ source: `s3://in-bucket/${key}`, packaging: { preset: 'none' } });
-    const input = buildWorkflowInput(job, {
+    const input = prepareJob(job, {
       jobId: 'j',
       outputRoot: 's3://out-bucket/',
       durationSeconds: 36_000,
@@ -73,7 +73,7 @@ describe('buildWorkflowInput', () => {
 
   it("prefers the job's own output and works with local folders", () => {
     const job = parseJobSpec({ source: '/videos/in.mp4', output: '/tmp/vodsr-out' });
-    const input = buildWorkflowInput(job, { jobId: 'j', outputRoot: 's3://ignored/' });
+    const input = prepareJob(job, { jobId: 'j', outputRoot: 's3://ignored/' });
     expect(input.srFile).toBe('/tmp/vodsr-out/in_sr_2x.mp4');
     expect(input.hlsDestination).toBe('/tmp/vodsr-out/hls/in_sr_2x.mp4/');
   });
@@ -82,7 +82,7 @@ describe('buildWorkflowInput', () => {
     const job = parseJobSpec({ source: 's3://in-bucket/a.mp4' });
     let err: unknown;
     try {
-      buildWorkflowInput(job, { jobId: '', outputRoot: '', instanceId: 'i-$(x)' });
+      prepareJob(job, { jobId: '', outputRoot: '', instanceId: 'i-$(x)' });
     } catch (e) {
       err = e;
     }

@@ -19,9 +19,4 @@ export { VodsrStorage, type VodsrStorageProps } from './constructs/VodsrStorage.
 export { VodsrTrigger, type VodsrTriggerProps } from './constructs/VodsrTrigger.js';
 export { VodsrWorkflow, type VodsrWorkflowProps } from './constructs/VodsrWorkflow.js';
 export { lambdaEntry, type VodsrLambdaName } from './constructs/vodsrFunction.js';
-export {
-  createPlanPackagingHandler,
-  type PlanPackagingEvent,
-  type PlanPackagingResult,
-} from './planner/createPlanPackagingHandler.js';
 export { PLANNER_ROLE_ENV } from './planner/lambda.js';

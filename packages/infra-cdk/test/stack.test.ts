@@ -2,13 +2,14 @@ import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  buildWorkflowInput,
   HOST_DOCUMENT_PARAMETER_PATTERN,
   type MediaInfo,
   parseJobSpec,
+  prepareJob,
   WORKFLOW_STATES as S,
 } from '@vodsr/core';
-import { createPlanPackagingHandler, createVodsrApp, type VodsrStack } from '@vodsr/infra-cdk';
+import { createVodsrApp, type VodsrStack } from '@vodsr/infra-cdk';
+import { createPlanPackagingHandler } from '@vodsr/mediaconvert-presets';
 import aslValidator from 'asl-validator';
 import { type App, CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -430,7 +431,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
     expect(v.isValid).toBe(true);
 
     const sr: MediaInfo = { width: 1280, height: 960, durationSeconds: 10, fps: 25, hasAudio: false };
-    const input = buildWorkflowInput(parseJobSpec({ source: 's3://vodsr-in/a.mp4' }), {
+    const input = prepareJob(parseJobSpec({ source: 's3://vodsr-in/a.mp4' }), {
       jobId: 'a-1',
       outputRoot: 's3://vodsr-out/vodsr/',
       instanceId: 'i-0123456789abcdef0',

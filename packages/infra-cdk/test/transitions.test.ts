@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import {
   buildWorkflowDefinition,
-  buildWorkflowInput,
   type MediaInfo,
   parseJobSpec,
+  prepareJob,
   WORKFLOW_STATES as S,
 } from '@vodsr/core';
 import { describe, expect, it } from 'vitest';
@@ -46,7 +46,7 @@ async function runSeed(srSeconds: number) {
 async function runOurs(srSeconds: number) {
   const sr: MediaInfo = { width: 1280, height: 960, durationSeconds: srSeconds, hasAudio: true };
   const job = parseJobSpec({ source: 's3://vodsr-in/a.mp4' });
-  const input = buildWorkflowInput(job, {
+  const input = prepareJob(job, {
     jobId: 'j',
     outputRoot: 's3://vodsr-out/',
     instanceId: 'i-0123456789abcdef0',

@@ -1,12 +1,12 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { decodeHostJob, encodeS3EventKey, type WorkflowInput } from '@vodsr/core';
 import {
-  createSfnStarter,
   createTriggerHandler,
+  decodeHostJob,
+  encodeS3EventKey,
   type S3NotificationRecord,
-  TRIGGER_ENV,
-  triggerLambdaHandler,
-} from '@vodsr/infra-cdk/trigger';
+  type WorkflowInput,
+} from '@vodsr/core';
+import { createSfnStarter, TRIGGER_ENV, triggerLambdaHandler } from '@vodsr/infra-cdk/trigger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 

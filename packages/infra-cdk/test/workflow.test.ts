@@ -1,14 +1,15 @@
 import {
   buildWorkflowDefinition,
-  buildWorkflowInput,
   decodeHostJob,
   type MediaInfo,
   parseJobSpec,
+  prepareJob,
   WORKFLOW_STATES as S,
   WORKFLOW_DETAIL_TYPES,
   type WorkflowInput,
 } from '@vodsr/core';
-import { createCommandStatusHandler, createPlanPackagingHandler } from '@vodsr/infra-cdk';
+import { createCommandStatusHandler } from '@vodsr/infra-cdk';
+import { createPlanPackagingHandler } from '@vodsr/mediaconvert-presets';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { type Handler, runLocal, stateError } from './support/localSfn.js';
@@ -22,7 +23,7 @@ const SR: MediaInfo = { ...SOURCE, width: 1280, height: 960, videoCodec: 'h264' 
 
 function inputFor(preset = 'hls-single'): WorkflowInput {
   const job = parseJobSpec({ source: 's3://vodsr-in/movies/apink 10s.mp4', packaging: { preset } });
-  return buildWorkflowInput(job, {
+  return prepareJob(job, {
     jobId: 'apink_10s-0123',
     outputRoot: 's3://vodsr-out/',
     instanceId: 'i-0123456789abcdef0',

@@ -17,6 +17,11 @@ export {
 } from './mediaConvert.js';
 export { packageLocally } from './packageLocally.js';
 export {
+  createPlanPackagingHandler,
+  type PlanPackagingEvent,
+  type PlanPackagingResult,
+} from './planPackaging.js';
+export {
   displaySize,
   LADDER,
   type LadderStep,

@@ -7,9 +7,11 @@ import type {
 } from '@aws-sdk/client-mediaconvert';
 import {
   baseName,
+  HLS_FILE_NAME_BUDGET,
   parseS3Uri,
   safeSegment,
   splitExt,
+  utf8Length,
   ValidationError,
   type ValidationIssue,
 } from '@vodsr/core';
@@ -146,9 +148,23 @@ function ladderOutput(rung: Rung, nameModifier: string, gop: number): Output {
   };
 }
 
-/** The NameModifier of hls-single: the caller's, or `_modifier_<SR file name>` made safe (no `$`, no spaces). */
-function singleNameModifier(o: PackagingOptions & MediaConvertLocations): string {
-  return o.nameModifier ?? `_modifier_${safeSegment(baseName(parseS3Uri(o.input).key))}`;
+/** The longest segment name MediaConvert can append to `<base><NameModifier>` (`_` + a segment number + `.ts`). */
+const LONGEST_SEGMENT_SUFFIX = '_000000000.ts';
+
+/**
+ * How hls-single names its files. The use case's naming — files named after the input (`<SR stem>.m3u8`,
+ * `<SR stem>_modifier_<SR file>.m3u8`, `…_00001.ts`) — whenever those names fit `HLS_FILE_NAME_BUDGET`; for a long SR
+ * name (where the name would appear three times in each key), a fixed base name `index` and a short modifier, as
+ * hls-ladder does, so no key can outgrow S3's 1,024 bytes.
+ */
+function singleNaming(o: PackagingOptions & MediaConvertLocations): { base?: string; modifier: string } {
+  const file = baseName(parseS3Uri(o.input).key);
+  const stem = splitExt(file).stem;
+  const modifier = o.nameModifier ?? `_modifier_${safeSegment(file)}`;
+  if (utf8Length(`${stem}${modifier}${LONGEST_SEGMENT_SUFFIX}`) <= HLS_FILE_NAME_BUDGET) return { modifier };
+  const short = o.nameModifier ?? `_modifier_${safeSegment(file, 40)}`;
+  const fits = utf8Length(`${LADDER_BASE_NAME}${short}${LONGEST_SEGMENT_SUFFIX}`) <= HLS_FILE_NAME_BUDGET;
+  return { base: LADDER_BASE_NAME, modifier: fits ? short : `_modifier_${safeSegment(file, 40)}` };
 }
 
 /**
@@ -173,9 +189,11 @@ export function buildMediaConvertSettings(
   const segment = o.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
   const rungs = planRungs(id, o.media, o.maxRungs === undefined ? {} : { maxRungs: o.maxRungs });
   const ladder = id === 'hls-ladder';
+  const single = singleNaming(o);
   const outputs = ladder
     ? rungs.map((r) => ladderOutput(r, `${o.nameModifier ?? ''}_${r.name}`, gopSeconds(segment)))
-    : rungs.map((r) => singleOutput(r, singleNameModifier(o)));
+    : rungs.map((r) => singleOutput(r, single.modifier));
+  const base = ladder ? LADDER_BASE_NAME : single.base;
   return {
     TimecodeConfig: { Source: 'ZEROBASED' },
     OutputGroups: [
@@ -186,7 +204,7 @@ export function buildMediaConvertSettings(
           Type: 'HLS_GROUP_SETTINGS',
           HlsGroupSettings: {
             SegmentLength: segment,
-            Destination: ladder ? `${o.destination}${LADDER_BASE_NAME}` : o.destination,
+            Destination: base !== undefined ? `${o.destination}${base}` : o.destination,
             DestinationSettings: { S3Settings: { StorageClass: 'STANDARD' } },
             MinSegmentLength: 0,
             ...(ladder
@@ -235,12 +253,13 @@ export function mediaConvertPlaylists(
       })),
     };
   }
-  const stem = splitExt(baseName(parseS3Uri(o.input).key)).stem;
+  const single = singleNaming(o);
+  const stem = single.base ?? splitExt(baseName(parseS3Uri(o.input).key)).stem;
   return {
     master: `${o.destination}${stem}.m3u8`,
     variants: rungs.map((r) => ({
       name: r.name,
-      playlist: `${o.destination}${stem}${singleNameModifier(o)}.m3u8`,
+      playlist: `${o.destination}${stem}${single.modifier}.m3u8`,
     })),
   };
 }

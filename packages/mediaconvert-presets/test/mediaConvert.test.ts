@@ -1,5 +1,5 @@
 import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
-import type { MediaInfo } from '@vodsr/core';
+import { HLS_FILE_NAME_BUDGET, type MediaInfo, parseJobSpec, prepareJob, utf8Length } from '@vodsr/core';
 import {
   buildMediaConvertSettings,
   createJobRequest,
@@ -243,5 +243,41 @@ describe('createJobRequest', () => {
       );
     };
     expect(JSON.parse(body)).toEqual(camel(req));
+  });
+});
+
+describe('hls-single names near the S3 key limit', () => {
+  const longInput = (stemBytes: number) => {
+    const job = parseJobSpec({ source: `s3://in-bucket/${'k'.repeat(stemBytes)}.mp4` });
+    return prepareJob(job, { jobId: 'j', outputRoot: 's3://out-bucket/r/' });
+  };
+
+  it("keeps the use case's naming (files named after the SR file) when it fits", () => {
+    const input = longInput(10);
+    const settings = buildMediaConvertSettings('hls-single', {
+      media: media(1280, 960),
+      input: input.srFile,
+      destination: input.hlsDestination,
+    });
+    const group = settings.OutputGroups?.[0];
+    expect(group?.OutputGroupSettings?.HlsGroupSettings?.Destination).toBe(input.hlsDestination);
+    expect(group?.Outputs?.[0]?.NameModifier).toBe(`_modifier_${input.job.srName}`);
+  });
+
+  it('switches to a fixed base name and short modifier so every key of a 1,000-byte name fits', () => {
+    const input = longInput(240);
+    const o = { media: media(1280, 960), input: input.srFile, destination: input.hlsDestination };
+    const settings = buildMediaConvertSettings('hls-single', o);
+    const group = settings.OutputGroups?.[0];
+    const dest = group?.OutputGroupSettings?.HlsGroupSettings?.Destination as string;
+    expect(dest).toBe(`${input.hlsDestination}index`);
+    const modifier = group?.Outputs?.[0]?.NameModifier as string;
+    // MediaConvert's longest key: <destination base><modifier>_<segment number>.ts
+    const segmentKey = `${dest}${modifier}_000000001.ts`.replace(/^s3:\/\/[^/]+\//, '');
+    expect(utf8Length(segmentKey)).toBeLessThanOrEqual(1024);
+    expect(utf8Length(`index${modifier}_000000001.ts`)).toBeLessThanOrEqual(HLS_FILE_NAME_BUDGET);
+    const playlists = mediaConvertPlaylists('hls-single', o);
+    expect(playlists.master).toBe(`${input.hlsDestination}index.m3u8`);
+    expect(playlists.variants[0]?.playlist).toBe(`${input.hlsDestination}index${modifier}.m3u8`);
   });
 });

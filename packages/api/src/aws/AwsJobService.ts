@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
 import {
-  buildWorkflowInput,
   executionName,
   FINAL_STATUSES,
   type JobOutputs,
@@ -9,6 +8,7 @@ import {
   type JobStatus,
   parseJobSpec,
   parseLocation,
+  prepareJob,
   transition,
   ValidationError,
   VodsrError,
@@ -126,7 +126,7 @@ export class AwsJobService implements JobService {
       issues.push({ path: '/output', message: 'the AWS backend needs an s3:// output' });
     if (issues.length || src.kind !== 's3') throw new ValidationError('job', issues);
     const name = executionName(src.bucket, src.key, spec.idempotencyKey ?? randomUUID());
-    const wf = buildWorkflowInput(spec, {
+    const wf = prepareJob(spec, {
       jobId: name,
       outputRoot: this.opts.outputRoot,
       instanceId: this.opts.instanceId,

@@ -1,19 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type JobRecord, parseLocation, toErrorInfo, type WorkflowInput } from '@vodsr/core';
-import type {
-  S3NotificationEvent,
-  StartExecution,
-  TriggerLog,
-  TriggerResult,
-} from '@vodsr/infra-cdk/trigger';
+import type { S3NotificationEvent, StartExecution, TriggerLog, TriggerResult } from '@vodsr/core';
+import { type JobRecord, toErrorInfo, type WorkflowInput } from '@vodsr/core';
 import type { FastifyInstance } from 'fastify';
 import type { LocalJobService } from '../local/LocalJobService.js';
+import { localS3Client } from '../local/s3Client.js';
 import { LOCAL_S3_ENV, type LocalS3, startLocalS3 } from './localS3.js';
-import { type PublishedOutputs, publishOutputs } from './publishOutputs.js';
-import { localS3Client } from './s3Client.js';
 import { type LocalS3EventRecord, normalizeLocalS3Event } from './s3Events.js';
 
 /**
@@ -80,28 +74,53 @@ export interface DevPipeline {
   /** Every trigger invocation so far (local S3 events and `deliver` calls), oldest first. */
   readonly invocations: readonly DevTriggerInvocation[];
   /** Resolves when the job has ended and, if it succeeded, its outputs are in the output bucket. */
-  whenPublished(jobId: string): Promise<{ job: JobRecord; published?: PublishedOutputs; error?: string }>;
+  whenPublished(jobId: string): Promise<DevJobResult>;
   /** `'trigger'` (DevTriggerInvocation), `'published'` ({ job, published }), `'publish-failed'` ({ job, error }). */
   readonly events: EventEmitter;
   /** Stops accepting events, waits for pending trigger calls, stops the API, the workers and the S3 server. */
   close(): Promise<void>;
 }
 
-interface PendingPublish {
-  readonly jobId: string;
+/** Where a finished job's outputs are in the local S3 server's output bucket. */
+export interface PublishedOutputs {
   readonly srFile: string;
-  readonly hlsDestination: string;
+  readonly hlsPrefix?: string;
+  readonly hlsMaster?: string;
+}
+
+/** How a job of the dev pipeline ended. */
+export interface DevJobResult {
+  readonly job: JobRecord;
+  /** The outputs in the output bucket (a succeeded job). */
+  readonly published?: PublishedOutputs;
+  /** Why nothing was published (a failed or cancelled job). */
+  readonly error?: string;
+}
+
+function jobResult(job: JobRecord): DevJobResult {
+  const o = job.outputs;
+  if (job.status !== 'succeeded' || !o?.srFile) {
+    return { job, error: `job ${job.status}: ${job.error?.code ?? ''} ${job.error?.message ?? ''}`.trim() };
+  }
+  return {
+    job,
+    published: {
+      srFile: o.srFile,
+      ...(o.hlsDir !== undefined ? { hlsPrefix: o.hlsDir } : {}),
+      ...(o.hlsMaster !== undefined ? { hlsMaster: o.hlsMaster } : {}),
+    },
+  };
 }
 
 /**
  * `vodsr dev`: the deployed pipeline on one machine. A local S3 server (s3rver) on 127.0.0.1 with an input and an
  * output bucket; each object-created event of the input bucket (as S3 notifications are configured on the input
  * bucket only) is normalised to the real S3 record format (URL-encoded keys) and given to the SAME trigger handler
- * the Lambda runs (`createTriggerHandler` of `@vodsr/infra-cdk/trigger`), whose `start` submits the job to the
+ * the Lambda runs (`createTriggerHandler` of `@vodsr/core`), whose `start` submits the job to the
  * local backend (the same workflow definition executed in-process, the same host script, the presets' FFmpeg twin
- * of MediaConvert). The execution name is the job's idempotency key, so a redelivered event starts nothing new.
- * Local packaging writes to a folder, so when a job succeeds its SR file and HLS tree are uploaded to the output
- * bucket at exactly the keys the deployed pipeline writes (`srFile`, `hlsDestination` of the workflow input).
+ * of MediaConvert). The trigger's execution input runs unchanged (`startExecution`) under its execution name, so
+ * a redelivered event starts nothing new, and writes to the local S3 server at the keys the trigger derived: the
+ * host uploads the SR file, packaging publishes the HLS tree (segments first, master playlist last).
  *
  * @example
  * const dev = await startDevPipeline({ dataDir: '.vodsr-dev' });
@@ -114,10 +133,7 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
   const inputBucket = opts.inputBucket ?? 'vodsr-in';
   const outputBucket = opts.outputBucket ?? 'vodsr-out';
   const log: TriggerLog = opts.log ?? (() => undefined);
-  const pendingDir = join(dataDir, 'dev', 'pending');
-  const publishedDir = join(dataDir, 'dev', 'published');
-  mkdirSync(pendingDir, { recursive: true });
-  mkdirSync(publishedDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
 
   const [
     { createTriggerHandler },
@@ -125,7 +141,7 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
     { chooseLocalModel, listFfmpegFilters },
     { serveApi },
   ] = await Promise.all([
-    import('@vodsr/infra-cdk/trigger'),
+    import('@vodsr/core'),
     import('../local/LocalJobService.js'),
     import('../local/ffmpegFilters.js'),
     import('../http/buildApp.js'),
@@ -154,98 +170,55 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
     cleanups.push(async () => s3.destroy());
     const service = await LocalJobService.open({
       dataDir: join(dataDir, 'jobs'),
-      outputRoot: join(dataDir, 'staging'),
+      outputRoot: join(dataDir, 'out'),
       slots: opts.slots ?? 1,
       s3EndpointUrl: s3server.endpoint,
       env: { ...LOCAL_S3_ENV, VODSR_S3_ENDPOINT_URL: s3server.endpoint },
     });
     cleanups.push(async () => {
-      await service.close(); // running jobs: interrupted, re-run (and published) on the next start
-      await Promise.all([...publishing]);
+      await service.close(); // running jobs: interrupted, re-run on the next start
+      await Promise.all([...following]);
     });
 
     const events = new EventEmitter();
     events.setMaxListeners(0);
-    const results = new Map<string, { job: JobRecord; published?: PublishedOutputs; error?: string }>();
+    const results = new Map<string, DevJobResult>();
     const watching = new Set<string>();
-    const publishing = new Set<Promise<void>>();
+    const following = new Set<Promise<void>>();
 
-    const follow = (p: PendingPublish): void => {
-      if (watching.has(p.jobId)) return;
-      watching.add(p.jobId);
+    // Jobs write straight to the local S3 server at the keys the trigger derived (the host uploads the SR file,
+    // packaging publishes the HLS tree): nothing is staged here, this only reports each job's end.
+    const follow = (jobId: string): void => {
+      if (watching.has(jobId)) return;
+      watching.add(jobId);
       const task = (async () => {
         let last: JobRecord | undefined;
-        for await (const ev of service.watch(p.jobId)) last = ev.job;
+        for await (const ev of service.watch(jobId)) last = ev.job;
         if (!last || !['succeeded', 'failed', 'cancelled'].includes(last.status)) return; // closing
-        const file = join(pendingDir, `${p.jobId}.json`);
-        if (last.status !== 'succeeded') {
-          renameSync(file, join(publishedDir, `${p.jobId}.json`));
-          const r = {
-            job: last,
-            error: `job ${last.status}: ${last.error?.code ?? ''} ${last.error?.message ?? ''}`,
-          };
-          results.set(p.jobId, r);
-          log({ level: 'warn', msg: `job ${p.jobId} ${last.status}; nothing published`, error: last.error });
-          events.emit('publish-failed', r);
-          return;
-        }
-        const o = last.outputs ?? {};
-        try {
-          const hlsDir = o.hlsDir !== undefined ? parseLocation(o.hlsDir) : undefined;
-          const published = await publishOutputs(s3, {
-            localSrFile: o.srFile as string,
-            srFile: p.srFile,
-            ...(hlsDir?.kind === 'file' && o.hlsMaster
-              ? {
-                  localHlsDir: hlsDir.path,
-                  hlsDestination: p.hlsDestination,
-                  masterName: o.hlsMaster.slice(hlsDir.path.replace(/\/?$/, '/').length),
-                }
-              : {}),
-          });
-          writeFileSync(join(publishedDir, `${p.jobId}.json`), JSON.stringify({ ...p, published }, null, 2));
-          rmSync(file, { force: true });
-          const r = { job: last, published };
-          results.set(p.jobId, r);
-          log({
-            level: 'info',
-            msg: `published job ${p.jobId}: ${published.srFile}${published.hlsMaster ? ` and ${published.hlsMaster}` : ''}`,
-            jobId: p.jobId,
-            objects: published.keys.length,
-            bytes: published.bytes,
-          });
+        const r = jobResult(last);
+        results.set(jobId, r);
+        if (r.published) {
+          log({ level: 'info', msg: `job ${jobId} done: ${r.published.srFile}`, jobId, ...r.published });
           events.emit('published', r);
-        } catch (e) {
-          const info = toErrorInfo(e);
-          const r = { job: last, error: `${info.code}: ${info.message}` };
-          results.set(p.jobId, r);
-          log({ level: 'error', msg: `publishing job ${p.jobId} failed: ${info.message}`, ...info });
+        } else {
+          log({ level: 'warn', msg: `job ${jobId} ${last.status}; nothing published`, error: last.error });
           events.emit('publish-failed', r);
         }
       })().catch((e) =>
-        log({ level: 'error', msg: `following job ${p.jobId} failed: ${(e as Error).message}` }),
+        log({ level: 'error', msg: `following job ${jobId} failed: ${(e as Error).message}` }),
       );
       const tracked = task.finally(() => {
-        publishing.delete(tracked);
-        watching.delete(p.jobId);
+        following.delete(tracked);
+        watching.delete(jobId);
       });
-      publishing.add(tracked);
+      following.add(tracked);
     };
 
+    // The trigger's execution input runs unchanged on the local backend, under the trigger's execution name.
     const start: StartExecution = async (name: string, input: WorkflowInput) => {
-      const spec = { ...input.job, output: `${join(dataDir, 'staging', name)}/`, idempotencyKey: name };
-      const { job, created } = await service.submit(spec);
-      const pending: PendingPublish = {
-        jobId: job.id,
-        srFile: input.srFile,
-        hlsDestination: input.hlsDestination,
-      };
-      const file = join(pendingDir, `${job.id}.json`);
-      if (created || existsSync(file)) {
-        writeFileSync(file, JSON.stringify(pending, null, 2));
-        follow(pending);
-      }
-      return created ? 'started' : 'exists';
+      const outcome = await service.startExecution(name, input);
+      follow(name);
+      return outcome;
     };
 
     const trigger = createTriggerHandler({
@@ -305,14 +278,14 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
       deliver(normalizeLocalS3Event({ Records: records })).catch(() => undefined);
     });
 
-    // jobs started before a restart: publish them when they end
-    for (const f of readdirSync(pendingDir).filter((n) => n.endsWith('.json'))) {
-      try {
-        follow(JSON.parse(readFileSync(join(pendingDir, f), 'utf8')) as PendingPublish);
-      } catch (e) {
-        log({ level: 'warn', msg: `ignoring ${f}: ${(e as Error).message}` });
-      }
-    }
+    // jobs started before a restart: report them when they end
+    for (const { id } of (
+      await service.list({
+        status: ['queued', 'running', 'upscaling', 'packaging', 'interrupted'],
+        limit: 100,
+      })
+    ).jobs)
+      follow(id);
 
     let extraRoutes: Array<import('../http/routes/index.js').RoutePlugin> = [];
     if (opts.viewer !== false) {
@@ -333,31 +306,23 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
       await chain;
     });
 
-    const whenPublished = (jobId: string) =>
-      new Promise<{ job: JobRecord; published?: PublishedOutputs; error?: string }>((res) => {
-        const done = results.get(jobId);
-        if (done) return res(done);
-        const file = join(publishedDir, `${jobId}.json`);
-        if (existsSync(file)) {
-          // published by an earlier run of this pipeline
-          const saved = JSON.parse(readFileSync(file, 'utf8')) as { published?: PublishedOutputs };
-          void service.get(jobId).then((job) =>
-            res({
-              job,
-              ...(saved.published ? { published: saved.published } : { error: `job ${job.status}` }),
-            }),
-          );
-          return;
-        }
-        const on = (r: { job: JobRecord }) => {
+    const whenPublished = async (jobId: string): Promise<DevJobResult> => {
+      const done = results.get(jobId);
+      if (done) return done;
+      const now = await service.get(jobId);
+      if (['succeeded', 'failed', 'cancelled'].includes(now.status)) return jobResult(now);
+      return new Promise<DevJobResult>((res) => {
+        const on = (r: DevJobResult) => {
           if (r.job.id !== jobId) return;
           events.off('published', on);
           events.off('publish-failed', on);
-          res(r as { job: JobRecord; published?: PublishedOutputs; error?: string });
+          res(r);
         };
         events.on('published', on);
         events.on('publish-failed', on);
+        follow(jobId);
       });
+    };
 
     return {
       s3Endpoint: s3server.endpoint,

@@ -4,17 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { assertBucketName, ValidationError } from '@vodsr/core';
 import type { LocalS3EventRecord } from './s3Events.js';
 
-/** s3rver's fixed access key (s3rver checks it; the secret is not checked). Not a credential. */
-export const LOCAL_S3_ACCESS_KEY = 'S3RVER';
-
-/** Environment for the AWS CLI / SDK talking to the local S3 server (its fixed dev key, a region). */
-export const LOCAL_S3_ENV: Readonly<Record<string, string>> = {
-  AWS_ACCESS_KEY_ID: LOCAL_S3_ACCESS_KEY,
-  AWS_SECRET_ACCESS_KEY: LOCAL_S3_ACCESS_KEY,
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
+export { LOCAL_S3_ACCESS_KEY, LOCAL_S3_ENV } from '../local/s3Client.js';
 
 /** Options of `startLocalS3`. */
 export interface LocalS3Options {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { type JobRecord, type JobStatus, VodsrError } from '@vodsr/core';
+import { type JobRecord, type JobStatus, VodsrError, type WorkflowInput } from '@vodsr/core';
 import type Database from 'libsql';
 import type { JobPage, ListOptions } from '../types.js';
 
@@ -20,6 +20,8 @@ export interface NewJob {
   readonly record: JobRecord;
   readonly idempotencyKey?: string;
   readonly specHash: string;
+  /** The execution input `prepareJob` built at submit: what the workflow runs, unchanged. */
+  readonly input: WorkflowInput;
 }
 
 interface Pending {
@@ -39,7 +41,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   cancel_requested INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
-  record TEXT NOT NULL
+  record TEXT NOT NULL,
+  input TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status_seq ON jobs(status, seq);
 CREATE TABLE IF NOT EXISTS workers (
@@ -90,8 +93,9 @@ export class JobStore {
       byId: db.prepare('SELECT record, owner, cancel_requested, spec_hash FROM jobs WHERE id = ?'),
       byKey: db.prepare('SELECT record, spec_hash FROM jobs WHERE idem_key = ?'),
       insert: db.prepare(
-        'INSERT INTO jobs (id, idem_key, spec_hash, status, created_at, updated_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO jobs (id, idem_key, spec_hash, status, created_at, updated_at, record, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      inputById: db.prepare('SELECT input FROM jobs WHERE id = ?'),
       update: db.prepare(
         'UPDATE jobs SET status = ?, updated_at = ?, record = ?, owner = ?, cancel_requested = ? WHERE id = ?',
       ),
@@ -120,6 +124,9 @@ export class JobStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec(SCHEMA);
+    // databases made before jobs stored their prepared input
+    const cols = db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'input')) db.exec('ALTER TABLE jobs ADD COLUMN input TEXT');
     return new JobStore(db);
   }
 
@@ -174,6 +181,16 @@ export class JobStore {
       }
     }
     const r = job.record;
+    const existing = this.getStored(r.id);
+    if (existing) {
+      // the same execution name twice (a redelivered event): done, like ExecutionAlreadyExists
+      if (existing.specHash !== job.specHash) {
+        return new VodsrError('VODSR_CONFLICT', `Job ${r.id} already exists with a different input`, {
+          details: { id: r.id },
+        });
+      }
+      return { record: existing.record, created: false };
+    }
     this.stmts.insert.run(
       r.id,
       key ?? null,
@@ -182,6 +199,7 @@ export class JobStore {
       r.createdAt,
       r.updatedAt,
       JSON.stringify(r),
+      JSON.stringify(job.input),
     );
     return { record: r, created: true };
   }
@@ -198,6 +216,12 @@ export class JobStore {
       cancelRequested: row.cancel_requested === 1,
       specHash: row.spec_hash,
     };
+  }
+
+  /** The execution input stored with a job (undefined for jobs stored before inputs were). */
+  public getInput(id: string): WorkflowInput | undefined {
+    const row = this.stmts.inputById.get(id) as { input: string | null } | undefined;
+    return row?.input ? (JSON.parse(row.input) as WorkflowInput) : undefined;
   }
 
   /** One job record, or undefined. */

@@ -14,10 +14,12 @@ import {
   type JobStatus,
   parseJobSpec,
   parseLocation,
+  prepareJob,
   toErrorInfo,
   transition,
   ValidationError,
   VodsrError,
+  type WorkflowInput,
 } from '@vodsr/core';
 import type {
   JobEvent,
@@ -34,9 +36,10 @@ import { JobStore } from './JobStore.js';
 /** What the local executor gets for one attempt of one job. */
 export interface LocalExecutionContext {
   readonly jobId: string;
+  /** The execution input `prepareJob` built when the job was submitted: run it unchanged. */
+  readonly input: WorkflowInput;
+  /** `input.job`. */
   readonly job: JobSpec;
-  /** The job's output folder (the SR file and `hls/` go inside). */
-  readonly outputRoot: string;
   /** A scratch folder for this attempt. */
   readonly workDir: string;
   readonly attempt: number;
@@ -194,11 +197,32 @@ export class LocalJobService implements JobService {
     if (this.opts.checkSource) this.checkSource(spec.source);
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
+    const prepared = prepareJob(spec, { jobId: id, outputRoot: join(this.opts.outputRoot, id) });
+    return this.insert(prepared, key, specHash(spec));
+  }
+
+  /**
+   * Runs an execution input that `prepareJob` built elsewhere (the trigger's), unchanged, under its own name — the
+   * local twin of Step Functions' `StartExecution`: the same name again is `'exists'` (already done or running).
+   *
+   * @example await jobs.startExecution(name, input) // 'started' | 'exists'
+   */
+  public async startExecution(name: string, input: WorkflowInput): Promise<'started' | 'exists'> {
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name) || input?.jobId !== name) {
+      throw new ValidationError('execution', [
+        { path: '/name', message: 'must be 1-80 characters of [A-Za-z0-9_-] and equal the input jobId' },
+      ]);
+    }
+    const { created } = await this.insert(input, undefined, specHash(input.job));
+    return created ? 'started' : 'exists';
+  }
+
+  private async insert(input: WorkflowInput, key: string | undefined, hash: string): Promise<SubmitResult> {
     const t = now();
     const record: JobRecord = {
-      id,
+      id: input.jobId,
       backend: 'local',
-      spec,
+      spec: input.job,
       status: 'queued',
       progress: { percent: 0 },
       createdAt: t,
@@ -207,7 +231,8 @@ export class LocalJobService implements JobService {
     };
     const res = await this.store.insert({
       record,
-      specHash: specHash(spec),
+      input,
+      specHash: hash,
       ...(key !== undefined ? { idempotencyKey: key } : {}),
     });
     if (this.opts.workers === 'own') this.own.add(res.record.id);
@@ -468,15 +493,25 @@ export class LocalJobService implements JobService {
   private async runJob(rec: JobRecord): Promise<void> {
     const ac = new AbortController();
     this.running.set(rec.id, ac);
-    const job = parseJobSpec(rec.spec);
-    const outputRoot = job.output ?? join(this.opts.outputRoot, rec.id);
-    const packages = job.packaging.preset !== 'none';
     const started = Date.now();
     let stage: 'running' | 'upscaling' | 'packaging' = 'running';
+    let input: WorkflowInput;
+    try {
+      // jobs stored before inputs were: prepare them now (the same function, the same result)
+      input =
+        this.store.getInput(rec.id) ??
+        prepareJob(parseJobSpec(rec.spec), { jobId: rec.id, outputRoot: join(this.opts.outputRoot, rec.id) });
+    } catch (e) {
+      this.finishFailed(rec.id, e);
+      this.running.delete(rec.id);
+      if (!this.closing) setImmediate(() => this.pump());
+      return;
+    }
+    const packages = input.packagingPreset !== 'none';
     const ctx: LocalExecutionContext = {
       jobId: rec.id,
-      job,
-      outputRoot,
+      input,
+      job: input.job,
       workDir: join(this.opts.dataDir, 'work', rec.id, String(rec.attempts)),
       attempt: rec.attempts,
       signal: ac.signal,
@@ -520,17 +555,22 @@ export class LocalJobService implements JobService {
         });
       });
     } catch (e) {
-      this.tryUpdate(rec.id, (r) => {
-        if (isFinalStatus(r.status) || r.status === 'interrupted') return undefined;
-        const progress = this.lastProgress.get(rec.id) ?? r.progress;
-        return withStatus(r, 'failed', { finishedAt: now(), error: toErrorInfo(e), progress });
-      });
+      this.finishFailed(rec.id, e);
     } finally {
       this.running.delete(rec.id);
       this.lastPersist.delete(rec.id);
       this.lastProgress.delete(rec.id);
       if (!this.closing) setImmediate(() => this.pump());
     }
+  }
+
+  /** Any error inside a job becomes that job's coded error; the worker goes on with the next job. */
+  private finishFailed(id: string, e: unknown): void {
+    this.tryUpdate(id, (r) => {
+      if (isFinalStatus(r.status) || r.status === 'interrupted') return undefined;
+      const progress = this.lastProgress.get(id) ?? r.progress;
+      return withStatus(r, 'failed', { finishedAt: now(), error: toErrorInfo(e), progress });
+    });
   }
 
   private onProgress(id: string, progress: JobProgress): void {

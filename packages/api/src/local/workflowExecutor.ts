@@ -1,8 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
+  baseName,
   buildWorkflowDefinition,
-  buildWorkflowInput,
   decodeHostJob,
   type HostResultEvent,
   isVodsrError,
@@ -11,11 +14,20 @@ import {
   NO_PACKAGING_PRESET,
   parseLocation,
   resolveModel,
+  safeSegment,
   VodsrError,
   WORKFLOW_STATES,
 } from '@vodsr/core';
 import type { LocalExecutionContext, LocalExecutor } from './LocalJobService.js';
 import { installPromiseWithResolvers } from './polyfills.js';
+import { publishOutputs } from './publishOutputs.js';
+import { localS3Client } from './s3Client.js';
+
+/** The role the local planner puts in its CreateJob request (nothing assumes it: FFmpeg packages locally). */
+const LOCAL_MEDIACONVERT_ROLE = 'arn:aws:iam::000000000000:role/vodsr-local-packaging';
+
+/** Stand-in bucket of the local plan of a job whose output is a local folder. */
+const LOCAL_PLAN_BUCKET = 'vodsr-local-folder';
 
 /** Options of the in-process workflow executor. */
 export interface WorkflowExecutorOptions {
@@ -58,22 +70,24 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       import('@vodsr/ssm-runner'),
       import('@vodsr/mediaconvert-presets'),
     ]);
-    const input = buildWorkflowInput(ctx.job, {
-      jobId: ctx.jobId,
-      outputRoot: ctx.outputRoot,
-      instanceId: 'local',
-    });
+    // The execution input exactly as prepareJob built it at submit (or as the trigger built it in `vodsr dev`).
+    const input = ctx.input;
     const packaged = input.packagingPreset !== NO_PACKAGING_PRESET;
-    if (packaged) {
-      presets.getPreset(input.packagingPreset); // VODSR_UNKNOWN_PRESET before any work
-      if (parseLocation(input.hlsDestination).kind !== 'file') {
-        throw new VodsrError(
-          'VODSR_PACKAGING_FAILED',
-          'Local packaging writes to a local folder: give the job a local output (or packaging preset "none")',
-          { details: { hlsDestination: input.hlsDestination } },
-        );
-      }
+    const toS3 = parseLocation(input.hlsDestination).kind === 's3';
+    if (packaged) presets.getPreset(input.packagingPreset); // VODSR_UNKNOWN_PRESET before any work
+    if ((toS3 || parseLocation(input.srFile).kind === 's3') && !opts.s3EndpointUrl) {
+      throw new VodsrError(
+        'VODSR_VALIDATION',
+        'This local backend has no S3 endpoint: give the job a local output, or run it under `vodsr dev`',
+        { details: { issues: [{ path: '/output', message: 'needs an S3 endpoint' }] } },
+      );
     }
+    let s3: S3Client | undefined;
+    const s3Client = async (): Promise<S3Client> => {
+      s3 ??= await localS3Client(opts.s3EndpointUrl as string);
+      return s3;
+    };
+    const planner = presets.createPlanPackagingHandler({ role: LOCAL_MEDIACONVERT_ROLE });
     mkdirSync(ctx.workDir, { recursive: true });
     const runner = new LocalCommandRunner({
       workRoot: ctx.workDir,
@@ -99,7 +113,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
     const timings: Record<string, number> = {};
     const S = WORKFLOW_STATES;
 
-    const handlers: Record<string, () => Promise<JsonValue>> = {
+    const handlers: Record<string, (task: unknown) => Promise<JsonValue>> = {
       [S.runHost]: async () => {
         ctx.setStage('upscaling');
         const t0 = Date.now();
@@ -127,22 +141,36 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
           throw named(e);
         }
       },
-      // The local twin of the planner Lambda: a CreateJob request whose fields the definition reads
-      // (Settings, Role, UserMetadata). Packaging itself runs with FFmpeg in `Package`, not from these Settings.
-      [S.planPackaging]: async (): Promise<JsonValue> => ({
-        Payload: {
-          Role: 'local',
-          Settings: {},
-          UserMetadata: { jobId: ctx.jobId, vodsrPreset: input.packagingPreset },
-        },
-      }),
+      // The deployed planner's own code, on the payload the definition sends it: the CreateJob request is real
+      // (and validated). Packaging itself runs with the presets' FFmpeg twin in `Package`.
+      [S.planPackaging]: async (task: unknown): Promise<JsonValue> => {
+        try {
+          const payload = (task as { Payload: Parameters<typeof planner>[0] }).Payload;
+          // MediaConvert reads and writes S3 only: a local folder output is planned at stand-in S3 locations
+          // of the same file names (the plan's rungs, audio and naming are what matter here).
+          const local = parseLocation(payload.destination).kind === 'file';
+          const planned = local
+            ? {
+                ...payload,
+                input: `s3://${LOCAL_PLAN_BUCKET}/${safeSegment(baseName(payload.input))}`,
+                destination: `s3://${LOCAL_PLAN_BUCKET}/hls/`,
+              }
+            : payload;
+          return { Payload: JSON.parse(JSON.stringify(await planner(planned))) as JsonValue };
+        } catch (e) {
+          firstError ??= e;
+          throw named(e);
+        }
+      },
       [S.package]: async () => {
         ctx.setStage('packaging');
         const t0 = Date.now();
         try {
           if (!host) throw new VodsrError('VODSR_INTERNAL', 'Packaging ran before the host step');
           const out = parseLocation(input.hlsDestination);
-          const outDir = out.kind === 'file' ? out.path : input.hlsDestination;
+          // An S3 destination (the local S3 server): package in the work dir, then publish segments first and the
+          // master playlist last, at exactly the keys the deployed workflow writes.
+          const outDir = out.kind === 'file' ? out.path : join(ctx.workDir, 'hls');
           const preset = input.packagingPreset;
           if (!presets.isPresetId(preset)) {
             throw new VodsrError(
@@ -150,8 +178,18 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
               `Unknown packaging preset ${JSON.stringify(preset)}`,
             );
           }
+          let srInput = input.srFile;
+          const sr = parseLocation(input.srFile);
+          if (sr.kind === 's3') {
+            srInput = join(ctx.workDir, 'sr-input.mp4');
+            const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+            const obj = await (await s3Client()).send(
+              new GetObjectCommand({ Bucket: sr.bucket, Key: sr.key }),
+            );
+            await pipeline(obj.Body as Readable, createWriteStream(srInput), { signal: ctx.signal });
+          }
           const plan = await presets.packageLocally(preset, {
-            input: input.srFile,
+            input: srInput,
             outDir,
             media: host.sr as MediaInfo,
             segmentSeconds: ctx.job.packaging.segmentSeconds,
@@ -159,10 +197,24 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
             signal: ctx.signal,
             onProgress: (percent: number) => ctx.progress({ stage: 'package', percent }),
           });
-          pkg = {
-            masterPlaylist: join(outDir, plan.masterPlaylist),
-            renditions: plan.renditions.map((r) => ({ ...r, playlist: join(outDir, r.playlist) })),
-          };
+          if (out.kind === 's3') {
+            await publishOutputs(await s3Client(), {
+              localHlsDir: outDir,
+              hlsDestination: input.hlsDestination,
+              masterName: plan.masterPlaylist,
+            });
+            rmSync(outDir, { recursive: true, force: true });
+            const at = (name: string) => `${input.hlsDestination}${name}`;
+            pkg = {
+              masterPlaylist: at(plan.masterPlaylist),
+              renditions: plan.renditions.map((r) => ({ ...r, playlist: at(r.playlist) })),
+            };
+          } else {
+            pkg = {
+              masterPlaylist: join(outDir, plan.masterPlaylist),
+              renditions: plan.renditions.map((r) => ({ ...r, playlist: join(outDir, r.playlist) })),
+            };
+          }
           timings.packagingSeconds = Math.round((Date.now() - t0) / 100) / 10;
           return { Job: { Id: `local-${ctx.jobId}`, Status: 'COMPLETE' } };
         } catch (e) {
@@ -197,6 +249,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       });
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
+      s3?.destroy();
     }
     if (!host) throw new VodsrError('VODSR_WORKFLOW_FAILED', 'The workflow ended without a host result');
     const model = resolveModel(ctx.job);

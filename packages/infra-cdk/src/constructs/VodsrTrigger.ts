@@ -1,11 +1,10 @@
-import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { DEFAULT_VIDEO_SUFFIXES, ValidationError, type ValidationIssue } from '@vodsr/core';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DEFAULT_VIDEO_SUFFIXES } from '../trigger/createTriggerHandler.js';
 import { TRIGGER_ENV } from '../trigger/env.js';
 import { acknowledgeManagedPolicy } from './nag.js';
 import { vodsrFunction } from './vodsrFunction.js';

@@ -2,7 +2,7 @@ import {
   createPlanPackagingHandler,
   type PlanPackagingEvent,
   type PlanPackagingResult,
-} from './createPlanPackagingHandler.js';
+} from '@vodsr/mediaconvert-presets';
 
 /** Environment variable with the MediaConvert role ARN (set by the `VodsrPipeline` construct). */
 export const PLANNER_ROLE_ENV = 'VODSR_MEDIACONVERT_ROLE_ARN';

@@ -1,10 +1,10 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { ValidationError } from '@vodsr/core';
 import {
   createTriggerHandler,
   type S3NotificationEvent,
   type TriggerResult,
-} from './createTriggerHandler.js';
+  ValidationError,
+} from '@vodsr/core';
 import { TRIGGER_ENV, triggerConfigFromEnv } from './env.js';
 import { createSfnStarter } from './sfnStarter.js';
 

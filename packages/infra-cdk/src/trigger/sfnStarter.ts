@@ -1,6 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { WorkflowInput } from '@vodsr/core';
-import type { StartExecution } from './createTriggerHandler.js';
+import type { StartExecution, WorkflowInput } from '@vodsr/core';
 
 /**
  * A `StartExecution` over Step Functions: `ExecutionAlreadyExists` (same deterministic name, already run) is

@@ -1,5 +1,7 @@
-import { type MediaInfo, NO_PACKAGING_PRESET, toErrorInfo } from '@vodsr/core';
-import { createJobRequest, getPreset, type PresetId } from '@vodsr/mediaconvert-presets';
+import { type ErrorCode, type MediaInfo, NO_PACKAGING_PRESET, toErrorInfo, VodsrError } from '@vodsr/core';
+import { createJobRequest } from './mediaConvert.js';
+import { getPreset } from './presets.js';
+import type { PresetId } from './types.js';
 
 /** The payload the workflow's `PlanPackaging` state sends. */
 export interface PlanPackagingEvent {
@@ -34,8 +36,7 @@ export function createPlanPackagingHandler(
     const role = event.role ?? deps.role;
     try {
       const id = getPreset(event.preset).id as PresetId;
-      if (!role)
-        throw Object.assign(new Error('No MediaConvert role configured'), { code: 'VODSR_INTERNAL' });
+      if (!role) throw new VodsrError('VODSR_INTERNAL', 'No MediaConvert role configured');
       const seg = event.packaging?.segmentSeconds;
       const rungs = event.packaging?.maxRungs;
       return createJobRequest(id, {
@@ -48,8 +49,9 @@ export function createPlanPackagingHandler(
         ...(rungs === undefined ? {} : { maxRungs: rungs }),
       });
     } catch (e) {
+      // Lambda reports the error's name as its type, and Step Functions as the state's error: the code.
       const info = toErrorInfo(e);
-      const err = new Error(info.message);
+      const err = new VodsrError(info.code as ErrorCode, info.message, { cause: e });
       err.name = info.code;
       throw err;
     }

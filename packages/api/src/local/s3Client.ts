@@ -1,5 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_ACCESS_KEY } from './localS3.js';
+/** s3rver's fixed access key (s3rver checks it; the secret is not checked). Not a credential. */
+export const LOCAL_S3_ACCESS_KEY = 'S3RVER';
+
+/** Environment for the AWS CLI / SDK talking to the local S3 server (its fixed dev key, a region). */
+export const LOCAL_S3_ENV: Readonly<Record<string, string>> = {
+  AWS_ACCESS_KEY_ID: LOCAL_S3_ACCESS_KEY,
+  AWS_SECRET_ACCESS_KEY: LOCAL_S3_ACCESS_KEY,
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_REGION: 'us-east-1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
 
 /**
  * An S3 client for a local S3-compatible server: path-style, its fixed dev key, and checksums only when required

@@ -33,9 +33,9 @@ function listFiles(dir: string): string[] {
 }
 
 /** What `publishOutputs` uploaded. */
-export interface PublishedOutputs {
-  /** `s3://…` of the SR file. */
-  readonly srFile: string;
+export interface PublishResult {
+  /** `s3://…` of the SR file, when it was uploaded. */
+  readonly srFile?: string;
   /** `s3://…/` prefix of the HLS tree (absent without packaging). */
   readonly hlsPrefix?: string;
   /** `s3://…` of the master playlist. */
@@ -58,19 +58,21 @@ export interface PublishedOutputs {
 export async function publishOutputs(
   s3: S3Client,
   o: {
-    readonly localSrFile: string;
-    readonly srFile: string;
+    /** The SR file to upload (absent when the host already wrote it to S3). */
+    readonly localSrFile?: string;
+    readonly srFile?: string;
     readonly localHlsDir?: string;
     readonly hlsDestination?: string;
     /** File name of the master playlist inside the HLS folder (uploaded last). */
     readonly masterName?: string;
   },
-): Promise<PublishedOutputs> {
+): Promise<PublishResult> {
   const { PutObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
-  const sr = parseS3Uri(o.srFile, { requireKey: true });
-  const uploads: Array<{ bucket: string; key: string; file: string }> = [
-    { bucket: sr.bucket, key: sr.key, file: o.localSrFile },
-  ];
+  const uploads: Array<{ bucket: string; key: string; file: string }> = [];
+  if (o.localSrFile !== undefined && o.srFile !== undefined) {
+    const sr = parseS3Uri(o.srFile, { requireKey: true });
+    uploads.push({ bucket: sr.bucket, key: sr.key, file: o.localSrFile });
+  }
   let hlsPrefix: string | undefined;
   let hlsMaster: string | undefined;
   if (o.localHlsDir !== undefined && o.hlsDestination !== undefined) {
@@ -111,7 +113,7 @@ export async function publishOutputs(
     );
   }
   return {
-    srFile: o.srFile,
+    ...(o.srFile !== undefined && o.localSrFile !== undefined ? { srFile: o.srFile } : {}),
     ...(hlsPrefix !== undefined ? { hlsPrefix } : {}),
     ...(hlsMaster !== undefined ? { hlsMaster } : {}),
     keys: uploads.map((u) => u.key),

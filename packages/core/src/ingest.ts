@@ -1,20 +1,23 @@
 import {
-  buildWorkflowInput,
-  decodeS3EventKey,
   ERROR_CODES,
   type ErrorCode,
-  executionName,
-  formatS3Uri,
-  joinLocation,
-  parseJobSpec,
-  parseS3Uri,
-  safeSegment,
   toErrorInfo,
   ValidationError,
   type ValidationIssue,
   VodsrError,
-  type WorkflowInput,
-} from '@vodsr/core';
+} from './errors.js';
+import { parseJobSpec } from './jobSpec.js';
+import {
+  decodeS3EventKey,
+  executionName,
+  formatS3Uri,
+  joinLocation,
+  MAX_S3_KEY_BYTES,
+  parseS3Uri,
+  safeSegment,
+  utf8Length,
+} from './naming.js';
+import { prepareJob, type WorkflowInput } from './prepareJob.js';
 
 /** The video suffixes the trigger accepts by default (compared case-insensitively). */
 export const DEFAULT_VIDEO_SUFFIXES: readonly string[] = [
@@ -166,13 +169,38 @@ function defaultLog(entry: Record<string, unknown>): void {
   console.log(JSON.stringify(entry));
 }
 
-/** The output root of a source key: the configured root plus the key's folders (each made safe). */
-function outputRootFor(root: string, key: string): string {
+/**
+ * Bytes a mirrored output prefix leaves free below it: room for the HLS folder (`hls/` + a 100-byte safe name + `/`)
+ * and its longest file names, or for a readable SR file name.
+ */
+const MIRROR_RESERVE_BYTES = 300;
+
+/**
+ * The output root of a source key: the configured root plus the key's folders, each made safe
+ * (`[A-Za-z0-9._-]`). When the mirrored folders would leave less than 300 bytes of a 1,024-byte key, the folders
+ * that do not fit are replaced by one hashed folder — deterministic, so the same key always gets the same root.
+ *
+ * @example mirroredOutputRoot('s3://out/', 'movies/2024/a.mp4') === 's3://out/movies/2024/'
+ */
+export function mirroredOutputRoot(root: string, key: string): string {
   const dirs = key
     .split('/')
     .slice(0, -1)
-    .filter((d) => d.length > 0);
-  return dirs.reduce((acc, d) => joinLocation(acc, `${safeSegment(d)}/`), root);
+    .filter((d) => d.length > 0)
+    .map((d) => safeSegment(d));
+  const rootKey = parseS3Uri(root).key;
+  const budget = MAX_S3_KEY_BYTES - MIRROR_RESERVE_BYTES - utf8Length(rootKey);
+  let used = 0;
+  const kept: string[] = [];
+  for (const [i, d] of dirs.entries()) {
+    if (used + d.length + 1 > budget - 12) {
+      kept.push(safeSegment(`~${dirs.slice(i).join('/')}`, 11));
+      break;
+    }
+    kept.push(d);
+    used += d.length + 1;
+  }
+  return kept.reduce((acc, d) => joinLocation(acc, `${d}/`), root);
 }
 
 /**
@@ -240,9 +268,9 @@ export function createTriggerHandler(deps: {
           packaging: { preset: config.packagingPreset },
         });
         const size = o.size;
-        const input = buildWorkflowInput(job, {
+        const input = prepareJob(job, {
           jobId: name,
-          outputRoot: outputRootFor(config.outputRoot, key),
+          outputRoot: mirroredOutputRoot(config.outputRoot, key),
           instanceId: config.instanceId,
           ...(size === undefined ? {} : { durationSeconds: (size * 8) / config.assumedMinBitrate }),
         });
