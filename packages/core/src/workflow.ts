@@ -68,11 +68,24 @@ export const NO_PACKAGING_PRESET = 'none';
 export interface WorkflowOptions {
   /** Name (or ARN) of the SSM Command document that runs the host runner. @default 'vodsr-RunHostJob' */
   documentName?: string;
-  /** Seconds without a host heartbeat before `States.HeartbeatTimeout`. @default 300 */
+  /**
+   * Seconds without a host heartbeat before `States.HeartbeatTimeout`, at least `MIN_HEARTBEAT_SECONDS` (60).
+   * The host must heartbeat at about a quarter of it (infra-cdk sets `VODSR_HEARTBEAT_SECONDS` from it).
+   * @default 300
+   */
   heartbeatSeconds?: number;
-  /** Overall limit of the host step, in seconds. @default 176400 (SSM's 48 h maximum + 1 h) */
+  /**
+   * Overall limit of the host step, in seconds: at least SSM's 48 h execution maximum + the delivery timeout + 60,
+   * so a command that runs too long ends `VODSR_SSM_COMMAND_TIMED_OUT` (SSM's execution timeout) before `States.Timeout`.
+   * @default 176400 (SSM's 48 h maximum + 1 h)
+   */
   hostTimeoutSeconds?: number;
-  /** SSM delivery timeout: how long a command may wait for an offline instance. @default 900 */
+  /**
+   * SSM delivery timeout: how long a command may wait for an unreachable instance before SSM drops it. At most
+   * `heartbeatSeconds - 30`, so an undelivered command ends `VODSR_SSM_COMMAND_TIMED_OUT` (dead-host rule) before
+   * the heartbeat timeout fires, and SSM never starts it after its task has closed.
+   * @default half of heartbeatSeconds (150 for the default 300), at least 30 (SSM's minimum)
+   */
   deliveryTimeoutSeconds?: number;
   /** Function name or ARN of the packaging planner Lambda. @default 'vodsr-plan-packaging' */
   planPackagingFunctionArn?: string;
@@ -90,11 +103,30 @@ export interface WorkflowOptions {
   comment?: string;
 }
 
+/**
+ * The smallest `HeartbeatSeconds` a real host can meet. Before its first heartbeat the host waits for SSM to
+ * deliver the command (seconds on a connected agent), for the agent to start the shell, and for one AWS CLI call
+ * (cold start, instance-role credentials from IMDS, the CLI's own retries); it then heartbeats every quarter of
+ * the setting. 60 s leaves 45 s for all of that and three missed heartbeats before a healthy job would fail, and
+ * leaves the 30 s minimum SSM delivery timeout 30 s of margin for the dead-host rule to report first.
+ */
+export const MIN_HEARTBEAT_SECONDS = 60;
+
+/** SSM's largest command execution timeout (48 h), the cap of `executionTimeoutSeconds`. */
+const SSM_MAX_EXECUTION_SECONDS = 172_800;
+
+/** Time the dead-host path (SSM status event → EventBridge → Lambda → SendTaskFailure) needs to report first. */
+const DEAD_HOST_REPORT_MARGIN_SECONDS = 30;
+
+/** The SSM delivery timeout used when none is given: half the heartbeat, at least SSM's minimum of 30 s. */
+function defaultDeliveryTimeout(heartbeatSeconds: number): number {
+  return Math.max(30, Math.floor(heartbeatSeconds / 2));
+}
+
 const RESOLVED_DEFAULTS = {
   documentName: DEFAULT_HOST_DOCUMENT_NAME,
   heartbeatSeconds: 300,
   hostTimeoutSeconds: 176_400,
-  deliveryTimeoutSeconds: 900,
   planPackagingFunctionArn: 'vodsr-plan-packaging',
   packagingTimeoutSeconds: 21_600,
   eventBusName: 'default',
@@ -108,13 +140,33 @@ function checkOptions(o: WorkflowOptions): void {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
       issues.push({ path: `/${k}`, message: `must be an integer from ${min} to ${max}` });
   };
-  int('heartbeatSeconds', 10, 86_400);
-  int('hostTimeoutSeconds', 60, 31_536_000);
   int('deliveryTimeoutSeconds', 30, 2_592_000);
+  const hbv = o.heartbeatSeconds;
+  if (hbv !== undefined && (typeof hbv !== 'number' || !Number.isInteger(hbv) || hbv > 86_400))
+    issues.push({ path: '/heartbeatSeconds', message: 'must be an integer from 60 to 86400' });
+  else if (hbv !== undefined && hbv < MIN_HEARTBEAT_SECONDS)
+    issues.push({
+      path: '/heartbeatSeconds',
+      message: `must be at least ${MIN_HEARTBEAT_SECONDS}: the host heartbeats every quarter of it, and its first heartbeat also waits for SSM delivery, the agent and one AWS CLI call`,
+    });
+  int('hostTimeoutSeconds', 60, 31_536_000);
   int('packagingTimeoutSeconds', 60, 31_536_000);
+  const numbersOk = issues.length === 0;
   const hb = o.heartbeatSeconds ?? RESOLVED_DEFAULTS.heartbeatSeconds;
   const ht = o.hostTimeoutSeconds ?? RESOLVED_DEFAULTS.hostTimeoutSeconds;
-  if (hb >= ht) issues.push({ path: '/heartbeatSeconds', message: 'must be less than hostTimeoutSeconds' });
+  const dt = o.deliveryTimeoutSeconds ?? defaultDeliveryTimeout(hb);
+  // The order of the timeouts, so that the most specific cause ends a job: SSM delivery < heartbeat, SSM execution < host.
+  if (numbersOk && dt > hb - DEAD_HOST_REPORT_MARGIN_SECONDS)
+    issues.push({
+      path: '/deliveryTimeoutSeconds',
+      message: `must be at most heartbeatSeconds - ${DEAD_HOST_REPORT_MARGIN_SECONDS} (${hb - DEAD_HOST_REPORT_MARGIN_SECONDS}): an undelivered command must end VODSR_SSM_COMMAND_TIMED_OUT before the heartbeat timeout, and never start after its task closed`,
+    });
+  const minHost = SSM_MAX_EXECUTION_SECONDS + dt + 60;
+  if (numbersOk && ht < minHost)
+    issues.push({
+      path: '/hostTimeoutSeconds',
+      message: `must be at least ${minHost} (SSM's 48 h execution maximum + the delivery timeout + 60): SSM's own timeout must end a long command first`,
+    });
   for (const k of [
     'documentName',
     'planPackagingFunctionArn',
@@ -145,10 +197,14 @@ const LAMBDA_RETRY = {
   JitterStrategy: 'FULL',
 };
 
+// The errors the optimized events:putEvents integration raises: `EventBridge.FailedEntry` when the response has a
+// non-zero FailedEntryCount (a throttled or internally failed entry; Step Functions docs, connect-eventbridge) and
+// `EventBridge.InternalException`, PutEvents' only modelled error (botocore events 2015-10-07). Nothing else is
+// retried: a permission or validation error will not heal by itself.
 const EVENTS_RETRY = {
-  ErrorEquals: ['EventBridge.InternalException', 'EventBridge.ThrottlingException', 'States.TaskFailed'],
+  ErrorEquals: ['EventBridge.FailedEntry', 'EventBridge.InternalException'],
   IntervalSeconds: 1,
-  MaxAttempts: 3,
+  MaxAttempts: 5,
   BackoffRate: 2,
   JitterStrategy: 'FULL',
 };
@@ -204,7 +260,7 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
   const sendCommand: Record<string, unknown> = {
     DocumentName: o.documentName ?? RESOLVED_DEFAULTS.documentName,
     'InstanceIds.$': 'States.Array($.instanceId)',
-    TimeoutSeconds: o.deliveryTimeoutSeconds ?? RESOLVED_DEFAULTS.deliveryTimeoutSeconds,
+    TimeoutSeconds: o.deliveryTimeoutSeconds ?? defaultDeliveryTimeout(heartbeat),
     Comment: 'vodsr host job',
     Parameters: {
       [`${P.jobB64}.$`]: 'States.Array($.hostJobB64)',
@@ -349,7 +405,8 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
         },
         bus,
       ),
-      Catch: [catchAll(S.notifyFailure)],
+      // The SR file (and HLS) are complete: a lost success event must not turn the job into a failure.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: S.succeeded }],
       Next: S.succeeded,
     },
     [S.succeeded]: { Type: 'Succeed' },

@@ -2,6 +2,7 @@ import {
   buildWorkflowDefinition,
   decodeHostJob,
   HOST_DOCUMENT_PARAMETER_PATTERN,
+  MIN_HEARTBEAT_SECONDS,
   parseJobSpec,
   prepareJob,
   ValidationError,
@@ -131,10 +132,12 @@ describe('buildWorkflowDefinition', () => {
       if (s.Type !== 'Task' || name === WORKFLOW_STATES.notifyFailure) continue;
       const all = s.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
       expect(all, `${name} has a catch-all`).toBeDefined();
+      // A finished job whose success event is lost stays succeeded (see the putEvents test below).
+      if (name === WORKFLOW_STATES.notifySuccess) continue;
       // Follow failure paths: they must all reach JobFailed through NotifyFailure.
       let cur = all?.Next as string;
       const path = [cur];
-      while (states[cur]?.Type !== 'Fail') {
+      while (states[cur]?.Type !== 'Fail' && path.length < 20) {
         cur = states[cur]?.Next as string;
         path.push(cur);
       }
@@ -227,7 +230,7 @@ describe('buildWorkflowDefinition', () => {
     let err: unknown;
     try {
       buildWorkflowDefinition({
-        heartbeatSeconds: 90,
+        heartbeatSeconds: 30,
         hostTimeoutSeconds: 60,
         deliveryTimeoutSeconds: 1,
         documentName: '',
@@ -236,10 +239,59 @@ describe('buildWorkflowDefinition', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).issues.map((i) => i.path)).toEqual([
+    const issues = (err as ValidationError).issues;
+    expect(issues.map((i) => i.path)).toEqual([
       '/deliveryTimeoutSeconds',
       '/heartbeatSeconds',
       '/documentName',
     ]);
+    // The floor says why it is what it is.
+    expect(issues[1]?.message).toMatch(/at least 60: the host heartbeats every quarter of it/);
+  });
+
+  it('orders the timeouts so the most specific cause wins', () => {
+    const runHost = (o: Parameters<typeof buildWorkflowDefinition>[0]) =>
+      statesOf(buildWorkflowDefinition(o))[WORKFLOW_STATES.runHost] as unknown as {
+        HeartbeatSeconds: number;
+        TimeoutSeconds: number;
+        Parameters: { TimeoutSeconds: number };
+      };
+    // Undelivered → SSM's delivery timeout (VODSR_SSM_COMMAND_TIMED_OUT) well before States.HeartbeatTimeout.
+    expect(runHost({})).toMatchObject({ HeartbeatSeconds: 300, Parameters: { TimeoutSeconds: 150 } });
+    expect(runHost({ heartbeatSeconds: MIN_HEARTBEAT_SECONDS })).toMatchObject({
+      HeartbeatSeconds: 60,
+      Parameters: { TimeoutSeconds: 30 },
+    });
+    // Running too long → SSM's 48 h execution timeout before States.Timeout.
+    expect(runHost({}).TimeoutSeconds).toBeGreaterThan(172_800 + 150);
+    const issues = (o: Parameters<typeof buildWorkflowDefinition>[0]): string[] => {
+      try {
+        buildWorkflowDefinition(o);
+        return [];
+      } catch (e) {
+        return (e as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
+      }
+    };
+    const late = issues({ heartbeatSeconds: 300, deliveryTimeoutSeconds: 900 });
+    expect(late).toHaveLength(1);
+    expect(late[0]).toMatch(/^\/deliveryTimeoutSeconds: must be at most heartbeatSeconds - 30 \(270\)/);
+    expect(issues({ heartbeatSeconds: 300, deliveryTimeoutSeconds: 270 })).toEqual([]);
+    const short = issues({ hostTimeoutSeconds: 86_400 });
+    expect(short).toHaveLength(1);
+    expect(short[0]).toMatch(/^\/hostTimeoutSeconds: must be at least 173010/);
+  });
+
+  it('retries the errors events:putEvents really raises, and nothing else', () => {
+    const d = statesOf(buildWorkflowDefinition({}));
+    for (const name of [WORKFLOW_STATES.notifySuccess, WORKFLOW_STATES.notifyFailure]) {
+      const retry = (d[name] as unknown as { Retry: { ErrorEquals: string[] }[] }).Retry;
+      expect(retry.map((r) => r.ErrorEquals)).toEqual([
+        ['EventBridge.FailedEntry', 'EventBridge.InternalException'],
+      ]);
+    }
+    // A success event that cannot be sent does not fail a finished job.
+    expect(d[WORKFLOW_STATES.notifySuccess]).toMatchObject({
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: WORKFLOW_STATES.succeeded }],
+    });
   });
 });

@@ -109,7 +109,7 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
     expect(rec.host).toEqual({
       DocumentName: 'vodsr-RunHostJob',
       InstanceIds: ['i-0123456789abcdef0'],
-      TimeoutSeconds: 900,
+      TimeoutSeconds: 150, // SSM delivery timeout: half the 300 s heartbeat, so SSM's own timeout reports first
       Comment: 'vodsr host job',
       Parameters: {
         jobB64: [input.hostJobB64],
@@ -332,5 +332,64 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
       error: 'VODSR_HOST_FETCH_FAILED',
       cause: 'source not found',
     });
+  });
+
+  it('retries a putEvents FailedEntry: FailedEntry once, then success → the job succeeds', async () => {
+    const rec: Recorded = { events: [] };
+    let calls = 0;
+    const run = await runLocal(
+      definition,
+      inputFor(),
+      handlers(rec, {
+        [S.notifySuccess]: (i) => {
+          calls += 1;
+          rec.events.push(i as Record<string, unknown>);
+          // What Step Functions raises when PutEvents answers FailedEntryCount > 0 (e.g. a throttled entry).
+          if (calls === 1) throw stateError('EventBridge.FailedEntry', 'ThrottlingException: Rate exceeded');
+          return { Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 };
+        },
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(calls).toBe(2);
+    expect(run.path).not.toContain(S.notifyFailure);
+    expect(run.path.at(-1)).toBe(S.succeeded);
+    expect(entry(rec).DetailType).toBe(WORKFLOW_DETAIL_TYPES.succeeded);
+  });
+
+  it('keeps a finished job succeeded (recording notifyError) when the success event never gets through', async () => {
+    const rec: Recorded = { events: [] };
+    let calls = 0;
+    const run = await runLocal(
+      definition,
+      inputFor(),
+      handlers(rec, {
+        [S.notifySuccess]: () => {
+          calls += 1;
+          throw stateError('EventBridge.FailedEntry', 'InternalFailure');
+        },
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(calls).toBe(6); // the first attempt + 5 retries
+    expect(run.path).not.toContain(S.notifyFailure);
+    expect(run.output).toMatchObject({ notifyError: { Error: 'EventBridge.FailedEntry' } });
+  });
+
+  it('does not retry an error putEvents cannot recover from (AccessDenied)', async () => {
+    const rec: Recorded = { events: [] };
+    let calls = 0;
+    const run = await runLocal(
+      definition,
+      inputFor(),
+      handlers(rec, {
+        [S.notifySuccess]: () => {
+          calls += 1;
+          throw stateError('EventBridge.AccessDeniedException', 'denied');
+        },
+      }),
+    );
+    expect(calls).toBe(1);
+    expect(run.status).toBe('SUCCEEDED');
   });
 });
