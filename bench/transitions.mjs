@@ -95,6 +95,8 @@ async function runOurs(srSeconds) {
   });
   // The host runs as long as it needs: heartbeats are API calls, not transitions; one callback ends the task.
   return run(ours, input, {
+    // However long the job waits in the queue for a free slot: one task, no transitions while it waits.
+    [S.acquireHost]: async () => ({ instanceId: 'i-0123456789abcdef0', slot: 0, lease: 'lease-0001' }),
     [S.runHost]: async () => ({
       event: 'result',
       ok: true,

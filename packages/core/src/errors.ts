@@ -54,6 +54,15 @@ export const ERROR_CODES = {
   },
   VODSR_HOST_UPLOAD_FAILED: { status: 502, description: 'The SR output could not be uploaded.' },
   VODSR_HOST_BUSY: { status: 503, description: 'No GPU slot became free in time.' },
+  VODSR_HOST_LOST: {
+    status: 503,
+    description:
+      'The job lost its host (Spot interruption, termination, no heartbeat, undeliverable command) on every attempt.',
+  },
+  VODSR_LEASE_INVALID: {
+    status: 409,
+    description: 'The slot lease the command names is unknown, expired or already claimed on this host.',
+  },
   VODSR_HOST_INTERRUPTED: { status: 500, description: 'The host runner was stopped by a signal.' },
   VODSR_HOST_FAILED: { status: 500, description: 'The host runner failed for an unclassified reason.' },
   VODSR_SSM_COMMAND_FAILED: { status: 502, description: 'The SSM command ended in Failed.' },

@@ -22,6 +22,22 @@ export {
   renderFilterChain,
 } from './filters.js';
 export {
+  type AcquireHostMessage,
+  AcquireHostMessageSchema,
+  checkHostPlacement,
+  DEFAULT_LEASE_SECONDS,
+  DEFAULT_MAX_HOST_ATTEMPTS,
+  DEFAULT_REQUEUE_SECONDS,
+  HOST_LOST_ERRORS,
+  type HostPlacement,
+  HostPlacementSchema,
+  LEASE_PATTERN,
+  MAX_SLOTS_PER_HOST,
+  parseAcquireHostMessage,
+  WORK_PRIORITIES,
+  type WorkPriority,
+} from './fleet.js';
+export {
   buildHostJob,
   decodeHostJob,
   encodeHostJob,
@@ -127,8 +143,11 @@ export {
 export {
   buildWorkflowDefinition,
   DEFAULT_HOST_DOCUMENT_NAME,
+  HOST_DOCUMENT_LEASE_PATTERN,
   HOST_DOCUMENT_PARAMETER_PATTERN,
   HOST_DOCUMENT_PARAMETERS,
+  HOST_DOCUMENT_SLOT_PATTERN,
+  LOCAL_QUEUE_URLS,
   MIN_HEARTBEAT_SECONDS,
   NO_PACKAGING_PRESET,
   WORKFLOW_DETAIL_TYPES,

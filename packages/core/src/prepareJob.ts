@@ -1,4 +1,5 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
+import { WORK_PRIORITIES, type WorkPriority } from './fleet.js';
 import { buildHostJob, encodeHostJob, executionTimeoutSeconds } from './host.js';
 import {
   fitFileName,
@@ -35,6 +36,10 @@ export interface WorkflowInput {
   hlsDestination: string;
   /** Packaging preset id (`none` = SR file only). */
   packagingPreset: string;
+  /** The work queue the job waits on for a host: `interactive` (uploads, API) or `bulk` (backfills). */
+  priority: WorkPriority;
+  /** The placement attempt (`AcquireHost` → `RunHost`); a lost host counts it up. */
+  attempt: { number: number };
 }
 
 /** What {@link prepareJob} needs besides the job. */
@@ -47,6 +52,8 @@ export interface PrepareJobContext {
   readonly instanceId?: string;
   /** The video's duration when known (probed, or estimated from its size): sizes the SSM `executionTimeout`. */
   readonly durationSeconds?: number;
+  /** The work queue. @default 'interactive' */
+  readonly priority?: WorkPriority;
 }
 
 const INSTANCE_ID = /^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17}|local(-[A-Za-z0-9_-]{1,64})?)$/;
@@ -96,6 +103,8 @@ export function prepareJob(job: JobSpec, ctx: PrepareJobContext): WorkflowInput 
       path: '/instanceId',
       message: 'must be an EC2 instance id (i-…), a managed node id (mi-…) or "local"',
     });
+  if (ctx.priority !== undefined && !WORK_PRIORITIES.includes(ctx.priority))
+    issues.push({ path: '/priority', message: `must be one of ${WORK_PRIORITIES.join(', ')}` });
   if (issues.length) throw new ValidationError('workflow input', issues);
 
   const room = srNameRoom(root);
@@ -132,5 +141,7 @@ export function prepareJob(job: JobSpec, ctx: PrepareJobContext): WorkflowInput 
     srFile,
     hlsDestination,
     packagingPreset: prepared.packaging.preset,
+    priority: ctx.priority ?? 'interactive',
+    attempt: { number: 1 },
   };
 }

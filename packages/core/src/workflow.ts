@@ -1,9 +1,17 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
+import {
+  DEFAULT_MAX_HOST_ATTEMPTS,
+  DEFAULT_REQUEUE_SECONDS,
+  HOST_LOST_ERRORS,
+  LEASE_PATTERN,
+} from './fleet.js';
 
 /**
  * The state names of the vodsr workflow. Local executions (aws-local-stepfunctions) key their task handlers by
  * these names; what each handler returns is the task's raw result:
  *
+ * - `AcquireHost` / `AcquireBulkHost`: the agent's `HostPlacement` (`{instanceId, slot, lease}`), stored at
+ *   `$.placement`; its input is `{ QueueUrl, MessageBody: AcquireHostMessage }` (a local queue stands in for SQS).
  * - `RunHost`: the host's result JSON, i.e. core's `HostResultEvent` with `ok: true`
  *   (`{ok, jobId, output, source, sr, encoder, elapsedSeconds}`), stored at `$.host`.
  *   Throw an error whose `name` is a code (`VODSR_HOST_*`, `VODSR_SSM_COMMAND_*`) to fail the job with it.
@@ -16,6 +24,18 @@ import { ValidationError, type ValidationIssue } from './errors.js';
  * `stateMachine.run(input, { context: { Task: { Token: 'local-token' } }, overrides: { taskResourceLocalHandlers } })`.
  */
 export const WORKFLOW_STATES = {
+  /** Choice: the interactive or the bulk work queue. */
+  queueJob: 'QueueJob',
+  /** `sqs:sendMessage.waitForTaskToken` to the interactive queue: waits, without transitions, for a free slot. */
+  acquireHost: 'AcquireHost',
+  /** The same on the bulk queue (backfills). */
+  acquireBulkHost: 'AcquireBulkHost',
+  /** Pass: the host was lost; counts the attempt. */
+  hostLost: 'HostLost',
+  /** Choice: another attempt, or fail. */
+  canRetryHost: 'CanRetryHost',
+  /** Pass: every attempt lost its host. */
+  hostLostFailed: 'HostLostFailed',
   runHost: 'RunHost',
   planPackaging: 'PlanPackaging',
   skipPackaging: 'NeedsPackaging',
@@ -24,7 +44,7 @@ export const WORKFLOW_STATES = {
   notifyFailure: 'NotifyFailure',
   succeeded: 'Succeeded',
   failed: 'JobFailed',
-  /** Pass state that gives a heartbeat timeout of the host a readable cause. */
+  /** Pass state that gives a heartbeat timeout of the host a readable cause (then `HostLost`). */
   hostHeartbeatTimeout: 'HostHeartbeatTimeout',
   /** Pass state that gives an overall timeout of the host a readable cause. */
   hostTimeout: 'HostTimeout',
@@ -56,6 +76,22 @@ export const HOST_DOCUMENT_PARAMETERS = {
   jobB64: 'jobB64',
   taskTokenB64: 'taskTokenB64',
   executionTimeout: 'executionTimeout',
+  /** The GPU slot the agent reserved for this job (`$.placement.slot`). */
+  slot: 'slot',
+  /** The reservation's lease (`$.placement.lease`, {@link LEASE_PATTERN}). */
+  lease: 'lease',
+} as const;
+
+/** `allowedPattern` of the host document's `slot` parameter. */
+export const HOST_DOCUMENT_SLOT_PATTERN = '^[0-9]{1,2}$';
+
+/** `allowedPattern` of the host document's `lease` parameter. */
+export const HOST_DOCUMENT_LEASE_PATTERN = LEASE_PATTERN;
+
+/** Queue URLs a local run uses (its queue handlers stand in for SQS). */
+export const LOCAL_QUEUE_URLS = {
+  interactive: 'https://sqs.local.invalid/000000000000/vodsr-interactive',
+  bulk: 'https://sqs.local.invalid/000000000000/vodsr-bulk',
 } as const;
 
 /** `allowedPattern` of the base64 parameters of the host document. */
@@ -101,6 +137,14 @@ export interface WorkflowOptions {
   cloudWatchLogGroupName?: string;
   /** The state machine's comment. */
   comment?: string;
+  /** URL of the interactive work queue (uploads, API jobs). @default a local placeholder */
+  interactiveQueueUrl?: string;
+  /** URL of the bulk work queue (backfills). @default a local placeholder */
+  bulkQueueUrl?: string;
+  /** Attempts at placing a job before a lost host fails it. @default 3 */
+  maxHostAttempts?: number;
+  /** Seconds `AcquireHost` waits before re-queueing (under SQS's 14-day retention). @default 1123200 (13 days) */
+  requeueSeconds?: number;
 }
 
 /**
@@ -151,6 +195,9 @@ function checkOptions(o: WorkflowOptions): void {
     });
   int('hostTimeoutSeconds', 60, 31_536_000);
   int('packagingTimeoutSeconds', 60, 31_536_000);
+  int('maxHostAttempts', 1, 20);
+  // SQS keeps a message at most 14 days (1,209,600 s): re-queue at least an hour before it would be dropped.
+  int('requeueSeconds', 60, 1_206_000);
   const numbersOk = issues.length === 0;
   const hb = o.heartbeatSeconds ?? RESOLVED_DEFAULTS.heartbeatSeconds;
   const ht = o.hostTimeoutSeconds ?? RESOLVED_DEFAULTS.hostTimeoutSeconds;
@@ -175,6 +222,8 @@ function checkOptions(o: WorkflowOptions): void {
     'eventBusName',
     'cloudWatchLogGroupName',
     'comment',
+    'interactiveQueueUrl',
+    'bulkQueueUrl',
   ] as const) {
     const v = o[k];
     if (v !== undefined && (typeof v !== 'string' || v.length === 0))
@@ -259,13 +308,15 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
 
   const sendCommand: Record<string, unknown> = {
     DocumentName: o.documentName ?? RESOLVED_DEFAULTS.documentName,
-    'InstanceIds.$': 'States.Array($.instanceId)',
+    'InstanceIds.$': 'States.Array($.placement.instanceId)',
     TimeoutSeconds: o.deliveryTimeoutSeconds ?? defaultDeliveryTimeout(heartbeat),
     Comment: 'vodsr host job',
     Parameters: {
       [`${P.jobB64}.$`]: 'States.Array($.hostJobB64)',
       [`${P.taskTokenB64}.$`]: 'States.Array(States.Base64Encode($$.Task.Token))',
       [`${P.executionTimeout}.$`]: 'States.Array($.executionTimeout)',
+      [`${P.slot}.$`]: 'States.Array(States.JsonToString($.placement.slot))',
+      [`${P.lease}.$`]: 'States.Array($.placement.lease)',
     },
   };
   if (o.cloudWatchLogGroupName !== undefined) {
@@ -293,7 +344,69 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
   else createJob['Role.$'] = '$.packaging.request.Role';
   if (o.mediaConvertQueueArn !== undefined) createJob.Queue = o.mediaConvertQueueArn;
 
+  const maxAttempts = o.maxHostAttempts ?? DEFAULT_MAX_HOST_ATTEMPTS;
+  const acquire = (queueUrl: string, priority: string): Record<string, unknown> => ({
+    Type: 'Task',
+    Comment: `Wait on the ${priority} work queue until a host agent with a free GPU slot answers with its placement.`,
+    Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+    Parameters: {
+      QueueUrl: queueUrl,
+      MessageBody: {
+        v: 1,
+        'jobId.$': '$.jobId',
+        'taskToken.$': '$$.Task.Token',
+        priority,
+        'attempt.$': '$.attempt.number',
+      },
+    },
+    // SQS drops a message after at most 14 days: re-queue (a fresh message and token) before that.
+    TimeoutSeconds: o.requeueSeconds ?? DEFAULT_REQUEUE_SECONDS,
+    ResultPath: '$.placement',
+    Retry: [
+      {
+        ErrorEquals: ['SQS.SdkClientException', 'SQS.AmazonSQSException'],
+        IntervalSeconds: 5,
+        MaxAttempts: 5,
+        BackoffRate: 2,
+        JitterStrategy: 'FULL',
+      },
+    ],
+    Catch: [
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.requeue', Next: S.queueJob },
+      catchAll(S.notifyFailure),
+    ],
+    Next: S.runHost,
+  });
+
   const states: Record<string, Record<string, unknown>> = {
+    [S.queueJob]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.priority', StringEquals: 'bulk', Next: S.acquireBulkHost }],
+      Default: S.acquireHost,
+    },
+    [S.acquireHost]: acquire(o.interactiveQueueUrl ?? LOCAL_QUEUE_URLS.interactive, 'interactive'),
+    [S.acquireBulkHost]: acquire(o.bulkQueueUrl ?? LOCAL_QUEUE_URLS.bulk, 'bulk'),
+    [S.hostLost]: {
+      Type: 'Pass',
+      Comment: 'The host was lost (heartbeat, undeliverable, Spot, termination): count the attempt.',
+      Parameters: { 'number.$': 'States.MathAdd($.attempt.number, 1)' },
+      ResultPath: '$.attempt',
+      Next: S.canRetryHost,
+    },
+    [S.canRetryHost]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.attempt.number', NumericLessThanEquals: maxAttempts, Next: S.queueJob }],
+      Default: S.hostLostFailed,
+    },
+    [S.hostLostFailed]: {
+      Type: 'Pass',
+      Parameters: {
+        'Error.$': '$.error.Error',
+        'Cause.$': `States.Format('The job lost its host on all ${maxAttempts} attempts; the last time: {}', $.error.Cause)`,
+      },
+      ResultPath: '$.error',
+      Next: S.notifyFailure,
+    },
     [S.runHost]: {
       Type: 'Task',
       Comment: 'Run the SR job on the GPU host; the host reports back with the task token.',
@@ -321,6 +434,11 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
       ],
       Catch: [
         { ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.error', Next: S.hostHeartbeatTimeout },
+        {
+          ErrorEquals: HOST_LOST_ERRORS.filter((e) => e !== 'States.HeartbeatTimeout'),
+          ResultPath: '$.error',
+          Next: S.hostLost,
+        },
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: S.hostTimeout },
         catchAll(S.notifyFailure),
       ],
@@ -333,7 +451,7 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
         Cause: `The host sent no heartbeat for ${heartbeat} s: the host or its SSM agent died or hangs`,
       },
       ResultPath: '$.error',
-      Next: S.notifyFailure,
+      Next: S.hostLost,
     },
     [S.hostTimeout]: {
       Type: 'Pass',
@@ -427,9 +545,8 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
     Comment:
       o.comment ??
       'vodsr: SR on the GPU host (SSM, task token), then HLS with MediaConvert; no polling, coded errors.',
-    StartAt: S.runHost,
-    TimeoutSeconds:
-      hostTimeout + (o.packagingTimeoutSeconds ?? RESOLVED_DEFAULTS.packagingTimeoutSeconds) + 3600,
+    StartAt: S.queueJob,
+    // No overall timeout: a job may wait in a deep queue for longer than any fixed bound (every state has its own).
     States: states,
   };
 }

@@ -100,9 +100,9 @@ describe('buildWorkflowDefinition', () => {
   const def = buildWorkflowDefinition();
   const states = statesOf(def);
 
-  it('is plain JSON data that starts at the host step and has no Wait/poll loop', () => {
+  it('is plain JSON data that starts by queueing the job for a host and has no Wait/poll loop', () => {
     expect(JSON.parse(JSON.stringify(def))).toEqual(def);
-    expect(def.StartAt).toBe(WORKFLOW_STATES.runHost);
+    expect(def.StartAt).toBe(WORKFLOW_STATES.queueJob);
     expect(Object.values(states).filter((s) => s.Type === 'Wait')).toEqual([]);
     expect(JSON.stringify(def)).not.toContain('getCommandInvocation');
     expect(JSON.stringify(def)).not.toContain('QueryLanguage');
@@ -161,14 +161,62 @@ describe('buildWorkflowDefinition', () => {
     expect(run.ResultPath).toBe('$.host');
     expect(run.Parameters).toMatchObject({
       DocumentName: 'vodsr-RunHostJob',
-      'InstanceIds.$': 'States.Array($.instanceId)',
+      'InstanceIds.$': 'States.Array($.placement.instanceId)',
       Parameters: {
         'jobB64.$': 'States.Array($.hostJobB64)',
         'taskTokenB64.$': 'States.Array(States.Base64Encode($$.Task.Token))',
         'executionTimeout.$': 'States.Array($.executionTimeout)',
+        'slot.$': 'States.Array(States.JsonToString($.placement.slot))',
+        'lease.$': 'States.Array($.placement.lease)',
       },
     });
     expect(JSON.stringify(run.Parameters)).not.toContain('States.Format');
+  });
+
+  it('waits for a host on the work queue of its priority, re-queueing before SQS drops the message', () => {
+    const d = statesOf(
+      buildWorkflowDefinition({
+        interactiveQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111111111111/vodsr-interactive',
+        bulkQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111111111111/vodsr-bulk',
+      }),
+    );
+    expect(d[WORKFLOW_STATES.queueJob]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.priority', StringEquals: 'bulk', Next: WORKFLOW_STATES.acquireBulkHost }],
+      Default: WORKFLOW_STATES.acquireHost,
+    });
+    for (const [name, q] of [
+      [WORKFLOW_STATES.acquireHost, 'interactive'],
+      [WORKFLOW_STATES.acquireBulkHost, 'bulk'],
+    ] as const) {
+      expect(d[name]).toMatchObject({
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Parameters: {
+          QueueUrl: `https://sqs.eu-west-1.amazonaws.com/111111111111/vodsr-${q}`,
+          MessageBody: { v: 1, 'jobId.$': '$.jobId', 'taskToken.$': '$$.Task.Token', priority: q },
+        },
+        TimeoutSeconds: 13 * 86_400,
+        ResultPath: '$.placement',
+        Next: WORKFLOW_STATES.runHost,
+      });
+      expect((d[name] as State).Catch?.[0]).toMatchObject({
+        ErrorEquals: ['States.Timeout'],
+        Next: WORKFLOW_STATES.queueJob,
+      });
+    }
+    expect(() => buildWorkflowDefinition({ requeueSeconds: 14 * 86_400 })).toThrow(/requeueSeconds/);
+  });
+
+  it('sends a job whose host was lost back to the queue, a bounded number of times', () => {
+    const run = states[WORKFLOW_STATES.runHost] as State;
+    expect(run.Catch?.[0]).toMatchObject({
+      ErrorEquals: ['States.HeartbeatTimeout', 'VODSR_SSM_UNDELIVERABLE', 'VODSR_HOST_LOST'],
+      Next: WORKFLOW_STATES.hostLost,
+    });
+    expect(states[WORKFLOW_STATES.canRetryHost]).toMatchObject({
+      Choices: [{ Variable: '$.attempt.number', NumericLessThanEquals: 3, Next: WORKFLOW_STATES.queueJob }],
+      Default: WORKFLOW_STATES.hostLostFailed,
+    });
   });
 
   it('plans packaging from the probed SR file and packages with createJob.sync', () => {

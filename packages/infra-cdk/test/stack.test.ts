@@ -439,6 +439,8 @@ describe('VodsrStack (synthesized offline from context)', () => {
     const seen: Record<string, unknown> = {};
     const planner = createPlanPackagingHandler();
     const run = await runLocal(def, input, {
+      // the host agent with a free slot answers with its instance, the slot and the lease
+      [S.acquireHost]: () => ({ instanceId: 'i-0123456789abcdef0', slot: 1, lease: 'lease-0001' }),
       [S.runHost]: (i) => {
         seen.host = i;
         return {

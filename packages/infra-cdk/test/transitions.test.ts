@@ -54,6 +54,8 @@ async function runOurs(srSeconds: number) {
   });
   // The host works for as long as it needs; its heartbeats are API calls, not state transitions.
   return runLocal(ours, input, {
+    // However long the job waits in the queue for a free slot: one task, no transitions while it waits.
+    [S.acquireHost]: () => ({ instanceId: 'i-0123456789abcdef0', slot: 0, lease: 'lease-0001' }),
     [S.runHost]: () => ({
       event: 'result',
       ok: true,
@@ -97,8 +99,8 @@ describe('state transitions per job', () => {
       );
     }
     console.log(`State transitions (SR run time = video duration):\n${rows.join('\n')}`);
-    expect(counts['ours 10-minute job']).toBe(6);
-    expect(counts['ours 10-hour job']).toBe(6);
+    expect(counts['ours 10-minute job']).toBe(8);
+    expect(counts['ours 10-hour job']).toBe(8);
     expect(counts['seed 10-minute job']).toBe(2 + 3 * 120);
     expect(counts['seed 10-hour job']).toBe(2 + 3 * 7_200);
   });

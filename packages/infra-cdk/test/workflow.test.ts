@@ -32,6 +32,7 @@ function inputFor(preset = 'hls-single'): WorkflowInput {
 }
 
 interface Recorded {
+  acquired?: Record<string, unknown>[];
   host?: Record<string, unknown>;
   packaged?: Record<string, unknown>;
   events: Record<string, unknown>[];
@@ -40,7 +41,13 @@ interface Recorded {
 /** Local task handlers: the host answers with its result JSON, the planner is the real Lambda logic. */
 function handlers(rec: Recorded, over: Partial<Record<string, Handler>> = {}, sr: MediaInfo = SR) {
   const planner = createPlanPackagingHandler();
+  const place = (i: unknown) => {
+    rec.acquired = [...(rec.acquired ?? []), i as Record<string, unknown>];
+    return { instanceId: 'i-0123456789abcdef0', slot: 0, lease: 'lease-0001' };
+  };
   const base: Record<string, Handler> = {
+    [S.acquireHost]: place,
+    [S.acquireBulkHost]: place,
     [S.runHost]: (i) => {
       rec.host = i as Record<string, unknown>;
       const input = i as { Parameters: { jobB64: string[] } };
@@ -98,6 +105,8 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.path).toEqual([
+      S.queueJob,
+      S.acquireHost,
       S.runHost,
       S.planPackaging,
       S.skipPackaging,
@@ -115,7 +124,14 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
         jobB64: [input.hostJobB64],
         taskTokenB64: [Buffer.from(TOKEN, 'utf8').toString('base64')],
         executionTimeout: ['3600'],
+        slot: ['0'],
+        lease: ['lease-0001'],
       },
+    });
+    // AcquireHost: the interactive queue, a message with the job id, the task token and the attempt.
+    expect(rec.acquired?.[0]).toEqual({
+      QueueUrl: 'https://sqs.local.invalid/000000000000/vodsr-interactive',
+      MessageBody: { v: 1, jobId: 'apink_10s-0123', taskToken: TOKEN, priority: 'interactive', attempt: 1 },
     });
     // Package: the planner's Settings built from the probed SR file, our role, the job id as metadata.
     const pk = rec.packaged as {
@@ -162,7 +178,15 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
     const rec: Recorded = { events: [] };
     const run = await runLocal(definition, inputFor('none'), handlers(rec));
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.path).toEqual([S.runHost, S.planPackaging, S.skipPackaging, S.notifySuccess, S.succeeded]);
+    expect(run.path).toEqual([
+      S.queueJob,
+      S.acquireHost,
+      S.runHost,
+      S.planPackaging,
+      S.skipPackaging,
+      S.notifySuccess,
+      S.succeeded,
+    ]);
     expect(rec.packaged).toBeUndefined();
   });
 
@@ -185,7 +209,7 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
       error: 'VODSR_HOST_FFMPEG_FAILED',
       cause: 'ffmpeg exited with 1: Invalid data found when processing input',
     });
-    expect(run.path).toEqual([S.runHost, S.notifyFailure, S.failed]);
+    expect(run.path).toEqual([S.queueJob, S.acquireHost, S.runHost, S.notifyFailure, S.failed]);
     expect(rec.packaged).toBeUndefined();
     const ev = entry(rec);
     expect(ev.DetailType).toBe(WORKFLOW_DETAIL_TYPES.failed);
@@ -212,8 +236,15 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
     );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('States.HeartbeatTimeout');
-    expect(run.cause).toBe('The host sent no heartbeat for 300 s: the host or its SSM agent died or hangs');
-    expect(run.path).toEqual([S.runHost, S.hostHeartbeatTimeout, S.notifyFailure, S.failed]);
+    expect(run.cause).toBe(
+      'The job lost its host on all 3 attempts; the last time: The host sent no heartbeat for 300 s: the host or its SSM agent died or hangs',
+    );
+    // each lost host sends the job back to the queue, where another host takes it (attempts 1, 2, 3)
+    const lost = [S.queueJob, S.acquireHost, S.runHost, S.hostHeartbeatTimeout, S.hostLost, S.canRetryHost];
+    expect(run.path).toEqual([...lost, ...lost, ...lost, S.hostLostFailed, S.notifyFailure, S.failed]);
+    expect(
+      (rec.acquired ?? []).map((m) => (m as { MessageBody: { attempt: number } }).MessageBody.attempt),
+    ).toEqual([1, 2, 3]);
     expect(entry(rec).Detail).toMatchObject({ error: { Error: 'States.HeartbeatTimeout' } });
   });
 
@@ -271,7 +302,7 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
     expect(run.cause).toBe(
       'SSM command 0b5c8a1e-1111-2222-3333-444455556666 ended TimedOut before the host reported a result',
     );
-    expect(run.path).toEqual([S.runHost, S.notifyFailure, S.failed]);
+    expect(run.path).toEqual([S.queueJob, S.acquireHost, S.runHost, S.notifyFailure, S.failed]);
   });
 
   it('fails with VODSR_PACKAGING_FAILED naming the MediaConvert error', async () => {
@@ -295,6 +326,8 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
     expect(run.cause).toMatch(/^MediaConvert failed: \{"Error":"MediaConvert.JobFailed","Cause":/);
     expect(run.cause).toContain('Video codec [unknown] is not supported');
     expect(run.path).toEqual([
+      S.queueJob,
+      S.acquireHost,
       S.runHost,
       S.planPackaging,
       S.skipPackaging,

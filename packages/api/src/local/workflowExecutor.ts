@@ -1,12 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
+  type AcquireHostMessage,
   baseName,
   buildWorkflowDefinition,
   decodeHostJob,
+  type HostPlacement,
   type HostResultEvent,
   isVodsrError,
   type JobOutputs,
@@ -39,6 +42,11 @@ export interface WorkflowExecutorOptions {
   readonly lockDir?: string;
   /** The host script's slots (`VODSR_SLOTS`). */
   readonly slots?: number;
+  /**
+   * The local twin of `AcquireHost`: resolves with the placement a host agent answers for the job's queue message.
+   * @default this machine, slot 0, at once (the local service's worker pool already bounds concurrency)
+   */
+  readonly acquireHost?: (message: AcquireHostMessage, signal: AbortSignal) => Promise<HostPlacement>;
 }
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -113,7 +121,16 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
     const timings: Record<string, number> = {};
     const S = WORKFLOW_STATES;
 
+    const acquire = async (task: unknown): Promise<JsonValue> => {
+      const { MessageBody } = task as { MessageBody: AcquireHostMessage };
+      const placement = opts.acquireHost
+        ? await opts.acquireHost(MessageBody, ctx.signal)
+        : { instanceId: 'local', slot: 0, lease: `l-${randomBytes(6).toString('hex')}` };
+      return { ...placement };
+    };
     const handlers: Record<string, (task: unknown) => Promise<JsonValue>> = {
+      [S.acquireHost]: acquire,
+      [S.acquireBulkHost]: acquire,
       [S.runHost]: async () => {
         ctx.setStage('upscaling');
         const t0 = Date.now();
