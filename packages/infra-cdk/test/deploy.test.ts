@@ -90,17 +90,18 @@ describe('first boot (issue 14 items 5, 6, 8)', () => {
     expect(ud).toContain('if [ "$rc" -ne 0 ]; then signal FAILURE; fi');
     expect(ud).toContain('apt-get -o DPkg::Lock::Timeout=600 update');
     expect(ud).toContain("--region 'eu-west-1' --apt-lock-timeout 600");
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'SignalInstall',
-            Action: 'cloudformation:SignalResource',
-            Resource: { Ref: 'AWS::StackId' },
-          }),
-        ]),
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (r) => (r as { Properties: { PolicyDocument: { Statement: { Sid?: string }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    expect(statements.filter((x) => x.Sid === 'SignalInstall')).toEqual([
+      {
+        Sid: 'SignalInstall',
+        Effect: 'Allow',
+        Action: ['cloudformation:DescribeStackResources', 'cloudformation:SignalResource'],
+        Resource: { Ref: 'AWS::StackId' },
       },
-    });
+    ]);
+  });
   });
 
   it('takes the root device name from context (an AMI with /dev/xvda gets a 200 GiB root, not a second volume)', () => {
