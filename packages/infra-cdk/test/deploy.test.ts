@@ -91,7 +91,9 @@ describe('first boot (issue 14 items 5, 6, 8)', () => {
     expect(ud).toContain('apt-get -o DPkg::Lock::Timeout=600 update');
     expect(ud).toContain("--region 'eu-west-1' --apt-lock-timeout 600");
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (r) => (r as { Properties: { PolicyDocument: { Statement: { Sid?: string }[] } } }).Properties.PolicyDocument.Statement,
+      (r) =>
+        (r as { Properties: { PolicyDocument: { Statement: { Sid?: string }[] } } }).Properties.PolicyDocument
+          .Statement,
     );
     expect(statements.filter((x) => x.Sid === 'SignalInstall')).toEqual([
       {
@@ -101,7 +103,6 @@ describe('first boot (issue 14 items 5, 6, 8)', () => {
         Resource: { Ref: 'AWS::StackId' },
       },
     ]);
-  });
   });
 
   it('takes the root device name from context (an AMI with /dev/xvda gets a 200 GiB root, not a second volume)', () => {
