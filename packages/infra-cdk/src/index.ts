@@ -2,6 +2,7 @@ export { createVodsrApp, readAppContext, type VodsrAppContext } from './app/crea
 export {
   type CommandStatusOutcome,
   createCommandStatusHandler,
+  SSM_EVENT_FAILURE_STATUSES,
   SSM_FAILURE_STATUSES,
   SSM_STATUS_DETAIL_TYPES,
   type SsmStatusEvent,
@@ -10,7 +11,10 @@ export { COMMAND_STATUS_DOCUMENT_ENV, createAwsCommandStatusHandler } from './co
 export {
   BluewhaleHost,
   type BluewhaleHostProps,
+  DEFAULT_HEARTBEAT_SECONDS,
   DEFAULT_HOST_INSTANCE_TYPE,
+  DEFAULT_ROOT_DEVICE_NAME,
+  hostHeartbeatInterval,
 } from './constructs/BluewhaleHost.js';
 export { VodsrNotifications, type VodsrNotificationsProps } from './constructs/VodsrNotifications.js';
 export { VodsrPipeline, type VodsrPipelineProps } from './constructs/VodsrPipeline.js';

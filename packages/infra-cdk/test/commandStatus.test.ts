@@ -54,7 +54,6 @@ describe('the dead-host handler (SSM command status → SendTaskFailure)', () =>
     ['Failed', 'VODSR_SSM_COMMAND_FAILED'],
     ['TimedOut', 'VODSR_SSM_COMMAND_TIMED_OUT'],
     ['Cancelled', 'VODSR_SSM_COMMAND_CANCELLED'],
-    ['Undeliverable', 'VODSR_SSM_UNDELIVERABLE'],
   ])('fails the waiting task when the command ends %s', async (status, code) => {
     const out = await handler()(event(status));
     expect(out).toEqual({ action: 'failed-task', code, commandId: COMMAND_ID });
@@ -65,6 +64,25 @@ describe('the dead-host handler (SSM command status → SendTaskFailure)', () =>
       error: code,
       cause: `SSM command ${COMMAND_ID} on i-0123456789abcdef0 ended ${status} before the host reported a result`,
     });
+  });
+
+  it.each([
+    ['Failed', 'Undeliverable', 'VODSR_SSM_UNDELIVERABLE'],
+    ['Failed', 'Terminated', 'VODSR_SSM_COMMAND_CANCELLED'],
+    ['TimedOut', 'Delivery Timed Out', 'VODSR_SSM_COMMAND_TIMED_OUT'],
+    ['TimedOut', 'Execution Timed Out', 'VODSR_SSM_COMMAND_TIMED_OUT'],
+  ])(
+    'refines status %s by its StatusDetails %s when the event carries them',
+    async (status, details, code) => {
+      const out = await handler()(event(status, { 'status-details': details }));
+      expect(out).toEqual({ action: 'failed-task', code, commandId: COMMAND_ID });
+    },
+  );
+
+  it('ignores StatusDetails values sent as a status (they never are)', async () => {
+    for (const status of ['Undeliverable', 'Terminated', 'DeliveryTimedOut', 'ExecutionTimedOut'])
+      expect(await handler()(event(status))).toMatchObject({ action: 'ignored' });
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
   });
 
   it('ignores successful and in-progress commands and other documents', async () => {

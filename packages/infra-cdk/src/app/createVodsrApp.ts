@@ -1,4 +1,4 @@
-import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { MIN_HEARTBEAT_SECONDS, ValidationError, type ValidationIssue } from '@vodsr/core';
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { type IVpc, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -15,6 +15,13 @@ export interface VodsrAppContext {
   readonly instanceType: string;
   /** Target region. @default CDK_DEFAULT_REGION (from your AWS profile), else region-agnostic */
   readonly region?: string;
+  /**
+   * Target account (12 digits). With an account the stack is environment-specific: then give
+   * `availabilityZones` too, or synth would look the AZs up (credentials needed). @default none (account-agnostic)
+   */
+  readonly account?: string;
+  /** Root device name of the AMI (`aws ec2 describe-images … RootDeviceName`). @default '/dev/sda1' */
+  readonly rootDeviceName?: string;
   /** @default 'Vodsr' */
   readonly stackName: string;
   /** An existing VPC (needs `availabilityZones` and `subnetIds`; no lookup). @default a new VPC */
@@ -72,6 +79,20 @@ export function readAppContext(
   const hb = get('heartbeatSeconds');
   if (hb !== undefined && !/^\d+$/.test(hb))
     issues.push({ path: '/heartbeatSeconds', message: 'must be an integer' });
+  else if (hb !== undefined && Number(hb) < MIN_HEARTBEAT_SECONDS)
+    issues.push({
+      path: '/heartbeatSeconds',
+      message: `must be at least ${MIN_HEARTBEAT_SECONDS}: the host heartbeats every quarter of it, and its first heartbeat also waits for SSM delivery, the agent and one AWS CLI call`,
+    });
+  const account = get('account');
+  if (account !== undefined && !/^\d{12}$/.test(account))
+    issues.push({ path: '/account', message: 'must be a 12-digit AWS account id' });
+  if (account !== undefined && !azs?.length)
+    issues.push({
+      path: '/availabilityZones',
+      message:
+        'is required with an explicit account (else synth looks the AZs up); pick AZs that offer the instance type',
+    });
   const inName = get('inputBucketName');
   const outName = get('outputBucketName');
   if (inName && inName === outName)
@@ -88,6 +109,8 @@ export function readAppContext(
     instanceType: get('instanceType') ?? DEFAULT_HOST_INSTANCE_TYPE,
     stackName: get('stackName') ?? 'Vodsr',
     ...opt('region', region),
+    ...opt('account', account),
+    ...opt('rootDeviceName', get('rootDeviceName')),
     ...opt('vpcId', vpcId),
     ...opt('availabilityZones', azs),
     ...opt('subnetIds', subnetIds),
@@ -125,7 +148,10 @@ export function createVodsrApp(
     });
   if (opts.app && opts.context) for (const [k, v] of Object.entries(opts.context)) app.node.setContext(k, v);
   const ctx = readAppContext(app.node, opts.env ?? process.env);
-  const env: Environment = ctx.region ? { region: ctx.region } : {};
+  const env: Environment = {
+    ...(ctx.region ? { region: ctx.region } : {}),
+    ...(ctx.account ? { account: ctx.account } : {}),
+  };
   const stack = new VodsrStack(app, ctx.stackName, {
     env,
     description: 'vodsr: automated VOD super-resolution (Bluewhale AMI on g6e + MediaConvert HLS)',
@@ -133,6 +159,7 @@ export function createVodsrApp(
       amiId: ctx.amiId,
       instanceType: ctx.instanceType,
       ...(ctx.availabilityZones && !ctx.vpcId ? { availabilityZones: ctx.availabilityZones } : {}),
+      ...(ctx.rootDeviceName === undefined ? {} : { rootDeviceName: ctx.rootDeviceName }),
       ...(ctx.outputPrefix === undefined ? {} : { outputPrefix: ctx.outputPrefix }),
       ...(ctx.inputPrefix === undefined ? {} : { inputPrefix: ctx.inputPrefix }),
       ...(ctx.model === undefined ? {} : { model: ctx.model }),

@@ -1,14 +1,27 @@
 import { type ErrorCode, HOST_DOCUMENT_PARAMETERS, toErrorInfo } from '@vodsr/core';
 
-/** SSM command statuses that end a command without the host having reported, and the code each fails the job with. */
+/**
+ * The `status` values of SSM Run Command status events that end a command without the host having reported (the
+ * terminal values of SSM's CommandStatus / CommandInvocationStatus enums). The dead-host rule matches these only.
+ */
+export const SSM_EVENT_FAILURE_STATUSES = ['Failed', 'TimedOut', 'Cancelled'] as const;
+
+/** The code each failure status fails the job with. */
 export const SSM_FAILURE_STATUSES: Readonly<Record<string, ErrorCode>> = {
   Failed: 'VODSR_SSM_COMMAND_FAILED',
   TimedOut: 'VODSR_SSM_COMMAND_TIMED_OUT',
-  DeliveryTimedOut: 'VODSR_SSM_COMMAND_TIMED_OUT',
-  ExecutionTimedOut: 'VODSR_SSM_COMMAND_TIMED_OUT',
   Cancelled: 'VODSR_SSM_COMMAND_CANCELLED',
-  Terminated: 'VODSR_SSM_COMMAND_CANCELLED',
-  Undeliverable: 'VODSR_SSM_UNDELIVERABLE',
+};
+
+/**
+ * A finer code from StatusDetails when an event carries it (`status-details`; the API's StatusDetails values,
+ * e.g. "Delivery Timed Out", "Undeliverable", "Terminated"); spaces and case are ignored.
+ */
+const SSM_STATUS_DETAIL_CODES: Readonly<Record<string, ErrorCode>> = {
+  deliverytimedout: 'VODSR_SSM_COMMAND_TIMED_OUT',
+  executiontimedout: 'VODSR_SSM_COMMAND_TIMED_OUT',
+  undeliverable: 'VODSR_SSM_UNDELIVERABLE',
+  terminated: 'VODSR_SSM_COMMAND_CANCELLED',
 };
 
 /** The EventBridge detail-types of SSM Run Command status changes. */
@@ -66,7 +79,9 @@ export function createCommandStatusHandler(deps: {
       return { action: 'ignored', reason };
     };
     if (!commandId) return ignore('event has no command-id');
-    const code = SSM_FAILURE_STATUSES[status];
+    const base = SSM_FAILURE_STATUSES[status];
+    const detailKey = (d['status-details'] ?? '').replace(/\s+/g, '').toLowerCase();
+    const code = base === undefined ? undefined : (SSM_STATUS_DETAIL_CODES[detailKey] ?? base);
     if (code === undefined) return ignore(`status ${status || '(none)'} is not a failure`);
     const doc = d['document-name'];
     if (deps.documentName !== undefined && doc !== undefined && doc !== deps.documentName)

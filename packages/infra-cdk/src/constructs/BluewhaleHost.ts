@@ -3,11 +3,12 @@ import { posix } from 'node:path';
 import {
   HOST_DOCUMENT_PARAMETER_PATTERN,
   HOST_DOCUMENT_PARAMETERS,
+  MIN_HEARTBEAT_SECONDS,
   ValidationError,
   type ValidationIssue,
 } from '@vodsr/core';
 import { DEFAULT_RUNNER_PATH, HOST_SCRIPT_PATH, INSTALL_SCRIPT_PATH } from '@vodsr/host-scripts';
-import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   BlockDeviceVolume,
   EbsDeviceVolumeType,
@@ -37,6 +38,20 @@ import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcardResource } fr
 /** The default host instance type (NVIDIA L40S). */
 export const DEFAULT_HOST_INSTANCE_TYPE = 'g6e.xlarge';
 
+/** The default `HeartbeatSeconds` of the workflow's host step (core's default). */
+export const DEFAULT_HEARTBEAT_SECONDS = 300;
+
+/** The interval the host heartbeats at for a workflow `HeartbeatSeconds`: a quarter of it, rounded down. */
+export function hostHeartbeatInterval(heartbeatSeconds: number): number {
+  return Math.floor(heartbeatSeconds / 4);
+}
+
+/** The root device name of Ubuntu-based AMIs such as Bluewhale's (Amazon Linux uses /dev/xvda). */
+export const DEFAULT_ROOT_DEVICE_NAME = '/dev/sda1';
+
+// How long apt waits for the dpkg lock (first-boot unattended upgrades may hold it) before it gives up.
+const APT_LOCK_TIMEOUT_SECONDS = 600;
+
 // The SSM execution timeout parameter: 1..172800 seconds (SSM's own limit), as in AWS-RunShellScript.
 const EXECUTION_TIMEOUT_PATTERN =
   '^([1-9][0-9]{0,4}|1[0-6][0-9]{4}|17[0-1][0-9]{3}|172[0-7][0-9]{2}|172800)$';
@@ -54,6 +69,29 @@ const BLUEWHALE_ENV = [
   '  export VAPOURSYNTH_CONF_PATH=/etc/neura-vortex/vapoursynth.conf',
   'fi',
 ];
+
+/**
+ * Document lines that make a command whose task has already closed (a late delivery) exit at once, before the
+ * runner starts and before any output is touched: one immediate heartbeat with the task token; TaskTimedOut /
+ * TaskDoesNotExist / InvalidToken mean the workflow no longer waits. Exit 0, so the dead-host rule stays quiet.
+ * Any other error (network, throttling) lets the runner start: its own heartbeats handle a closed task.
+ */
+function lateStartGuard(tokenParameter: string): string[] {
+  return [
+    // Agents older than 3.3.2746.0 set no SSM_ variable: then only the runner's own heartbeats stop a late job.
+    `vodsr_token_b64="\${SSM_${tokenParameter}-}"`,
+    'if [ -n "$vodsr_token_b64" ] && vodsr_token="$(printf %s "$vodsr_token_b64" | base64 -d 2>/dev/null)" && [ -n "$vodsr_token" ] && command -v aws >/dev/null 2>&1; then',
+    '  if ! vodsr_err="$(aws stepfunctions send-task-heartbeat --cli-connect-timeout 10 --cli-read-timeout 20 --task-token "$vodsr_token" 2>&1 >/dev/null)"; then',
+    '    case "$vodsr_err" in',
+    '      *TaskTimedOut*|*TaskDoesNotExist*|*InvalidToken*)',
+    '        echo "vodsr: the workflow no longer waits for this command (its task closed before delivery): not running the job" >&2',
+    '        exit 0 ;;',
+    '    esac',
+    '  fi',
+    'fi',
+    'unset vodsr_token vodsr_token_b64 vodsr_err',
+  ];
+}
 
 /** Props of `BluewhaleHost`. */
 export interface BluewhaleHostProps {
@@ -75,8 +113,18 @@ export interface BluewhaleHostProps {
   readonly availabilityZones?: readonly string[];
   /** Root EBS volume size in GiB (sources and SR files are staged here). @default 200 */
   readonly rootVolumeGiB?: number;
-  /** Root device name of the AMI. @default '/dev/sda1' */
+  /**
+   * Root device name of the AMI: `aws ec2 describe-images --image-ids <ami> --query 'Images[0].RootDeviceName'`.
+   * A wrong name does not resize the root volume: it attaches a second, unused volume. @default '/dev/sda1'
+   */
   readonly rootDeviceName?: string;
+  /**
+   * The workflow's `HeartbeatSeconds` (`VodsrWorkflow`'s `heartbeatSeconds`): the document makes the host heartbeat
+   * every quarter of it (`VODSR_HEARTBEAT_SECONDS`). At least `MIN_HEARTBEAT_SECONDS` (60). @default 300
+   */
+  readonly heartbeatSeconds?: number;
+  /** Minutes CloudFormation waits for the host's install to signal success. @default 30 */
+  readonly installTimeoutMinutes?: number;
   /** The runner script to install. @default `@vodsr/host-scripts`' `HOST_SCRIPT_PATH` (bin/vodsr-host) */
   readonly runnerFile?: string;
   /** The host installer script. @default `@vodsr/host-scripts`' `INSTALL_SCRIPT_PATH` (bin/vodsr-host-install) */
@@ -144,6 +192,25 @@ export class BluewhaleHost extends Construct {
         message: 'must be <absolute prefix>/bin/vodsr-host, of [A-Za-z0-9._/-]',
       });
     const prefix = posix.dirname(posix.dirname(runnerPath));
+    const rootDeviceName = props.rootDeviceName ?? DEFAULT_ROOT_DEVICE_NAME;
+    if (!/^\/dev\/(sd[a-z][0-9]*|xvd[a-z]{1,2}|nvme[0-9]+n[0-9]+)$/.test(rootDeviceName))
+      issues.push({
+        path: '/rootDeviceName',
+        message: "must be a device name like /dev/sda1 or /dev/xvda (the AMI's RootDeviceName)",
+      });
+    const heartbeatSeconds = props.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
+    if (
+      !Number.isInteger(heartbeatSeconds) ||
+      heartbeatSeconds < MIN_HEARTBEAT_SECONDS ||
+      heartbeatSeconds > 86_400
+    )
+      issues.push({
+        path: '/heartbeatSeconds',
+        message: `must be an integer from ${MIN_HEARTBEAT_SECONDS} to 86400: the host heartbeats every quarter of it, and its first heartbeat also waits for SSM delivery, the agent and one AWS CLI call`,
+      });
+    const installTimeout = props.installTimeoutMinutes ?? 30;
+    if (!Number.isInteger(installTimeout) || installTimeout < 5 || installTimeout > 720)
+      issues.push({ path: '/installTimeoutMinutes', message: 'must be an integer from 5 to 720' });
     if (issues.length) throw new ValidationError('BluewhaleHost props', issues);
 
     const stack = Stack.of(this);
@@ -265,12 +332,29 @@ export class BluewhaleHost extends Construct {
     const userData = UserData.forLinux();
     const download = (asset: Asset, to: string): string =>
       `aws s3 cp --only-show-errors --region '${stack.region}' 's3://${asset.s3BucketName}/${asset.s3ObjectKey}' "$boot/${to}"`;
+    const apt = `apt-get -o DPkg::Lock::Timeout=${APT_LOCK_TIMEOUT_SECONDS}`;
     userData.addCommands(
       'set -euo pipefail',
       'export DEBIAN_FRONTEND=noninteractive',
+      // Tell CloudFormation how the install ended (the API cfn-signal uses; Ubuntu has no cfn helper scripts). The
+      // logical id is read at run time: it carries a hash of this very user data (userDataCausesReplacement).
+      'signal() {',
+      '  if command -v aws >/dev/null 2>&1; then',
+      '    iid="$(cat /var/lib/cloud/data/instance-id)"',
+      `    lid="$(aws cloudformation describe-stack-resources --region '${stack.region}' --physical-resource-id "$iid" --query 'StackResources[0].LogicalResourceId' --output text)" || return 0`,
+      `    aws cloudformation signal-resource --region '${stack.region}' --stack-name '${stack.stackName}' --logical-resource-id "$lid" --unique-id "$iid" --status "$1" || true`,
+      '  fi',
+      '}',
+      'boot="$(mktemp -d)"',
+      'on_exit() {',
+      '  rc=$?',
+      '  rm -rf "$boot"',
+      '  if [ "$rc" -ne 0 ]; then signal FAILURE; fi',
+      '}',
+      'trap on_exit EXIT',
       'if ! command -v aws >/dev/null 2>&1; then',
       '  if ! command -v unzip >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then',
-      '    apt-get update -y && apt-get install -y unzip curl',
+      `    ${apt} update -y && ${apt} install -y unzip curl`,
       '  fi',
       '  cli="$(mktemp -d)"',
       '  curl -fsSL --retry 5 -o "$cli/awscliv2.zip" "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip"',
@@ -278,14 +362,12 @@ export class BluewhaleHost extends Construct {
       '  "$cli/aws/install" --update',
       '  rm -rf "$cli"',
       'fi',
-      'boot="$(mktemp -d)"',
-      `trap 'rm -rf "$boot"' EXIT`,
       download(this.runnerAsset, 'vodsr-host'),
       download(this.installerAsset, 'vodsr-host-install'),
-      `bash "$boot/vodsr-host-install" --runner "$boot/vodsr-host" --prefix '${prefix}'`,
+      `bash "$boot/vodsr-host-install" --runner "$boot/vodsr-host" --prefix '${prefix}' --region '${stack.region}' --apt-lock-timeout ${APT_LOCK_TIMEOUT_SECONDS}`,
       `'${runnerPath}' --version`,
+      'signal SUCCESS',
     );
-
     const machineImage: IMachineImage = {
       getImage: () => ({ imageId: props.amiId, osType: OperatingSystemType.LINUX, userData }),
     };
@@ -302,7 +384,7 @@ export class BluewhaleHost extends Construct {
       ebsOptimized: true,
       blockDevices: [
         {
-          deviceName: props.rootDeviceName ?? '/dev/sda1',
+          deviceName: rootDeviceName,
           volume: BlockDeviceVolume.ebs(size, {
             encrypted: true,
             volumeType: EbsDeviceVolumeType.GP3,
@@ -312,6 +394,18 @@ export class BluewhaleHost extends Construct {
       ],
       userDataCausesReplacement: true,
     });
+    // CREATE_COMPLETE only after the install signalled SUCCESS; FAILURE (or no signal in time) fails the stack.
+    const cfnInstance = this.instance.node.defaultChild as CfnResource;
+    cfnInstance.cfnOptions.creationPolicy = {
+      resourceSignal: { count: 1, timeout: `PT${installTimeout}M` },
+    };
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'SignalInstall',
+        actions: ['cloudformation:DescribeStackResources', 'cloudformation:SignalResource'],
+        resources: [stack.stackId],
+      }),
+    );
     acknowledge(
       this.instance,
       'AwsSolutions-EC29',
@@ -361,6 +455,9 @@ export class BluewhaleHost extends Construct {
               runCommand: [
                 'set -eu',
                 `export AWS_REGION='${Aws.REGION}' AWS_DEFAULT_REGION='${Aws.REGION}'`,
+                // The host heartbeats at a quarter of the workflow's HeartbeatSeconds.
+                `export VODSR_HEARTBEAT_SECONDS='${hostHeartbeatInterval(heartbeatSeconds)}'`,
+                ...lateStartGuard(P.taskTokenB64),
                 ...BLUEWHALE_ENV,
                 // SSM Agent 3.3.2746.0+ passes each ENV_VAR parameter as SSM_<name>; for older agents, fall back to
                 // the interpolated value, which allowedPattern limits to base64 characters (inert inside quotes).

@@ -1,6 +1,7 @@
 import { WORKFLOW_DETAIL_TYPES, WORKFLOW_EVENT_SOURCE } from '@vodsr/core';
-import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
-import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import { Aws } from 'aws-cdk-lib';
+import { EventBus, type IEventBus, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -39,7 +40,23 @@ export class VodsrNotifications extends Construct {
         source: [WORKFLOW_EVENT_SOURCE],
         detailType: [WORKFLOW_DETAIL_TYPES.succeeded, WORKFLOW_DETAIL_TYPES.failed],
       },
-      targets: [new SnsTopic(this.topic)],
     });
+    // The target without aws-events-targets' SnsTopic, whose topic policy lets events.amazonaws.com publish with no
+    // condition (confused deputy): here only this rule, of this account, may publish.
+    const topic = this.topic;
+    const target: IRuleTarget = { bind: () => ({ arn: topic.topicArn }) };
+    this.rule.addTarget(target);
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'PublishFromJobEventsRule',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnEquals: { 'aws:SourceArn': this.rule.ruleArn },
+        },
+      }),
+    );
   }
 }

@@ -5,7 +5,8 @@ import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BluewhaleHost } from './BluewhaleHost.js';
+import { BluewhaleHost, DEFAULT_HEARTBEAT_SECONDS } from './BluewhaleHost.js';
+import { acknowledge } from './nag.js';
 import { VodsrNotifications } from './VodsrNotifications.js';
 import { VodsrStorage } from './VodsrStorage.js';
 import { VodsrTrigger } from './VodsrTrigger.js';
@@ -25,6 +26,8 @@ export interface VodsrPipelineProps {
   readonly availabilityZones?: readonly string[];
   /** Host root volume size in GiB. @default 200 */
   readonly rootVolumeGiB?: number;
+  /** Root device name of the AMI (`aws ec2 describe-images … RootDeviceName`). @default '/dev/sda1' */
+  readonly rootDeviceName?: string;
   /** Existing upload bucket. @default a new bucket */
   readonly inputBucket?: IBucket;
   /** Existing results bucket (must differ from the input bucket). @default a new bucket */
@@ -39,7 +42,7 @@ export interface VodsrPipelineProps {
   readonly packagingPreset?: string;
   /** Video suffixes (case-insensitive). @default DEFAULT_VIDEO_SUFFIXES */
   readonly videoSuffixes?: readonly string[];
-  /** Seconds without a host heartbeat before a job fails. @default 300 */
+  /** Seconds without a host heartbeat before a job fails (≥ 60; the host heartbeats at a quarter of it). @default 300 */
   readonly heartbeatSeconds?: number;
   /** Bus of the `vodsr.job.*` events. @default the default bus */
   readonly eventBus?: IEventBus;
@@ -77,6 +80,7 @@ export class VodsrPipeline extends Construct {
       ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
     });
     const { inputBucket, outputBucket, outputPrefix } = this.storage;
+    const heartbeatSeconds = props.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
     this.host = new BluewhaleHost(this, 'Host', {
       amiId: props.amiId,
       inputBucket,
@@ -87,6 +91,8 @@ export class VodsrPipeline extends Construct {
       ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
       ...(props.availabilityZones ? { availabilityZones: props.availabilityZones } : {}),
       ...(props.rootVolumeGiB ? { rootVolumeGiB: props.rootVolumeGiB } : {}),
+      ...(props.rootDeviceName ? { rootDeviceName: props.rootDeviceName } : {}),
+      heartbeatSeconds,
     });
     this.workflow = new VodsrWorkflow(this, 'Workflow', {
       documentName: this.host.documentName,
@@ -95,21 +101,29 @@ export class VodsrPipeline extends Construct {
       outputBucket,
       outputPrefix,
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
-      ...(props.heartbeatSeconds ? { heartbeatSeconds: props.heartbeatSeconds } : {}),
+      heartbeatSeconds,
       hostLogGroupName: this.host.logGroup.logGroupName,
     });
     // The host reports heartbeats and its result to the waiting task. A separate policy (not the role's default
     // policy, which the instance depends on) avoids a cycle: instance → host policy → state machine → instance.
-    new Policy(this, 'HostTaskCallbacks', {
+    // The Service Authorization Reference lists no resource type for SendTask* with the token of a
+    // .waitForTaskToken service integration: a state machine ARN would not match, so the resource is "*" (the task
+    // token, which only the command of this job carries, is the capability).
+    const callbacks = new Policy(this, 'HostTaskCallbacks', {
       roles: [this.host.role],
       statements: [
         new PolicyStatement({
           sid: 'ReportToWaitingTask',
           actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-          resources: [this.workflow.stateMachine.stateMachineArn],
+          resources: ['*'],
         }),
       ],
     });
+    acknowledge(
+      callbacks,
+      'AwsSolutions-IAM5[Resource::*]',
+      'states:SendTaskSuccess/Failure/Heartbeat have no resource type for .waitForTaskToken task tokens (Service Authorization Reference, Step Functions); the token of one job is the capability.',
+    );
     this.trigger = new VodsrTrigger(this, 'Trigger', {
       inputBucket,
       outputBucket,

@@ -15,9 +15,11 @@ export interface VodsrStackProps extends StackProps {
 /** A deployable stack with one `VodsrPipeline` and outputs naming what a user needs. */
 export class VodsrStack extends Stack {
   public readonly pipeline: VodsrPipeline;
+  private readonly givenAzs: readonly string[] | undefined;
 
   public constructor(scope: Construct, id: string, props: VodsrStackProps) {
     super(scope, id, props);
+    this.givenAzs = props.pipeline.availabilityZones;
     this.pipeline = new VodsrPipeline(this, 'Vodsr', { ...props.pipeline, ...props.resolveExisting?.(this) });
     const p = this.pipeline;
     new CfnOutput(this, 'InputBucketName', {
@@ -32,5 +34,10 @@ export class VodsrStack extends Stack {
     new CfnOutput(this, 'HostInstanceId', { value: p.host.instance.instanceId });
     new CfnOutput(this, 'HostDocumentName', { value: p.host.documentName });
     new CfnOutput(this, 'NotificationTopicArn', { value: p.notifications.topic.topicArn });
+  }
+
+  /** The given AZs when there are some: an account-specific stack then needs no AZ lookup (no credentials). */
+  public override get availabilityZones(): string[] {
+    return this.givenAzs?.length ? [...this.givenAzs] : super.availabilityZones;
   }
 }

@@ -1,5 +1,5 @@
 import { buildWorkflowDefinition, ValidationError, type ValidationIssue } from '@vodsr/core';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
-  SSM_FAILURE_STATUSES,
+  SSM_EVENT_FAILURE_STATUSES,
   SSM_STATUS_DETAIL_TYPES,
 } from '../commandStatus/createCommandStatusHandler.js';
 import { COMMAND_STATUS_DOCUMENT_ENV } from '../commandStatus/lambda.js';
@@ -83,7 +83,13 @@ export class VodsrWorkflow extends Construct {
     const bus = props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultBus', 'default');
 
     this.mediaConvertRole = new Role(this, 'MediaConvertRole', {
-      assumedBy: new ServicePrincipal('mediaconvert.amazonaws.com'),
+      // Confused deputy: only MediaConvert acting for this account may assume it.
+      assumedBy: new ServicePrincipal('mediaconvert.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:mediaconvert:${Aws.REGION}:${Aws.ACCOUNT_ID}:*` },
+        },
+      }),
       description: 'vodsr: MediaConvert reads SR files and writes HLS in the output bucket',
     });
     const srFiles = props.outputBucket.arnForObjects(`${prefix}*`);
@@ -158,11 +164,14 @@ export class VodsrWorkflow extends Construct {
         resources: [this.plannerFunction.functionArn],
       }),
     );
+    // As documented for the Step Functions integration (step-functions/latest/dg/mediaconvert-iam.html): "Because
+    // MediaConvert provides partial support for resource-level access control, you must use Resource *". CreateJob
+    // also authorizes mediaconvert:TagResource (Service Authorization Reference, MediaConvert: CreateJob).
     role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'CreateMediaConvertJob',
-        actions: ['mediaconvert:CreateJob'],
-        resources: [props.mediaConvertQueueArn ?? arn('mediaconvert', 'queues', 'Default')],
+        actions: ['mediaconvert:CreateJob', 'mediaconvert:TagResource'],
+        resources: ['*'],
       }),
     );
     role.addToPrincipalPolicy(
@@ -203,7 +212,7 @@ export class VodsrWorkflow extends Construct {
     acknowledge(
       role,
       'AwsSolutions-IAM5[Resource::*]',
-      'Added by the StateMachine construct for logging and tracing: CloudWatch Logs delivery and X-Ray actions support only Resource "*".',
+      'Logging and X-Ray (added by the StateMachine construct) support only Resource "*"; mediaconvert:CreateJob/TagResource use "*" as the Step Functions MediaConvert IAM doc requires (docs.aws.amazon.com/step-functions/latest/dg/mediaconvert-iam.html: partial resource-level support). The job role is still limited by iam:PassRole on one role.',
     );
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromString(stack.toJsonString(this.definition)),
@@ -231,20 +240,24 @@ export class VodsrWorkflow extends Construct {
       new PolicyStatement({
         sid: 'FailWaitingTask',
         actions: ['states:SendTaskFailure'],
-        resources: [this.stateMachine.stateMachineArn],
+        // The Service Authorization Reference lists no resource type for task tokens of service integrations: the
+        // token itself is the capability (and this function reads it only from our own document's commands).
+        resources: ['*'],
       }),
     );
     acknowledge(
       this.commandStatusFunction,
       'AwsSolutions-IAM5[Resource::*]',
-      'ssm:ListCommands supports no resource-level permissions; it only reads the parameters of the failed command.',
+      'ssm:ListCommands supports no resource-level permissions (it reads the parameters of the failed command); states:SendTaskFailure has no resource type for .waitForTaskToken tokens (Service Authorization Reference, Step Functions).',
     );
     this.commandStatusRule = new Rule(this, 'CommandStatusRule', {
       description: 'vodsr: a host SSM command ended without the host reporting (dead host) → fail the job',
       eventPattern: {
         source: ['aws.ssm'],
         detailType: [...SSM_STATUS_DETAIL_TYPES],
-        detail: { 'document-name': [props.documentName], status: Object.keys(SSM_FAILURE_STATUSES) },
+        // `status` carries only Pending/InProgress/Delayed/Success/Cancelled/TimedOut/Failed/Cancelling;
+        // Undeliverable, Terminated, Delivery/Execution Timed Out are StatusDetails, not statuses.
+        detail: { 'document-name': [props.documentName], status: [...SSM_EVENT_FAILURE_STATUSES] },
       },
       targets: [
         new LambdaFunction(this.commandStatusFunction as IFunction, {
