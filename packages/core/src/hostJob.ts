@@ -73,7 +73,8 @@ function schemaIssues(value: unknown): ValidationIssue[] {
       for (const p of params.requiredProperties) issues.push({ path: `/${p}`, message: 'is required' });
     } else if (path === '/') {
       issues.push({ path, message: 'must be a JSON object' });
-    } else {
+    } else if (!issues.some((i) => i.path === path)) {
+      // One schema message per value (a string `v` breaks both `type` and `const`).
       issues.push({ path, message: e.message });
     }
   }
@@ -187,8 +188,30 @@ export function validateHostJob(value: unknown): ValidationIssue[] {
   issues.push(...encoderIssues('/encoderArgs', o.encoderArgs));
   if (o.cpuEncoderArgs !== undefined) issues.push(...encoderIssues('/cpuEncoderArgs', o.cpuEncoderArgs));
   issues.push(...filterIssues(o.vf, o.requiredFilters), ...nulIssues(value, ''));
-  return issues;
+  // Field by field, in the order of the contract (the schema's errors come grouped by keyword).
+  const rank = (i: ValidationIssue) => {
+    const r = ISSUE_ORDER.indexOf(i.path.split('/')[1] ?? '');
+    return r < 0 ? ISSUE_ORDER.length : r;
+  };
+  return issues
+    .map((i, n) => ({ i, n }))
+    .sort((a, b) => rank(a.i) - rank(b.i) || a.n - b.n)
+    .map(({ i }) => i);
 }
+
+const ISSUE_ORDER = [
+  '',
+  'v',
+  'jobId',
+  'source',
+  'output',
+  'vf',
+  'model',
+  'encoderArgs',
+  'cpuEncoderArgs',
+  'requiredFilters',
+  'scale',
+];
 
 /**
  * Checks a decoded host job; throws `VODSR_VALIDATION` (`ValidationError`) listing every problem with its path.

@@ -11,6 +11,7 @@ import {
   HOST_FORBIDDEN_FILTERS,
   HOST_OUTPUT_EXTENSIONS,
   hostCommandArgv,
+  validateHostJob,
 } from '@vodsr/core';
 import { HOST_JOB_CASES } from '@vodsr/core/host-job-cases';
 import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
@@ -57,6 +58,8 @@ describe('vodsr-host against the shared HostJob cases', () => {
       expect(result.code).toBe('VODSR_HOST_USAGE');
       expect([...new Set(result.issues?.map((i) => i.path))].sort()).toEqual([...c.paths].sort());
       for (const p of c.paths) expect(result.message).toContain(`${p}: `);
+      // In the same order as core reports them.
+      expect(result.issues?.map((i) => i.path)).toEqual(validateHostJob(c.job).map((i) => i.path));
     });
   }
 });
