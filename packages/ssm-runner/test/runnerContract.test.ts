@@ -289,8 +289,8 @@ describe('LocalCommandRunner', () => {
     const e = await rejection(new LocalCommandRunner({ scriptPath: '/nonexistent' }).run(b64));
     expect(e.code).toBe('VODSR_VALIDATION');
     expect((e as unknown as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
-      '/scale',
       '/output',
+      '/scale',
     ]);
   });
 });
