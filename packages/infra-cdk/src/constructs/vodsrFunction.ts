@@ -84,8 +84,7 @@ export function vodsrFunction(scope: Construct, id: string, props: VodsrFunction
       ...common,
       code: Code.fromAsset(bundle),
       handler: 'index.handler',
-      // The bundle carries a source map (with its sources): stack traces show the TypeScript lines.
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.environment ? { environment: props.environment } : {}),
     });
   } else {
     const lock = findUp('package-lock.json', dirname(source));
