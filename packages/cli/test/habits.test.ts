@@ -66,7 +66,7 @@ describe('the compiled vodsr binary (CLI habits)', () => {
 
   it('refuses an unknown preset at submit and a --limit outside 1..100 with exit 2', async () => {
     const preset = await vodsr(['submit', 'clip.mp4', '-p', 'nosuchpreset', '--json']);
-    expect(preset.code).toBe(2);
+    expect(preset.code, JSON.stringify(preset)).toBe(2);
     expect(preset.stdout + preset.stderr).toContain('VODSR_UNKNOWN_PRESET');
     const limit = await vodsr(['list', '-n', '1000']);
     expect(limit.code).toBe(2);

@@ -19,8 +19,9 @@ export const listModule: CommandModule<GlobalOptions, ListArgs> = {
       .option('cursor', { type: 'string', describe: 'Next page (printed by the previous call)' })
       .check((a) => {
         const n = a.limit;
+        // A string (not a throw): yargs reports it as usage, exit 2.
         if (!Number.isInteger(n) || n < 1 || n > 100)
-          throw new Error(`--limit must be an integer from 1 to 100 (got ${String(n)})`);
+          return `--limit must be an integer from 1 to 100 (got ${String(n)})`;
         return true;
       })
       .example('# active jobs', '')
