@@ -161,7 +161,7 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
       .wrap(terminalWidth())
       .fail((msg, err) => {
         // A `.check()` that returns its message passes it as `err` too: that is usage, not a crash.
-      if (err && typeof err !== 'string') throw err;
+        if (err && typeof err !== 'string') throw err;
         const hint = head.some((x) => /^-[^=]*\.[A-Za-z0-9]+$/.test(x))
           ? '\nA file name that starts with "-" goes after "--", e.g. vodsr run -- --help.mp4'
           : '';
