@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ValidationError, VodsrError } from '@vodsr/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobService } from '../types.js';
+import { finishOpenApi } from './openapiDocument.js';
 import { toProblem } from './problem.js';
 import { API_ROUTES, type RoutePlugin } from './routes/index.js';
 
@@ -166,6 +167,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
           { name: 'health', description: 'Liveness' },
         ],
       },
+      // Shared schemas named in components.schemas; errors as application/problem+json.
+      transformObject: (d) =>
+        finishOpenApi(('openapiObject' in d ? d.openapiObject : d.swaggerObject) as Record<string, unknown>),
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
