@@ -10,7 +10,8 @@ export const DEFAULT_CONFIG_FILE = 'vodsr.config.json';
 const EPILOGUE = [
   'Configuration: flags, then VODSR_* environment variables (VODSR_BACKEND, VODSR_API, VODSR_TOKEN, ' +
     'VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_INSTANCE_ID, VODSR_AWS_OUTPUT, VODSR_REGION), ' +
-    `then the JSON config file (--config, default ./${'vodsr.config.json'}), e.g. {"backend":"aws","region":"us-east-1"}.`,
+    `then the JSON config file (--config, default ./${'vodsr.config.json'}), e.g. {"backend":"aws","region":"us-east-1"}. ` +
+    'Other VODSR_* variables are ignored. "--" ends the options: vodsr run -- -clip.mp4',
   'Exit codes: 0 ok | 1 job failed or unexpected error | 2 invalid input | 3 no such job | 4 conflict (job ' +
     'already final, idempotency key reused) | 5 backend unavailable (auth, rate limit, AWS/network) | 6 job ' +
     'cancelled | 7 job interrupted (worker died; re-queued) | 130 Ctrl-C.',
