@@ -14,6 +14,8 @@ interface LambdaResource {
 }
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+const attw = join(repo, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+const publint = join(repo, 'node_modules', 'publint', 'src', 'cli.js');
 const npmCli = process.env.npm_execpath?.endsWith('npm-cli.js') ? process.env.npm_execpath : undefined;
 
 /** Runs npm with the Node that runs the tests (in CI's Node 22 pass too), or the `npm` on PATH. */
@@ -45,7 +47,7 @@ process.stdout.write(JSON.stringify({ bucket: bucket.node.path }));
 // The packages as a user gets them: npm pack → install the tarballs into a new project outside the repository
 // (with the peer aws-cdk-lib/constructs, no esbuild, no Docker) → typecheck and run an ESM consumer, synth an app.
 describe('the packed packages, installed in a fresh project', () => {
-  it('typecheck, run (core + presets) and synthesize the pipeline with neither esbuild nor Docker', async () => {
+  it('pass attw and publint, typecheck, run (core + presets) and synthesize the pipeline with neither esbuild nor Docker', async () => {
     // Prepare
     const dir = tempDir();
     const packs = join(dir, 'packs');
@@ -56,6 +58,15 @@ describe('the packed packages, installed in a fresh project', () => {
     await npm(['pack', '--workspaces', '--pack-destination', packs, '--silent'], repo);
     const tarballs = readdirSync(packs).filter((f) => f.endsWith('.tgz'));
     expect(tarballs).toHaveLength(readdirSync(join(repo, 'packages')).length);
+    // Every tarball: no source map, no tsc build info, a LICENSE; attw (ESM-only profile) and publint clean.
+    for (const t of tarballs) {
+      const { stdout: listing } = await run('tar', ['-tzf', join(packs, t)]);
+      expect(listing, t).not.toMatch(/\.map$|\.tsbuildinfo$/m);
+      expect(listing, t).toContain('package/LICENSE');
+      await run(process.execPath, [attw, join(packs, t), '--profile', 'esm-only', '--format', 'ascii']);
+      const lint = await run(process.execPath, [publint, join(packs, t)]);
+      expect(lint.stdout, t).toContain('All good');
+    }
     const app = join(dir, 'app');
     mkdirSync(app);
     const rootPkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
