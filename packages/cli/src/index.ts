@@ -1,4 +1,14 @@
 export { COMMANDS } from './commands/index.js';
+export {
+  DEV_INSTANCE_ID,
+  type DevJobResult,
+  type DevPipeline,
+  type DevPipelineOptions,
+  type DevTriggerInvocation,
+  type PublishedOutputs,
+  startDevPipeline,
+} from './dev/devPipeline.js';
+export { type LocalS3, type LocalS3Options, startLocalS3 } from './dev/localS3.js';
 export { EXIT, type ExitCode, exitCodeForError, exitCodeForStatus } from './exitCodes.js';
 export { describeJob, jobTable } from './format.js';
 export { cancelCommand } from './handlers/cancel.js';

@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type JobRecord, parseLocation } from '@vodsr/core';
 import type { FastifyReply } from 'fastify';
 import type { RouteContext, RoutePlugin } from '../http/routes/index.js';
-import { mediaType } from '../local/publishOutputs.js';
+import { mediaType } from '../service/local/publishOutputs.js';
 import { VIEWER_CSS, VIEWER_HTML, VIEWER_JS } from './assets.js';
 import { childLocation, MediaReader, MediaSigner } from './mediaAccess.js';
 

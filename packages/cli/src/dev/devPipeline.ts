@@ -2,11 +2,9 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { type LocalJobService, localS3Client, type serveApi } from '@vodsr/api';
 import type { S3NotificationEvent, StartExecution, TriggerLog, TriggerResult } from '@vodsr/core';
 import { type JobRecord, toErrorInfo, type WorkflowInput } from '@vodsr/core';
-import type { FastifyInstance } from 'fastify';
-import type { LocalJobService } from '../local/LocalJobService.js';
-import { localS3Client } from '../local/s3Client.js';
 import { LOCAL_S3_ENV, type LocalS3, startLocalS3 } from './localS3.js';
 import { type LocalS3EventRecord, normalizeLocalS3Event } from './s3Events.js';
 
@@ -63,7 +61,7 @@ export interface DevPipeline {
   readonly modelNote?: string;
   /** The local backend running the jobs. */
   readonly service: LocalJobService;
-  readonly app: FastifyInstance;
+  readonly app: Awaited<ReturnType<typeof serveApi>>['app'];
   /** An S3 client for the local server (for tests and tools). */
   readonly s3: S3Client;
   /**
@@ -135,17 +133,8 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
   const log: TriggerLog = opts.log ?? (() => undefined);
   mkdirSync(dataDir, { recursive: true });
 
-  const [
-    { createTriggerHandler },
-    { LocalJobService },
-    { chooseLocalModel, listFfmpegFilters },
-    { serveApi },
-  ] = await Promise.all([
-    import('@vodsr/core'),
-    import('../local/LocalJobService.js'),
-    import('../local/ffmpegFilters.js'),
-    import('../http/buildApp.js'),
-  ]);
+  const [{ createTriggerHandler }, { LocalJobService, chooseLocalModel, listFfmpegFilters, serveApi }] =
+    await Promise.all([import('@vodsr/core'), import('@vodsr/api')]);
   let model = opts.model;
   let modelNote: string | undefined;
   if (model === undefined) {
@@ -287,9 +276,9 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
     ).jobs)
       follow(id);
 
-    let extraRoutes: Array<import('../http/routes/index.js').RoutePlugin> = [];
+    let extraRoutes: Array<import('@vodsr/api').RoutePlugin> = [];
     if (opts.viewer !== false) {
-      const { createViewerRoutes } = await import('../viewer/viewerRoutes.js');
+      const { createViewerRoutes } = await import('@vodsr/api');
       extraRoutes = [createViewerRoutes({ s3 })];
     }
     const { app, url } = await serveApi({

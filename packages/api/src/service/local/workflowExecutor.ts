@@ -18,10 +18,10 @@ import {
   VodsrError,
   WORKFLOW_STATES,
 } from '@vodsr/core';
-import type { LocalExecutionContext, LocalExecutor } from './LocalJobService.js';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { publishOutputs } from './publishOutputs.js';
 import { localS3Client } from './s3Client.js';
+import type { LocalExecutionContext, LocalExecutor } from './types.js';
 
 /** The role the local planner puts in its CreateJob request (nothing assumes it: FFmpeg packages locally). */
 const LOCAL_MEDIACONVERT_ROLE = 'arn:aws:iam::000000000000:role/vodsr-local-packaging';

@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// Every package lists exactly the workspace packages (`@vodsr/*`) its `src` imports, and dependencies point one
+// way: core ← (host-scripts, ssm-runner, mediaconvert-presets) ← (infra-cdk, api) ← cli. Inside the middle layer
+// ssm-runner carries host-scripts' command line to the host, so it sits just above it.
+const packages = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const LAYER: Record<string, number> = {
+  core: 0,
+  'host-scripts': 1,
+  'ssm-runner': 1.5,
+  'mediaconvert-presets': 1,
+  'infra-cdk': 2,
+  api: 2,
+  cli: 3,
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : /\.(ts|mts)$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+
+function importedWorkspacePackages(pkg: string): string[] {
+  const names = new Set<string>();
+  for (const f of sourceFiles(join(packages, pkg, 'src'))) {
+    for (const m of readFileSync(f, 'utf8').matchAll(
+      /(?:from\s+|import\s*\(\s*|import\s+)'(@vodsr\/[a-z-]+)/g,
+    ))
+      if (m[1] !== `@vodsr/${pkg}`) names.add(m[1] ?? '');
+  }
+  return [...names].sort();
+}
+
+function declaredWorkspacePackages(pkg: string): string[] {
+  const json = JSON.parse(readFileSync(join(packages, pkg, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  return Object.keys({ ...json.dependencies, ...json.peerDependencies })
+    .filter((n) => n.startsWith('@vodsr/'))
+    .sort();
+}
+
+describe('workspace dependencies', () => {
+  for (const pkg of Object.keys(LAYER)) {
+    it(`${pkg} lists exactly the @vodsr packages its src imports, all of a lower layer`, () => {
+      const imported = importedWorkspacePackages(pkg);
+      expect(declaredWorkspacePackages(pkg)).toEqual(imported);
+      const upward = imported.filter((n) => (LAYER[n.slice('@vodsr/'.length)] ?? 99) >= (LAYER[pkg] ?? 0));
+      expect(upward).toEqual([]);
+    });
+  }
+});
