@@ -1,21 +1,15 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ACTIVE_STATUSES,
   deterministicId,
-  FINAL_STATUSES,
   isFinalStatus,
-  type JobOutputs,
-  type JobProgress,
   type JobRecord,
   type JobSpec,
-  type JobStatus,
   parseJobSpec,
   parseLocation,
   prepareJob,
-  toErrorInfo,
   transition,
   ValidationError,
   VodsrError,
@@ -30,28 +24,11 @@ import type {
   SubmitResult,
   WatchOptions,
 } from '../types.js';
-import { snapshotsToEvents } from './events.js';
+import { JobFeed } from './JobFeed.js';
 import { JobStore } from './JobStore.js';
-import type { LocalExecutionContext, LocalExecutor, LocalJobServiceOptions } from './types.js';
-
-const STAGE_SPAN = { upscaling: [0, 85], packaging: [85, 100] } as const;
-
-function now(): string {
-  return new Date().toISOString();
-}
-
-function specHash(spec: JobSpec): string {
-  const { idempotencyKey: _k, ...rest } = spec;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 32);
-}
-
-function notFound(id: string): VodsrError {
-  return new VodsrError('VODSR_JOB_NOT_FOUND', `No job has id "${id}"`, { details: { id } });
-}
-
-function withStatus(rec: JobRecord, to: JobStatus, patch: Partial<JobRecord> = {}): JobRecord {
-  return { ...rec, ...patch, status: transition(rec.status, to), updatedAt: now() };
-}
+import { notFound, now, specHash, withStatus } from './jobRecords.js';
+import type { LocalExecutor, LocalJobServiceOptions } from './types.js';
+import { WorkerPool, type WorkerPoolSettings } from './WorkerPool.js';
 
 /**
  * The local backend: jobs in an embedded SQL database file, run by a worker pool (one slot per GPU) that executes
@@ -61,35 +38,18 @@ function withStatus(rec: JobRecord, to: JobStatus, patch: Partial<JobRecord> = {
 export class LocalJobService implements JobService {
   public readonly backend = 'local' as const;
   public readonly workerId = `w-${process.pid}-${randomBytes(4).toString('hex')}`;
-  private readonly emitter = new EventEmitter();
-  private readonly running = new Map<string, AbortController>();
-  private readonly lastPersist = new Map<string, number>();
-  private readonly lastProgress = new Map<string, JobProgress>();
-  private timer: NodeJS.Timeout | undefined;
-  private closing = false;
-  private readonly own = new Set<string>();
-  private readonly opts: Required<
-    Pick<
-      LocalJobServiceOptions,
-      | 'slots'
-      | 'workers'
-      | 'maxAttempts'
-      | 'heartbeatMs'
-      | 'leaseMs'
-      | 'checkSource'
-      | 'outputRoot'
-      | 'dataDir'
-    >
-  >;
+  private readonly feed: JobFeed;
+  private readonly pool: WorkerPool;
+  private readonly settings: WorkerPoolSettings;
+  private readonly checkSources: boolean;
 
   private constructor(
     private readonly store: JobStore,
-    private readonly executor: LocalExecutor,
+    executor: LocalExecutor,
     options: LocalJobServiceOptions,
   ) {
-    this.emitter.setMaxListeners(0);
     const dataDir = resolve(options.dataDir ?? '.vodsr');
-    this.opts = {
+    this.settings = {
       dataDir,
       outputRoot: resolve(options.outputRoot ?? 'vodsr-out/jobs'),
       slots: options.slots ?? 1,
@@ -97,13 +57,15 @@ export class LocalJobService implements JobService {
       maxAttempts: options.maxAttempts ?? 3,
       heartbeatMs: options.heartbeatMs ?? 1000,
       leaseMs: options.leaseMs ?? 15_000,
-      checkSource: options.checkSource ?? true,
     };
-    if (!Number.isInteger(this.opts.slots) || this.opts.slots < 0) {
+    this.checkSources = options.checkSource ?? true;
+    if (!Number.isInteger(this.settings.slots) || this.settings.slots < 0) {
       throw new ValidationError('local backend options', [
         { path: '/slots', message: 'must be an integer ≥ 0' },
       ]);
     }
+    this.feed = new JobFeed(store);
+    this.pool = new WorkerPool(store, this.feed, executor, this.workerId, this.settings);
   }
 
   /**
@@ -128,8 +90,8 @@ export class LocalJobService implements JobService {
       });
     }
     const svc = new LocalJobService(store, executor, options);
-    svc.recoverLost();
-    if (svc.opts.workers) svc.start();
+    svc.pool.recoverLost();
+    if (svc.settings.workers) svc.pool.start();
     return svc;
   }
 
@@ -144,10 +106,10 @@ export class LocalJobService implements JobService {
     const parsed = parseJobSpec(body);
     const spec: JobSpec = { ...parsed, source: this.absolutize(parsed.source) };
     if (parsed.output !== undefined) spec.output = this.absolutize(parsed.output);
-    if (this.opts.checkSource) this.checkSource(spec.source);
+    if (this.checkSources) this.checkSource(spec.source);
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
-    const prepared = prepareJob(spec, { jobId: id, outputRoot: join(this.opts.outputRoot, id) });
+    const prepared = prepareJob(spec, { jobId: id, outputRoot: join(this.settings.outputRoot, id) });
     return this.insert(prepared, key, specHash(spec));
   }
 
@@ -185,10 +147,10 @@ export class LocalJobService implements JobService {
       specHash: hash,
       ...(key !== undefined ? { idempotencyKey: key } : {}),
     });
-    if (this.opts.workers === 'own') this.own.add(res.record.id);
+    if (this.settings.workers === 'own') this.pool.adopt(res.record.id);
     if (res.created) {
-      this.emit(res.record);
-      if (this.opts.workers) setImmediate(() => this.pump());
+      this.feed.emit(res.record);
+      if (this.settings.workers) this.pool.schedulePump();
     }
     return { job: res.record, created: res.created };
   }
@@ -196,8 +158,8 @@ export class LocalJobService implements JobService {
   public async get(id: string): Promise<JobRecord> {
     const rec = this.store.get(id);
     if (!rec) throw notFound(id);
-    if (ACTIVE_STATUSES.includes(rec.status) && !this.running.has(id)) {
-      this.recoverLost();
+    if (ACTIVE_STATUSES.includes(rec.status) && !this.pool.isRunning(id)) {
+      this.pool.recoverLost();
       return this.store.get(id) ?? rec;
     }
     return rec;
@@ -222,83 +184,31 @@ export class LocalJobService implements JobService {
       { cancelRequested: true },
     );
     if (!cancelled) throw notFound(id);
-    this.running.get(id)?.abort(new VodsrError('VODSR_CANCELLED', 'The job was cancelled'));
-    this.emit(cancelled);
+    this.pool.abort(id, new VodsrError('VODSR_CANCELLED', 'The job was cancelled'));
+    this.feed.emit(cancelled);
     return cancelled;
   }
 
   public watch(id: string, opts: WatchOptions = {}): AsyncIterable<JobEvent> {
-    const self = this;
-    const pollMs = opts.pollMs ?? 500;
-    return {
-      async *[Symbol.asyncIterator]() {
-        const first = await self.get(id);
-        const queue: JobRecord[] = [];
-        let wake: (() => void) | undefined;
-        const onJob = (rec: JobRecord) => {
-          queue.push(rec);
-          wake?.();
-        };
-        const onAbort = () => wake?.();
-        self.emitter.on(id, onJob);
-        opts.signal?.addEventListener('abort', onAbort);
-        const next = async (): Promise<JobRecord | undefined> => {
-          while (queue.length === 0) {
-            if (opts.signal?.aborted || self.closing) return undefined;
-            // not unref'd: a CLI watching a job run by another process must stay alive until the end
-            await new Promise<void>((r) => {
-              wake = r;
-              setTimeout(r, pollMs);
-            });
-            wake = undefined;
-            if (queue.length === 0 && !self.closing) {
-              // another process may run the job (or have died running it): re-read, with lost-worker detection
-              queue.push(await self.get(id));
-            }
-          }
-          return queue.shift();
-        };
-        try {
-          yield* snapshotsToEvents(first, next);
-        } finally {
-          self.emitter.off(id, onJob);
-          opts.signal?.removeEventListener('abort', onAbort);
-        }
-      },
-    };
+    return this.feed.watch(
+      id,
+      opts,
+      (i) => this.get(i),
+      () => this.pool.closing,
+    );
   }
 
   /** Stops the workers (their running jobs are reported `interrupted` and re-queued next time) and closes the DB. */
   public async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    if (this.timer) clearInterval(this.timer);
-    const stopped = [...this.running.entries()];
-    for (const [, ac] of stopped)
-      ac.abort(new VodsrError('VODSR_WORKER_LOST', 'The worker is shutting down'));
-    for (const [id] of stopped) {
-      this.tryUpdate(id, (r) =>
-        ACTIVE_STATUSES.includes(r.status)
-          ? withStatus(r, 'interrupted', {
-              error: {
-                code: 'VODSR_WORKER_LOST',
-                message: 'The worker shut down before the job ended',
-                details: { graceful: true },
-              },
-            })
-          : undefined,
-      );
-    }
-    // let aborted executors settle (child processes get their signal)
-    await new Promise((r) => setTimeout(r, stopped.length ? 200 : 0));
-    if (this.opts.workers) this.store.removeWorker(this.workerId);
+    if (this.pool.closing) return;
+    await this.pool.stop();
     this.store.close();
-    this.emitter.emit('closed');
+    this.feed.closed();
   }
 
   /** Number of jobs this process is running now. */
   public get activeCount(): number {
-    return this.running.size;
+    return this.pool.activeCount;
   }
 
   private absolutize(loc: string): string {
@@ -316,227 +226,5 @@ export class LocalJobService implements JobService {
       ok = false;
     }
     if (!ok) throw new ValidationError('job', [{ path: '/source', message: `no such file: ${l.path}` }]);
-  }
-
-  private emit(rec: JobRecord): void {
-    this.emitter.emit(rec.id, rec);
-  }
-
-  private tryUpdate(id: string, fn: (r: JobRecord) => JobRecord | undefined): JobRecord | undefined {
-    let out: JobRecord | undefined;
-    this.store.update(id, (cur) => {
-      out = fn(cur.record);
-      return out;
-    });
-    if (out) this.emit(out);
-    return out;
-  }
-
-  private start(): void {
-    this.store.heartbeat(this.workerId);
-    this.timer = setInterval(() => this.tick(), this.opts.heartbeatMs);
-    this.timer.unref();
-    setImmediate(() => this.pump());
-  }
-
-  private tick(): void {
-    if (this.closing) return;
-    try {
-      this.store.heartbeat(this.workerId);
-      for (const id of this.store.cancelRequestedFor(this.workerId)) {
-        this.running.get(id)?.abort(new VodsrError('VODSR_CANCELLED', 'The job was cancelled'));
-      }
-      this.recoverLost();
-      this.pump();
-    } catch (e) {
-      process.emitWarning(`vodsr worker tick failed: ${(e as Error).message}`);
-    }
-  }
-
-  /** Marks active jobs of dead workers `interrupted`; with workers, re-queues (or fails) interrupted jobs. */
-  private recoverLost(): void {
-    for (const { id, owner } of this.store.activeJobs()) {
-      if (owner === this.workerId || (owner && this.store.isWorkerAlive(owner, this.opts.leaseMs))) continue;
-      this.tryUpdate(id, (r) =>
-        ACTIVE_STATUSES.includes(r.status)
-          ? withStatus(r, 'interrupted', {
-              error: {
-                code: 'VODSR_WORKER_LOST',
-                message: `The worker running this job (${owner ?? 'unknown'}) stopped before the job ended`,
-              },
-            })
-          : undefined,
-      );
-    }
-    if (!this.opts.workers || this.closing) return;
-    for (const id of this.store.idsWithStatus('interrupted')) {
-      if (this.opts.workers === 'own' && !this.own.has(id)) continue;
-      this.tryUpdate(id, (r) => {
-        if (r.status !== 'interrupted') return undefined;
-        const note = `Attempt ${r.attempts} was interrupted: ${r.error?.message ?? 'worker lost'} (${r.error?.code ?? 'VODSR_WORKER_LOST'})`;
-        const notes = [...(r.outputs?.notes ?? []), note];
-        // a clean shutdown is not the job's fault: only crashes count towards giving up
-        const graceful = (r.error?.details as { graceful?: unknown } | undefined)?.graceful === true;
-        if (!graceful && r.attempts >= this.opts.maxAttempts) {
-          return withStatus(r, 'failed', {
-            finishedAt: now(),
-            outputs: { ...r.outputs, notes },
-            error: {
-              code: 'VODSR_WORKER_LOST',
-              message: `Gave up after ${r.attempts} attempts: the worker kept stopping before the job ended`,
-            },
-          });
-        }
-        const { error: _e, ...rest } = r;
-        return withStatus(rest as JobRecord, 'queued', {
-          outputs: { ...r.outputs, notes },
-          progress: { percent: 0 },
-        });
-      });
-    }
-  }
-
-  private pump(): void {
-    if (this.closing || !this.opts.workers) return;
-    while (this.running.size < this.opts.slots) {
-      const claimed = this.claim();
-      if (!claimed) return;
-      void this.runJob(claimed);
-    }
-  }
-
-  private nextCandidate(): string | undefined {
-    if (this.opts.workers !== 'own') return this.store.nextQueuedId();
-    for (const id of this.own) {
-      const r = this.store.get(id);
-      if (r?.status === 'queued') return id;
-      if (!r || isFinalStatus(r.status)) this.own.delete(id);
-    }
-    return undefined;
-  }
-
-  private claim(): JobRecord | undefined {
-    for (;;) {
-      const id = this.nextCandidate();
-      if (!id) return undefined;
-      let claimed: JobRecord | undefined;
-      this.store.update(
-        id,
-        (cur) => {
-          if (cur.record.status !== 'queued') return undefined;
-          claimed = withStatus(cur.record, 'running', {
-            startedAt: now(),
-            attempts: cur.record.attempts + 1,
-            progress: { percent: 0, stage: 'starting' },
-          });
-          return claimed;
-        },
-        { owner: this.workerId },
-      );
-      if (claimed) {
-        this.emit(claimed);
-        return claimed;
-      }
-    }
-  }
-
-  private async runJob(rec: JobRecord): Promise<void> {
-    const ac = new AbortController();
-    this.running.set(rec.id, ac);
-    const started = Date.now();
-    let stage: 'running' | 'upscaling' | 'packaging' = 'running';
-    let input: WorkflowInput;
-    try {
-      // jobs stored before inputs were: prepare them now (the same function, the same result)
-      input =
-        this.store.getInput(rec.id) ??
-        prepareJob(parseJobSpec(rec.spec), { jobId: rec.id, outputRoot: join(this.opts.outputRoot, rec.id) });
-    } catch (e) {
-      this.finishFailed(rec.id, e);
-      this.running.delete(rec.id);
-      if (!this.closing) setImmediate(() => this.pump());
-      return;
-    }
-    const packages = input.packagingPreset !== 'none';
-    const ctx: LocalExecutionContext = {
-      jobId: rec.id,
-      input,
-      job: input.job,
-      workDir: join(this.opts.dataDir, 'work', rec.id, String(rec.attempts)),
-      attempt: rec.attempts,
-      signal: ac.signal,
-      setStage: (s) => {
-        if (ac.signal.aborted) return;
-        stage = s;
-        const span = s === 'upscaling' && !packages ? [0, 100] : STAGE_SPAN[s];
-        this.tryUpdate(rec.id, (r) =>
-          r.status === s || isFinalStatus(r.status)
-            ? undefined
-            : withStatus(r, s, { progress: { ...r.progress, stage: s, percent: span[0] ?? 0 } }),
-        );
-      },
-      progress: (p) => {
-        if (ac.signal.aborted || stage === 'running') return;
-        const [lo, hi] = stage === 'upscaling' && !packages ? [0, 100] : STAGE_SPAN[stage];
-        const pct = Math.min(100, Math.max(0, p.percent));
-        const overall = Math.round((lo + ((hi - lo) * pct) / 100) * 10) / 10;
-        const elapsed = (Date.now() - started) / 1000;
-        const progress: JobProgress = { stage: p.stage ?? stage, percent: overall };
-        if (p.fps !== undefined) progress.fps = p.fps;
-        if (p.speed !== undefined) progress.speed = p.speed;
-        if (overall >= 1 && overall < 100)
-          progress.etaSeconds = Math.round((elapsed * (100 - overall)) / overall);
-        this.onProgress(rec.id, progress);
-      },
-    };
-    try {
-      const outputs = await this.executor(ctx);
-      this.tryUpdate(rec.id, (r) => {
-        if (isFinalStatus(r.status) || r.status === 'interrupted') return undefined;
-        const timings = { ...outputs.timings, totalSeconds: Math.round((Date.now() - started) / 100) / 10 };
-        const notes = [...(r.outputs?.notes ?? []), ...(outputs.notes ?? [])];
-        const out: JobOutputs = { ...outputs, timings };
-        if (notes.length) out.notes = notes;
-        const via = r.status === 'running' ? withStatus(r, 'upscaling') : r;
-        return withStatus(via, 'succeeded', {
-          finishedAt: now(),
-          progress: { stage: 'done', percent: 100 },
-          outputs: out,
-        });
-      });
-    } catch (e) {
-      this.finishFailed(rec.id, e);
-    } finally {
-      this.running.delete(rec.id);
-      this.lastPersist.delete(rec.id);
-      this.lastProgress.delete(rec.id);
-      if (!this.closing) setImmediate(() => this.pump());
-    }
-  }
-
-  /** Any error inside a job becomes that job's coded error; the worker goes on with the next job. */
-  private finishFailed(id: string, e: unknown): void {
-    this.tryUpdate(id, (r) => {
-      if (isFinalStatus(r.status) || r.status === 'interrupted') return undefined;
-      const progress = this.lastProgress.get(id) ?? r.progress;
-      return withStatus(r, 'failed', { finishedAt: now(), error: toErrorInfo(e), progress });
-    });
-  }
-
-  private onProgress(id: string, progress: JobProgress): void {
-    this.lastProgress.set(id, progress);
-    const t = Date.now();
-    const last = this.lastPersist.get(id) ?? 0;
-    if (t - last >= 1000) {
-      this.lastPersist.set(id, t);
-      this.tryUpdate(id, (r) =>
-        FINAL_STATUSES.includes(r.status) || r.status === 'interrupted'
-          ? undefined
-          : { ...r, progress, updatedAt: now() },
-      );
-      return;
-    }
-    const cur = this.store.get(id);
-    if (cur && !isFinalStatus(cur.status)) this.emit({ ...cur, progress, updatedAt: now() });
   }
 }
