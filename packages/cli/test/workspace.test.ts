@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ERROR_CODES } from '@vodsr/core';
 import { describe, expect, it } from 'vitest';
 
 // Every package lists exactly the workspace packages (`@vodsr/*`) its `src` imports, and dependencies point one
@@ -53,4 +54,29 @@ describe('workspace dependencies', () => {
       expect(upward).toEqual([]);
     });
   }
+});
+
+describe('coded errors', () => {
+  const files = Object.keys(LAYER).flatMap((pkg) => sourceFiles(join(packages, pkg, 'src')));
+
+  it('throws no plain Error anywhere in packages/*/src', () => {
+    const plain = files.filter((f) => /new Error\(/.test(readFileSync(f, 'utf8')));
+    expect(files.length).toBeGreaterThan(50);
+    expect(plain).toEqual([]);
+  });
+
+  it('uses only codes of ERROR_CODES in VodsrErrors, job errors and problems', () => {
+    const unknown = new Set<string>();
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(/(?:new VodsrError\(|problem\(|code: )\s*'(VODSR_[A-Z0-9_]+)'/g))
+        if (!((m[1] ?? '') in ERROR_CODES)) unknown.add(`${f.slice(packages.length + 1)}: ${m[1]}`);
+    }
+    expect([...unknown]).toEqual([]);
+    expect(ERROR_CODES).toMatchObject({
+      VODSR_NOT_FOUND: { status: 404 },
+      VODSR_BAD_REQUEST: { status: 400 },
+      VODSR_MEDIA_LINK_INVALID: { status: 403 },
+    });
+  });
 });

@@ -35,13 +35,17 @@ export function gopSeconds(segmentSeconds: number): number {
 
 function locationIssues(o: Partial<MediaConvertLocations>, issues: ValidationIssue[]): void {
   try {
-    if (typeof o.input !== 'string') throw new Error('must be an S3 URI (s3://bucket/key)');
-    parseS3Uri(o.input, { requireKey: true });
+    if (typeof o.input !== 'string')
+      issues.push({ path: '/input', message: 'must be an S3 URI (s3://bucket/key)' });
+    else parseS3Uri(o.input, { requireKey: true });
   } catch (e) {
     issues.push({ path: '/input', message: (e as Error).message });
   }
+  if (typeof o.destination !== 'string') {
+    issues.push({ path: '/destination', message: 'must be an S3 URI ending with /' });
+    return;
+  }
   try {
-    if (typeof o.destination !== 'string') throw new Error('must be an S3 URI ending with /');
     const { key } = parseS3Uri(o.destination);
     if (!o.destination.endsWith('/'))
       issues.push({

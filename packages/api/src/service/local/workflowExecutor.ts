@@ -7,6 +7,7 @@ import {
   baseName,
   buildWorkflowDefinition,
   decodeHostJob,
+  ERROR_CODES,
   type HostResultEvent,
   isVodsrError,
   type JobOutputs,
@@ -45,11 +46,11 @@ type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]:
 type HostOk = Extract<HostResultEvent, { ok: true }>;
 
 /** A coded error for the state machine: its `name` is the code, so `$.error.Error` carries it. */
-function named(e: unknown): Error {
+function named(e: unknown): VodsrError {
   const info = isVodsrError(e)
     ? e
     : new VodsrError('VODSR_INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
-  const err = new Error(info.message);
+  const err = new VodsrError(info.code in ERROR_CODES ? info.code : 'VODSR_INTERNAL', info.message);
   err.name = info.code;
   return err;
 }
