@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { LOCAL_S3_ENV } from '@vodsr/api';
 import { type DevPipeline, startDevPipeline } from '@vodsr/cli';
-import { decodeS3EventKey, executionName } from '@vodsr/core';
+import { executionName } from '@vodsr/core';
+import { decodeS3EventKey } from '@vodsr/core/naming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, makeVideo, tempDir } from './devHelpers.js';
 

@@ -1,13 +1,15 @@
 import {
   buildWorkflowDefinition,
   decodeHostJob,
-  HOST_DOCUMENT_PARAMETER_PATTERN,
   parseJobSpec,
   prepareJob,
   ValidationError,
+} from '@vodsr/core';
+import {
+  HOST_DOCUMENT_PARAMETER_PATTERN,
   WORKFLOW_DETAIL_TYPES,
   WORKFLOW_STATES,
-} from '@vodsr/core';
+} from '@vodsr/core/workflow';
 import { describe, expect, it } from 'vitest';
 
 type State = Record<string, unknown> & {

@@ -5,16 +5,8 @@ import type {
   JobSettings,
   Output,
 } from '@aws-sdk/client-mediaconvert';
-import {
-  baseName,
-  HLS_FILE_NAME_BUDGET,
-  parseS3Uri,
-  safeSegment,
-  splitExt,
-  utf8Length,
-  ValidationError,
-  type ValidationIssue,
-} from '@vodsr/core';
+import { parseS3Uri, ValidationError, type ValidationIssue } from '@vodsr/core';
+import { baseName, HLS_FILE_NAME_BUDGET, safeSegment, splitExt, utf8Length } from '@vodsr/core/naming';
 import { planRungs } from './planRungs.js';
 import { getPreset } from './presets.js';
 import type { CreateJobOptions, MediaConvertLocations, PackagingOptions, PresetId, Rung } from './types.js';

@@ -1,4 +1,5 @@
-import type { HostJob, HostProgressEvent, HostResultEvent } from '@vodsr/core';
+import type { HostJob } from '@vodsr/core';
+import type { HostProgressEvent, HostResultEvent } from '@vodsr/core/host';
 
 /** Options of one {@link CommandRunner.run} call. */
 export interface RunOptions {

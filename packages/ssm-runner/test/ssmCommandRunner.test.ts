@@ -5,7 +5,8 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { buildHostJob, decodeHostJob, type HostProgressEvent, parseJobSpec, VodsrError } from '@vodsr/core';
+import { buildHostJob, decodeHostJob, parseJobSpec, VodsrError } from '@vodsr/core';
+import type { HostProgressEvent } from '@vodsr/core/host';
 import { hostCommand } from '@vodsr/host-scripts';
 import { SsmCommandRunner } from '@vodsr/ssm-runner';
 import { mockClient } from 'aws-sdk-client-mock';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { LocalJobService } from '@vodsr/api';
-import type { JobRecord, TriggerLog } from '@vodsr/core';
+import type { JobRecord } from '@vodsr/core';
+import type { TriggerLog } from '@vodsr/core/ingest';
 import type { DevJobResult } from './types.js';
 
 const ENDED = ['succeeded', 'failed', 'cancelled'];

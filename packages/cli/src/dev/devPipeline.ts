@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { localS3Client } from '@vodsr/api';
-import type { StartExecution, TriggerLog, WorkflowInput } from '@vodsr/core';
+import type { WorkflowInput } from '@vodsr/core';
+import type { StartExecution, TriggerLog } from '@vodsr/core/ingest';
 import { JobFollower } from './JobFollower.js';
 import { LOCAL_S3_ENV, startLocalS3 } from './localS3.js';
 import { createTriggerDelivery, forwardInputEvents } from './triggerDelivery.js';
@@ -25,7 +26,7 @@ export const DEV_INSTANCE_ID = 'i-00000000000000000';
  * `vodsr dev`: the deployed pipeline on one machine. A local S3 server (s3rver) on 127.0.0.1 with an input and an
  * output bucket; each object-created event of the input bucket (as S3 notifications are configured on the input
  * bucket only) is normalised to the real S3 record format (URL-encoded keys) and given to the SAME trigger handler
- * the Lambda runs (`createTriggerHandler` of `@vodsr/core`), whose `start` submits the job to the
+ * the Lambda runs (`createTriggerHandler` of `@vodsr/core/ingest`), whose `start` submits the job to the
  * local backend (the same workflow definition executed in-process, the same host script, the presets' FFmpeg twin
  * of MediaConvert). The trigger's execution input runs unchanged (`startExecution`) under its execution name, so
  * a redelivered event starts nothing new, and writes to the local S3 server at the keys the trigger derived: the
@@ -45,7 +46,7 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
   mkdirSync(dataDir, { recursive: true });
 
   const [{ createTriggerHandler }, { LocalJobService, serveApi }] = await Promise.all([
-    import('@vodsr/core'),
+    import('@vodsr/core/ingest'),
     import('@vodsr/api'),
   ]);
   const { model, modelNote } = await devModel(opts.model);

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import { type S3NotificationEvent, type TriggerLog, type TriggerResult, toErrorInfo } from '@vodsr/core';
+import { toErrorInfo } from '@vodsr/core';
+import type { S3NotificationEvent, TriggerLog, TriggerResult } from '@vodsr/core/ingest';
 import type { LocalS3 } from './localS3.js';
 import { type LocalS3EventRecord, normalizeLocalS3Event } from './s3Events.js';
 import type { DevTriggerInvocation } from './types.js';

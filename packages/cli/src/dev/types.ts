@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LocalJobService, serveApi } from '@vodsr/api';
-import type { JobRecord, S3NotificationEvent, TriggerLog, TriggerResult } from '@vodsr/core';
+import type { JobRecord } from '@vodsr/core';
+import type { S3NotificationEvent, TriggerLog, TriggerResult } from '@vodsr/core/ingest';
 
 /** Options of `startDevPipeline`. */
 export interface DevPipelineOptions {

@@ -1,4 +1,5 @@
-import { type ErrorCode, HOST_DOCUMENT_PARAMETERS, toErrorInfo } from '@vodsr/core';
+import { type ErrorCode, toErrorInfo } from '@vodsr/core';
+import { HOST_DOCUMENT_PARAMETERS } from '@vodsr/core/workflow';
 
 /** SSM command statuses that end a command without the host having reported, and the code each fails the job with. */
 export const SSM_FAILURE_STATUSES: Readonly<Record<string, ErrorCode>> = {

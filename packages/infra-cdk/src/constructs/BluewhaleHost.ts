@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
-import {
-  HOST_DOCUMENT_PARAMETER_PATTERN,
-  HOST_DOCUMENT_PARAMETERS,
-  ValidationError,
-  type ValidationIssue,
-} from '@vodsr/core';
+import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { HOST_DOCUMENT_PARAMETER_PATTERN, HOST_DOCUMENT_PARAMETERS } from '@vodsr/core/workflow';
 import { DEFAULT_RUNNER_PATH, HOST_SCRIPT_PATH, INSTALL_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {

@@ -1,4 +1,4 @@
-import { WORKFLOW_DETAIL_TYPES, WORKFLOW_EVENT_SOURCE } from '@vodsr/core';
+import { WORKFLOW_DETAIL_TYPES, WORKFLOW_EVENT_SOURCE } from '@vodsr/core/workflow';
 import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';

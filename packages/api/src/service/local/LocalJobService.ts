@@ -3,7 +3,6 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ACTIVE_STATUSES,
-  deterministicId,
   isFinalStatus,
   type JobRecord,
   type JobSpec,
@@ -15,6 +14,7 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
+import { deterministicId } from '@vodsr/core/naming';
 import type {
   JobEvent,
   JobPage,

@@ -4,21 +4,19 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  baseName,
   buildWorkflowDefinition,
   decodeHostJob,
   ERROR_CODES,
-  type HostResultEvent,
   isVodsrError,
   type JobOutputs,
   type MediaInfo,
-  NO_PACKAGING_PRESET,
   parseLocation,
-  resolveModel,
-  safeSegment,
   VodsrError,
-  WORKFLOW_STATES,
 } from '@vodsr/core';
+import type { HostResultEvent } from '@vodsr/core/host';
+import { resolveModel } from '@vodsr/core/job';
+import { baseName, safeSegment } from '@vodsr/core/naming';
+import { NO_PACKAGING_PRESET, WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { publishOutputs } from './publishOutputs.js';
 import { localS3Client } from './s3Client.js';
