@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '@vodsr/core';
 import { describe, expect, it } from 'vitest';
@@ -78,5 +78,38 @@ describe('coded errors', () => {
       VODSR_BAD_REQUEST: { status: 400 },
       VODSR_MEDIA_LINK_INVALID: { status: 403 },
     });
+  });
+});
+
+describe('import graph', () => {
+  it('has no cycle inside any package (static, type-only and dynamic imports)', () => {
+    const cycles: string[] = [];
+    for (const pkg of Object.keys(LAYER)) {
+      const src = join(packages, pkg, 'src');
+      const files = sourceFiles(src);
+      const graph = new Map(
+        files.map((f) => [
+          f,
+          [...readFileSync(f, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*|import\s+)'(\.[^']+)'/g)].map((m) =>
+            resolve(dirname(f), (m[1] ?? '').replace(/\.js$/, '.ts')),
+          ),
+        ]),
+      );
+      const state = new Map<string, 'open' | 'done'>();
+      const visit = (f: string, path: string[]): void => {
+        if (state.get(f) === 'done') return;
+        if (state.get(f) === 'open') {
+          cycles.push(
+            [...path.slice(path.indexOf(f)), f].map((p) => `${pkg}/${relative(src, p)}`).join(' → '),
+          );
+          return;
+        }
+        state.set(f, 'open');
+        for (const to of graph.get(f) ?? []) visit(to, [...path, f]);
+        state.set(f, 'done');
+      };
+      for (const f of files) visit(f, []);
+    }
+    expect(cycles).toEqual([]);
   });
 });
