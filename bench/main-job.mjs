@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getModel, renderFilterChain } from '@vodsr/core';
+import { getModel } from '@vodsr/core';
+import { renderFilterChain } from '@vodsr/core/models';
 import { buildFfmpegHlsArgs, planRungs } from '@vodsr/mediaconvert-presets';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

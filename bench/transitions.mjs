@@ -5,7 +5,8 @@
 //
 //   node bench/transitions.mjs [--json]
 import { readFileSync } from 'node:fs';
-import { buildWorkflowDefinition, parseJobSpec, prepareJob, WORKFLOW_STATES as S } from '@vodsr/core';
+import { buildWorkflowDefinition, parseJobSpec, prepareJob } from '@vodsr/core';
+import { WORKFLOW_STATES as S } from '@vodsr/core/workflow';
 
 // aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); polyfill it on Node 20.
 if (typeof Promise.withResolvers !== 'function') {

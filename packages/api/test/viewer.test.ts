@@ -109,11 +109,21 @@ describe('viewer', () => {
       headers: { range: 'bytes=99999999-' },
     });
     expect(unsatisfiable.statusCode).toBe(416);
+    expect(unsatisfiable.json()).toMatchObject({ status: 416, code: 'VODSR_RANGE_NOT_SATISFIABLE' });
     const forged = media.source.url.replace(
       /\/viewer\/m\/(\d+)\/([^/]+)\//,
       (_m, exp) => `/viewer/m/${exp}/${'A'.repeat(32)}/`,
     );
     expect((await app.inject({ method: 'GET', url: forged })).statusCode).toBe(403);
+    // a forged or expired link has its own code from ERROR_CODES (was VODSR_BAD_REQUEST with a 403)
+    const bad = await app.inject({ method: 'GET', url: forged });
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(bad.json()).toMatchObject({
+      status: 403,
+      code: 'VODSR_MEDIA_LINK_INVALID',
+      type: 'urn:vodsr:error:VODSR_MEDIA_LINK_INVALID',
+      detail: 'Media link expired or invalid: reload the job page',
+    });
     const climb = `${base}..%2F..%2F..%2Fdata%2Fjobs.db`;
     const esc = await app.inject({ method: 'GET', url: climb });
     expect(esc.statusCode).toBe(404);
@@ -121,6 +131,33 @@ describe('viewer', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/jobs/nope/media' })).json()).toMatchObject({
       code: 'VODSR_JOB_NOT_FOUND',
     });
+  });
+
+  it('answers an expired media link with 403 VODSR_MEDIA_LINK_INVALID, not VODSR_BAD_REQUEST', async () => {
+    // Prepare: links that expired a second before they were handed out (a correct signature, a past expiry)
+    const stale = await buildApp({
+      service,
+      auth: 'disabled',
+      rateLimit: false,
+      docs: false,
+      extraRoutes: [createViewerRoutes({ secret: 'y'.repeat(32), ttlSeconds: -1 })],
+    });
+    try {
+      const media = (await stale.inject({ method: 'GET', url: `/v1/jobs/${job.id}/media` })).json() as {
+        source: { url: string };
+      };
+      // Act
+      const res = await stale.inject({ method: 'GET', url: media.source.url });
+      // Assess
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({
+        status: 403,
+        code: 'VODSR_MEDIA_LINK_INVALID',
+        title: 'The signed media link is expired or invalid: reload the job page for a fresh one.',
+      });
+    } finally {
+      await stale.close();
+    }
   });
 
   it('with auth on: pages and signed media are public, job data still needs the token', async () => {

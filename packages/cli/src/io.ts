@@ -16,20 +16,3 @@ export function processIo(): Io {
     stderr: process.stderr,
   };
 }
-
-/** An Io that records everything (for tests). */
-export function memoryIo(): Io & { stdout: string[]; stderrLines: string[] } {
-  const stdout: string[] = [];
-  const stderrLines: string[] = [];
-  return {
-    stdout,
-    stderrLines,
-    out: (t) => {
-      stdout.push(t);
-    },
-    err: (t) => {
-      stderrLines.push(t);
-    },
-    interactive: false,
-  };
-}

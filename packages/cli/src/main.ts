@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { VodsrError } from '@vodsr/core';
 import yargs, { type Argv } from 'yargs';
 import { COMMANDS } from './commands/index.js';
 import type { GlobalOptions } from './options.js';
@@ -68,7 +69,7 @@ const PLACEHOLDER = '\u0000vodsr-arg-';
 function readConfig(path: string): Record<string, unknown> {
   const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new Error(`${path}: must be a JSON object`);
+    throw new VodsrError('VODSR_INVALID_CONFIG', `${path}: must be a JSON object`, { details: { path } });
   return v as Record<string, unknown>;
 }
 

@@ -4,7 +4,6 @@ import {
   cancelCommand,
   EXIT,
   listCommand,
-  memoryIo,
   modelsCommand,
   presetsListCommand,
   presetsShowCommand,
@@ -16,7 +15,7 @@ import {
 } from '@vodsr/cli';
 import type { JobRecord } from '@vodsr/core';
 import { describe, expect, it } from 'vitest';
-import { makeVideo, tempDir, videoSize } from './helpers.js';
+import { makeVideo, memoryIo, tempDir, videoSize } from './helpers.js';
 
 describe('vodsr models / presets', () => {
   it('lists the models and which ones this FFmpeg can run', async () => {

@@ -24,7 +24,8 @@ function npm(args: string[], cwd: string) {
   return run(cmd, argv, { cwd, maxBuffer: 64 * 1024 * 1024 });
 }
 
-const CONSUMER_TS = `import { parseJobSpec, srOutputName } from '@vodsr/core';
+const CONSUMER_TS = `import { parseJobSpec } from '@vodsr/core';
+import { srOutputName } from '@vodsr/core/naming';
 import { DEFAULT_PRESET_ID, getPreset, listPresets } from '@vodsr/mediaconvert-presets';
 
 const name: string = srOutputName('clip.mp4', 2);

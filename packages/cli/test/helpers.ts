@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Io } from '@vodsr/cli';
 
 /** A fresh temp folder. */
 export function tempDir(prefix = 'vodsr-cli-'): string {
@@ -52,4 +53,21 @@ export function videoSize(path: string): { width: number; height: number } {
   const s = (JSON.parse(out) as { streams: Array<{ width: number; height: number }> }).streams[0];
   if (!s) throw new Error(`no video stream in ${path}`);
   return s;
+}
+
+/** An Io that records everything: what the command functions of `@vodsr/cli` take. */
+export function memoryIo(): Io & { stdout: string[]; stderrLines: string[] } {
+  const stdout: string[] = [];
+  const stderrLines: string[] = [];
+  return {
+    stdout,
+    stderrLines,
+    out: (t) => {
+      stdout.push(t);
+    },
+    err: (t) => {
+      stderrLines.push(t);
+    },
+    interactive: false,
+  };
 }

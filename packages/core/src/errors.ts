@@ -77,6 +77,21 @@ export const ERROR_CODES = {
   VODSR_WORKER_LOST: { status: 500, description: 'The worker running the job stopped before the job ended.' },
   VODSR_CANCELLED: { status: 409, description: 'The job was cancelled.' },
   VODSR_AWS_ERROR: { status: 502, description: 'An AWS API call failed.' },
+  VODSR_NOT_FOUND: { status: 404, description: 'No such route or media.' },
+  VODSR_BAD_REQUEST: {
+    status: 400,
+    description:
+      "The request is malformed (bad JSON, wrong content type, body too large: Fastify's own 4xx status is kept).",
+  },
+  VODSR_MEDIA_LINK_INVALID: {
+    status: 403,
+    description: 'The signed media link is expired or invalid: reload the job page for a fresh one.',
+  },
+  VODSR_RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    description: 'The Range header asks for bytes beyond the end of the media.',
+  },
+  VODSR_INVALID_CONFIG: { status: 400, description: 'The CLI configuration file is not a JSON object.' },
   VODSR_INTERNAL: { status: 500, description: 'An unexpected internal error.' },
 } as const;
 

@@ -1,175 +1,39 @@
-export { cpuFallback, encoderArgs, isNvenc, NVENC_DEFAULTS } from './encoder.js';
+/**
+ * `@vodsr/core`: the names most code needs. Everything else is in a group, each behind its own subpath:
+ * `@vodsr/core/job` (schemas, lifecycle, prepareJob), `/models` (SR models, encoder, filters, FFmpeg argv),
+ * `/host` (the host contract), `/naming` (S3 and file names), `/workflow` (the ASL definition),
+ * `/ingest` (the trigger's logic) and `/errors` (the error table and classes).
+ */
+
 export {
   ERROR_CODES,
   type ErrorCode,
   type ErrorInfo,
-  IllegalTransitionError,
-  InvalidEventKeyError,
-  InvalidS3UriError,
   isVodsrError,
   toErrorInfo,
-  UnknownModelError,
   ValidationError,
   type ValidationIssue,
   VodsrError,
-} from './errors.js';
-export { buildSrArgs, ffmpegPath, type SrArgsOptions, srFilterChain } from './ffmpegArgs.js';
-export {
-  assertValidFilter,
-  escapeFilterValue,
-  type FilterSpec,
-  renderFilter,
-  renderFilterChain,
-} from './filters.js';
-export {
-  type AcquireHostMessage,
-  AcquireHostMessageSchema,
-  checkHostPlacement,
-  DEFAULT_LEASE_SECONDS,
-  DEFAULT_MAX_HOST_ATTEMPTS,
-  DEFAULT_REQUEUE_SECONDS,
-  HOST_LOST_ERRORS,
-  type HostPlacement,
-  HostPlacementSchema,
-  LEASE_PATTERN,
-  MAX_SLOTS_PER_HOST,
-  parseAcquireHostMessage,
-  WORK_PRIORITIES,
-  type WorkPriority,
-} from './fleet.js';
-export {
-  buildHostJob,
-  decodeHostJob,
-  encodeHostJob,
-  executionTimeoutSeconds,
-  HOST_EXIT_CODES,
-  type HostEvent,
-  type HostJob,
-  type HostProgressEvent,
-  type HostResultEvent,
-  parseHostEventLine,
-  srFileLocation,
-} from './host.js';
-export {
-  HOST_RUN_SUBCOMMAND,
-  type HostCommandParts,
-  type HostCommandValue,
-  hostCommandArgv,
-  hostShellCommand,
-} from './hostCommand.js';
-export {
-  assertHostJob,
-  HOST_ENCODER_OPTION_PATTERN,
-  HOST_FORBIDDEN_FILTERS,
-  HOST_OUTPUT_EXTENSIONS,
-  HostJobSchema,
-  MAX_HOST_JOB_ID_BYTES,
-  validateHostJob,
-  vfFilterNames,
-} from './hostJob.js';
-export {
-  createTriggerHandler,
-  DEFAULT_VIDEO_SUFFIXES,
-  mirroredOutputRoot,
-  resolveTriggerConfig,
-  type S3NotificationEvent,
-  type S3NotificationRecord,
-  type StartExecution,
-  type TriggerConfig,
-  type TriggerLog,
-  type TriggerResult,
-} from './ingest.js';
-export { parseJobSpec, type ResolvedModel, resolveModel } from './jobSpec.js';
+} from './entries/errors.js';
+export { buildHostJob, decodeHostJob, encodeHostJob, type HostJob } from './entries/host.js';
 export {
   ACTIVE_STATUSES,
-  canTransition,
   FINAL_STATUSES,
   isFinalStatus,
-  JOB_TRANSITIONS,
-  transition,
-} from './lifecycle.js';
-export {
-  assertScale,
-  CUSTOM_MODEL_ID,
-  DEFAULT_MODEL_ID,
-  DEFAULT_OPEN_MODEL_ID,
-  getModel,
-  listModels,
-  type ModelEngine,
-  SR_MODELS,
-  type SrModel,
-} from './models.js';
-export {
-  assertBucketName,
-  assertObjectKey,
-  baseName,
-  bucketNameProblems,
-  decodeS3EventKey,
-  deterministicId,
-  encodeS3EventKey,
-  executionName,
-  fitFileName,
-  formatLocation,
-  formatS3Uri,
-  HLS_FILE_NAME_BUDGET,
-  hlsDirName,
-  isS3Uri,
-  joinLocation,
-  type Location,
-  MAX_EXECUTION_NAME,
-  MAX_PATH_SEGMENT_BYTES,
-  MAX_S3_KEY_BYTES,
-  parseLocation,
-  parseS3Uri,
-  type S3Location,
-  safeSegment,
-  splitExt,
-  srOutputName,
-  truncateUtf8,
-  utf8Length,
-} from './naming.js';
-export { type PrepareJobContext, prepareJob, type WorkflowInput } from './prepareJob.js';
-export {
-  type EncoderSettings,
-  type EncoderSettingsInput,
-  EncoderSettingsSchema,
-  type FilterSpecInput,
-  FilterSpecSchema,
   JOB_STATUSES,
-  type JobError,
-  JobErrorSchema,
   type JobOutputs,
-  JobOutputsSchema,
   type JobProgress,
-  JobProgressSchema,
   type JobRecord,
-  JobRecordSchema,
   type JobSpec,
   type JobSpecInput,
-  JobSpecSchema,
   type JobStatus,
-  JobStatusSchema,
   type MediaInfo,
-  MediaInfoSchema,
-  type PackagingSpec,
-  type PackagingSpecInput,
-  PackagingSpecSchema,
-  VIDEO_CODECS,
-  type VideoCodec,
-} from './schemas.js';
-export {
-  buildWorkflowDefinition,
-  DEFAULT_HOST_DOCUMENT_NAME,
-  HOST_DOCUMENT_LEASE_PATTERN,
-  HOST_DOCUMENT_PARAMETER_PATTERN,
-  HOST_DOCUMENT_PARAMETERS,
-  HOST_DOCUMENT_SLOT_PATTERN,
-  LOCAL_QUEUE_URLS,
-  MIN_HEARTBEAT_SECONDS,
-  NO_PACKAGING_PRESET,
-  WORKFLOW_DETAIL_TYPES,
-  WORKFLOW_EVENT_SOURCE,
-  WORKFLOW_STATES,
-  type WorkflowOptions,
-  type WorkflowStateName,
-} from './workflow.js';
+  type PrepareJobContext,
+  parseJobSpec,
+  prepareJob,
+  transition,
+  type WorkflowInput,
+} from './entries/job.js';
+export { DEFAULT_MODEL_ID, getModel, listModels, type SrModel } from './entries/models.js';
+export { executionName, type Location, parseLocation, parseS3Uri } from './entries/naming.js';
+export { buildWorkflowDefinition } from './entries/workflow.js';

@@ -3,15 +3,17 @@ import {
   decodeHostJob,
   encodeHostJob,
   type HostJob,
-  HostJobSchema,
-  hostCommandArgv,
-  hostShellCommand,
   isVodsrError,
   parseJobSpec,
   ValidationError,
+} from '@vodsr/core';
+import {
+  HostJobSchema,
+  hostCommandArgv,
+  hostShellCommand,
   validateHostJob,
   vfFilterNames,
-} from '@vodsr/core';
+} from '@vodsr/core/host';
 import { HOST_JOB_CASES } from '@vodsr/core/host-job-cases';
 import { describe, expect, it } from 'vitest';
 

@@ -1,18 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import {
-  canTransition,
-  escapeFilterValue,
-  executionTimeoutSeconds,
-  getModel,
-  JOB_STATUSES,
-  JOB_TRANSITIONS,
-  listModels,
-  parseJobSpec,
-  renderFilter,
-  renderFilterChain,
-  transition,
-  ValidationError,
-} from '@vodsr/core';
+import { getModel, JOB_STATUSES, listModels, parseJobSpec, transition, ValidationError } from '@vodsr/core';
+import { executionTimeoutSeconds } from '@vodsr/core/host';
+import { canTransition, JOB_TRANSITIONS } from '@vodsr/core/job';
+import { escapeFilterValue, renderFilter, renderFilterChain } from '@vodsr/core/models';
 import { describe, expect, it } from 'vitest';
 
 describe('SR model registry', () => {

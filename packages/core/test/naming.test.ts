@@ -1,18 +1,16 @@
+import { executionName, parseLocation, parseS3Uri } from '@vodsr/core';
 import {
   assertObjectKey,
   bucketNameProblems,
   decodeS3EventKey,
   encodeS3EventKey,
-  executionName,
   formatS3Uri,
   hlsDirName,
   joinLocation,
   MAX_EXECUTION_NAME,
-  parseLocation,
-  parseS3Uri,
   safeSegment,
   srOutputName,
-} from '@vodsr/core';
+} from '@vodsr/core/naming';
 import { describe, expect, it } from 'vitest';
 
 export const HOSTILE_KEYS = [

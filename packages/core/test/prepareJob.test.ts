@@ -1,17 +1,13 @@
 import {
-  createTriggerHandler,
   decodeHostJob,
-  fitFileName,
-  HLS_FILE_NAME_BUDGET,
-  MAX_S3_KEY_BYTES,
-  mirroredOutputRoot,
   parseJobSpec,
   parseS3Uri,
   prepareJob,
-  utf8Length,
   ValidationError,
   type WorkflowInput,
 } from '@vodsr/core';
+import { createTriggerHandler, mirroredOutputRoot } from '@vodsr/core/ingest';
+import { fitFileName, HLS_FILE_NAME_BUDGET, MAX_S3_KEY_BYTES, utf8Length } from '@vodsr/core/naming';
 import { describe, expect, it } from 'vitest';
 
 const keyBytes = (uri: string) => utf8Length(parseS3Uri(uri).key);

@@ -1,11 +1,5 @@
-import {
-  buildHostJob,
-  buildSrArgs,
-  decodeHostJob,
-  encodeHostJob,
-  parseJobSpec,
-  srFilterChain,
-} from '@vodsr/core';
+import { buildHostJob, decodeHostJob, encodeHostJob, parseJobSpec } from '@vodsr/core';
+import { buildSrArgs, srFilterChain } from '@vodsr/core/models';
 import { describe, expect, it } from 'vitest';
 
 // The use case's commands, verbatim (seed: Model A / Model B execution scripts).

@@ -1,14 +1,16 @@
 import {
   buildWorkflowDefinition,
   decodeHostJob,
-  HOST_DOCUMENT_PARAMETER_PATTERN,
-  MIN_HEARTBEAT_SECONDS,
   parseJobSpec,
   prepareJob,
   ValidationError,
+} from '@vodsr/core';
+import {
+  HOST_DOCUMENT_PARAMETER_PATTERN,
+  MIN_HEARTBEAT_SECONDS,
   WORKFLOW_DETAIL_TYPES,
   WORKFLOW_STATES,
-} from '@vodsr/core';
+} from '@vodsr/core/workflow';
 import { describe, expect, it } from 'vitest';
 
 type State = Record<string, unknown> & {

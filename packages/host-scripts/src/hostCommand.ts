@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { decodeHostJob, encodeHostJob, type HostJob, hostShellCommand } from '@vodsr/core';
+import { decodeHostJob, encodeHostJob, type HostJob } from '@vodsr/core';
+import { hostShellCommand } from '@vodsr/core/host';
 
 /** Absolute path of the `vodsr-host` runner shipped in this package (`bin/vodsr-host`). */
 export const HOST_SCRIPT_PATH: string = fileURLToPath(new URL('../bin/vodsr-host', import.meta.url));

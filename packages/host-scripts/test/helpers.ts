@@ -14,7 +14,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { buildHostJob, type HostEvent, type HostJob, parseHostEventLine, parseJobSpec } from '@vodsr/core';
+import { buildHostJob, type HostJob, parseJobSpec } from '@vodsr/core';
+import { type HostEvent, parseHostEventLine } from '@vodsr/core/host';
 import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
 // @ts-expect-error s3rver ships no type declarations
 import S3rver from 's3rver';

@@ -12,7 +12,7 @@ import {
   HOST_OUTPUT_EXTENSIONS,
   hostCommandArgv,
   validateHostJob,
-} from '@vodsr/core';
+} from '@vodsr/core/host';
 import { HOST_JOB_CASES } from '@vodsr/core/host-job-cases';
 import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeHostJob, HOST_EXIT_CODES, type HostJob } from '@vodsr/core';
+import { encodeHostJob, type HostJob } from '@vodsr/core';
+import { HOST_EXIT_CODES } from '@vodsr/core/host';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AWS_BIN,

@@ -1,13 +1,8 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  HOST_DOCUMENT_PARAMETER_PATTERN,
-  type MediaInfo,
-  parseJobSpec,
-  prepareJob,
-  WORKFLOW_STATES as S,
-} from '@vodsr/core';
+import { type MediaInfo, parseJobSpec, prepareJob } from '@vodsr/core';
+import { HOST_DOCUMENT_PARAMETER_PATTERN, WORKFLOW_STATES as S } from '@vodsr/core/workflow';
 import { createVodsrApp, type VodsrStack } from '@vodsr/infra-cdk';
 import { createPlanPackagingHandler } from '@vodsr/mediaconvert-presets';
 import aslValidator from 'asl-validator';

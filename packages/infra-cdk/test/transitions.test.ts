@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
-import {
-  buildWorkflowDefinition,
-  type MediaInfo,
-  parseJobSpec,
-  prepareJob,
-  WORKFLOW_STATES as S,
-} from '@vodsr/core';
+import { buildWorkflowDefinition, type MediaInfo, parseJobSpec, prepareJob } from '@vodsr/core';
+import { WORKFLOW_STATES as S } from '@vodsr/core/workflow';
 import { describe, expect, it } from 'vitest';
 import { runLocal } from './support/localSfn.js';
 

@@ -1,11 +1,7 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import {
-  createTriggerHandler,
-  decodeHostJob,
-  encodeS3EventKey,
-  type S3NotificationRecord,
-  type WorkflowInput,
-} from '@vodsr/core';
+import { decodeHostJob, type WorkflowInput } from '@vodsr/core';
+import { createTriggerHandler, type S3NotificationRecord } from '@vodsr/core/ingest';
+import { encodeS3EventKey } from '@vodsr/core/naming';
 import { createSfnStarter, TRIGGER_ENV, triggerLambdaHandler } from '@vodsr/infra-cdk/trigger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -4,10 +4,9 @@ import {
   type MediaInfo,
   parseJobSpec,
   prepareJob,
-  WORKFLOW_STATES as S,
-  WORKFLOW_DETAIL_TYPES,
   type WorkflowInput,
 } from '@vodsr/core';
+import { WORKFLOW_STATES as S, WORKFLOW_DETAIL_TYPES } from '@vodsr/core/workflow';
 import { createCommandStatusHandler } from '@vodsr/infra-cdk';
 import { createPlanPackagingHandler } from '@vodsr/mediaconvert-presets';
 import aslValidator from 'asl-validator';

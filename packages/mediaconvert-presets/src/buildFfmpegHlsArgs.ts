@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ffmpegPath, ValidationError, type ValidationIssue } from '@vodsr/core';
+import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { ffmpegPath } from '@vodsr/core/models';
 import { DEFAULT_SEGMENT_SECONDS, gopSeconds } from './mediaConvert.js';
 import { planRungs } from './planRungs.js';
 import { getPreset } from './presets.js';

@@ -5,16 +5,8 @@ import type {
   JobSettings,
   Output,
 } from '@aws-sdk/client-mediaconvert';
-import {
-  baseName,
-  HLS_FILE_NAME_BUDGET,
-  parseS3Uri,
-  safeSegment,
-  splitExt,
-  utf8Length,
-  ValidationError,
-  type ValidationIssue,
-} from '@vodsr/core';
+import { parseS3Uri, ValidationError, type ValidationIssue } from '@vodsr/core';
+import { baseName, HLS_FILE_NAME_BUDGET, safeSegment, splitExt, utf8Length } from '@vodsr/core/naming';
 import { planRungs } from './planRungs.js';
 import { getPreset } from './presets.js';
 import type { CreateJobOptions, MediaConvertLocations, PackagingOptions, PresetId, Rung } from './types.js';
@@ -35,13 +27,17 @@ export function gopSeconds(segmentSeconds: number): number {
 
 function locationIssues(o: Partial<MediaConvertLocations>, issues: ValidationIssue[]): void {
   try {
-    if (typeof o.input !== 'string') throw new Error('must be an S3 URI (s3://bucket/key)');
-    parseS3Uri(o.input, { requireKey: true });
+    if (typeof o.input !== 'string')
+      issues.push({ path: '/input', message: 'must be an S3 URI (s3://bucket/key)' });
+    else parseS3Uri(o.input, { requireKey: true });
   } catch (e) {
     issues.push({ path: '/input', message: (e as Error).message });
   }
+  if (typeof o.destination !== 'string') {
+    issues.push({ path: '/destination', message: 'must be an S3 URI ending with /' });
+    return;
+  }
   try {
-    if (typeof o.destination !== 'string') throw new Error('must be an S3 URI ending with /');
     const { key } = parseS3Uri(o.destination);
     if (!o.destination.endsWith('/'))
       issues.push({

@@ -1,4 +1,5 @@
-import { type ErrorCode, type MediaInfo, NO_PACKAGING_PRESET, toErrorInfo, VodsrError } from '@vodsr/core';
+import { type ErrorCode, type MediaInfo, toErrorInfo, VodsrError } from '@vodsr/core';
+import { NO_PACKAGING_PRESET } from '@vodsr/core/workflow';
 import { createJobRequest } from './mediaConvert.js';
 import { getPreset } from './presets.js';
 import type { PresetId } from './types.js';

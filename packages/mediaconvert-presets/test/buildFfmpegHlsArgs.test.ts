@@ -1,4 +1,5 @@
-import { cpuFallback, encoderArgs, type MediaInfo, NVENC_DEFAULTS } from '@vodsr/core';
+import type { MediaInfo } from '@vodsr/core';
+import { cpuFallback, encoderArgs, NVENC_DEFAULTS } from '@vodsr/core/models';
 import { buildFfmpegHlsArgs } from '@vodsr/mediaconvert-presets';
 import { describe, expect, it } from 'vitest';
 

@@ -1,5 +1,6 @@
 import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
-import { HLS_FILE_NAME_BUDGET, type MediaInfo, parseJobSpec, prepareJob, utf8Length } from '@vodsr/core';
+import { type MediaInfo, parseJobSpec, prepareJob } from '@vodsr/core';
+import { HLS_FILE_NAME_BUDGET, utf8Length } from '@vodsr/core/naming';
 import {
   buildMediaConvertSettings,
   createJobRequest,

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cpuFallback, encoderArgs, NVENC_DEFAULTS } from '@vodsr/core';
+import { cpuFallback, encoderArgs, NVENC_DEFAULTS } from '@vodsr/core/models';
 import { packageLocally } from '@vodsr/mediaconvert-presets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

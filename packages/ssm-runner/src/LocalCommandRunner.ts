@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { decodeHostJob, hostCommandArgv, VodsrError } from '@vodsr/core';
+import { decodeHostJob, VodsrError } from '@vodsr/core';
+import { hostCommandArgv } from '@vodsr/core/host';
 import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { HostOutputReader, settle } from './hostOutput.js';
 import type { CommandRunner, HostRunResult, RunOptions } from './types.js';

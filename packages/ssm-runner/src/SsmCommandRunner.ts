@@ -5,7 +5,8 @@ import {
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { decodeHostJob, executionTimeoutSeconds, VodsrError } from '@vodsr/core';
+import { VodsrError } from '@vodsr/core';
+import { decodeHostJob, executionTimeoutSeconds } from '@vodsr/core/host';
 import { DEFAULT_RUNNER_PATH, hostCommand } from '@vodsr/host-scripts';
 import { HostOutputReader, settle } from './hostOutput.js';
 import type { CommandRunner, HostRunResult, RunOptions } from './types.js';

@@ -1,12 +1,5 @@
-import {
-  ERROR_CODES,
-  type ErrorCode,
-  HOST_EXIT_CODES,
-  type HostEvent,
-  type HostResultEvent,
-  parseHostEventLine,
-  VodsrError,
-} from '@vodsr/core';
+import { ERROR_CODES, type ErrorCode, VodsrError } from '@vodsr/core';
+import { HOST_EXIT_CODES, type HostEvent, type HostResultEvent, parseHostEventLine } from '@vodsr/core/host';
 import type { HostRunResult, RunOptions } from './types.js';
 
 /** Feeds host stdout lines to the callbacks and keeps the last result event. */

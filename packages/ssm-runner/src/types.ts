@@ -1,4 +1,4 @@
-import type { HostProgressEvent, HostResultEvent } from '@vodsr/core';
+import type { HostProgressEvent, HostResultEvent } from '@vodsr/core/host';
 
 /** Options of one {@link CommandRunner.run} call. */
 export interface RunOptions {

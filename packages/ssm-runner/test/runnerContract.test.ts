@@ -13,7 +13,8 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { encodeHostJob, type HostProgressEvent, VodsrError } from '@vodsr/core';
+import { VodsrError } from '@vodsr/core';
+import { encodeHostJob, type HostProgressEvent } from '@vodsr/core/host';
 import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { type CommandRunner, LocalCommandRunner, SsmCommandRunner } from '@vodsr/ssm-runner';
 import { mockClient } from 'aws-sdk-client-mock';

@@ -5,14 +5,8 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import {
-  buildHostJob,
-  decodeHostJob,
-  encodeHostJob,
-  type HostProgressEvent,
-  parseJobSpec,
-  VodsrError,
-} from '@vodsr/core';
+import { buildHostJob, decodeHostJob, parseJobSpec, VodsrError } from '@vodsr/core';
+import { encodeHostJob, type HostProgressEvent } from '@vodsr/core/host';
 import { hostCommand } from '@vodsr/host-scripts';
 import { SsmCommandRunner } from '@vodsr/ssm-runner';
 import { mockClient } from 'aws-sdk-client-mock';

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ValidationError, VodsrError } from '@vodsr/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { JobService } from '../types.js';
+import type { JobService } from '../service/types.js';
 import { finishOpenApi } from './openapiDocument.js';
 import { toProblem } from './problem.js';
 import { API_ROUTES, type RoutePlugin } from './routes/index.js';

@@ -76,17 +76,10 @@ export function toProblem(err: unknown, instance?: string): Problem {
   if (status === 429) return problem('VODSR_RATE_LIMITED', e.message, instance);
   if (status === 401) return problem('VODSR_UNAUTHORIZED', e.message, instance);
   if (status >= 400 && status < 500) {
-    // Fastify's own request errors (no route, body too large, bad JSON, wrong content type): API-level codes
+    // Fastify's own request errors (no route, body too large, bad JSON, wrong content type): API-level codes of
+    // ERROR_CODES; a 4xx other than 404 keeps Fastify's status (413, 415, ...) under VODSR_BAD_REQUEST
     const code = status === 404 ? 'VODSR_NOT_FOUND' : 'VODSR_BAD_REQUEST';
-    const p: Problem = {
-      type: `urn:vodsr:error:${code}`,
-      title: status === 404 ? 'No such route' : 'The request is malformed',
-      status,
-      code,
-      detail: e.message,
-    };
-    if (instance !== undefined) p.instance = instance;
-    return p;
+    return problem(code, e.message, instance, { status });
   }
   return problem('VODSR_INTERNAL', 'An unexpected internal error', instance);
 }

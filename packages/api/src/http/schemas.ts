@@ -1,8 +1,5 @@
-import {
-  JobRecordSchema as CoreJobRecordSchema,
-  JobSpecSchema as CoreJobSpecSchema,
-  JOB_STATUSES,
-} from '@vodsr/core';
+import { JOB_STATUSES } from '@vodsr/core';
+import { JobRecordSchema as CoreJobRecordSchema, JobSpecSchema as CoreJobSpecSchema } from '@vodsr/core/job';
 import Type from 'typebox';
 
 /** A deep copy of a schema without `$id`s, so each route can embed core's schemas inline. */

@@ -83,11 +83,16 @@ export const VIEWER_JS = String.raw`(function () {
     app.appendChild(form);
   }
 
+  // An API answer that is not ok, in the page: carries the problem's code (from the server's ERROR_CODES table).
+  class ApiError extends Error {
+    constructor(code, message) { super(message); this.name = 'ApiError'; this.code = code; }
+  }
+
   function api(path) {
     return fetch(path, { headers: authHeaders() }).then(function (r) {
-      if (r.status === 401) { askToken(); throw new Error('unauthorized'); }
+      if (r.status === 401) { askToken(); throw new ApiError('VODSR_UNAUTHORIZED', 'unauthorized'); }
       return r.json().then(function (body) {
-        if (!r.ok) throw new Error((body.code || r.status) + ': ' + (body.detail || r.statusText));
+        if (!r.ok) throw new ApiError(body.code, (body.code || r.status) + ': ' + (body.detail || r.statusText));
         return body;
       });
     });

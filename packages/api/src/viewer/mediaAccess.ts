@@ -3,7 +3,7 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { parseLocation } from '@vodsr/core';
+import { parseLocation, VodsrError } from '@vodsr/core';
 
 /** A byte range of a media response. */
 export interface MediaRange {
@@ -45,13 +45,8 @@ export function parseRange(
   return { start, end };
 }
 
-/** An HTTP error the API's error handler maps to `VODSR_NOT_FOUND` / `VODSR_BAD_REQUEST` with this status. */
-function httpError(statusCode: number, message: string): Error {
-  return Object.assign(new Error(message), { statusCode });
-}
-
-function notFound(what: string): Error {
-  return httpError(404, `No such media: ${what}`);
+function notFound(what: string): VodsrError {
+  return new VodsrError('VODSR_NOT_FOUND', `No such media: ${what}`);
 }
 
 /**
@@ -117,7 +112,10 @@ export class MediaReader {
     if (size === undefined) throw notFound(location);
     const range = parseRange(rangeHeader, size);
     if (range === 'unsatisfiable') {
-      throw httpError(416, `Range not satisfiable: ${rangeHeader} (size ${size})`);
+      throw new VodsrError(
+        'VODSR_RANGE_NOT_SATISFIABLE',
+        `Range not satisfiable: ${rangeHeader} (size ${size})`,
+      );
     }
     const loc = parseLocation(location);
     if (loc.kind === 'file') {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type JobRecord, parseLocation } from '@vodsr/core';
+import { type JobRecord, parseLocation, VodsrError } from '@vodsr/core';
 import type { FastifyReply } from 'fastify';
 import type { RouteContext, RoutePlugin } from '../http/routes/index.js';
-import { mediaType } from '../local/publishOutputs.js';
+import { mediaType } from '../service/local/publishOutputs.js';
 import { VIEWER_CSS, VIEWER_HTML, VIEWER_JS } from './assets.js';
 import { childLocation, MediaReader, MediaSigner } from './mediaAccess.js';
 
@@ -141,14 +141,14 @@ export function createViewerRoutes(opts: ViewerOptions = {}): RoutePlugin {
       pick: (job: JobRecord) => string | undefined,
     ) => {
       if (!signer.verify(p.jobId, p.exp, p.sig)) {
-        throw Object.assign(new Error('Media link expired or invalid: reload the job page'), {
-          statusCode: 403,
-        });
+        throw new VodsrError(
+          'VODSR_MEDIA_LINK_INVALID',
+          'Media link expired or invalid: reload the job page',
+        );
       }
       const job = await service.get(p.jobId);
       const location = pick(job);
-      if (location === undefined)
-        throw Object.assign(new Error('The job has no such media'), { statusCode: 404 });
+      if (location === undefined) throw new VodsrError('VODSR_NOT_FOUND', 'The job has no such media');
       const m = await reader.open(location, range);
       const name = parseLocation(location).kind === 'file' ? location : (location.split('?')[0] ?? location);
       reply

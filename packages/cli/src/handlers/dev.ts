@@ -1,4 +1,4 @@
-import type { DevPipeline } from '@vodsr/api';
+import type { DevPipeline } from '../dev/devPipeline.js';
 import type { Io } from '../io.js';
 import type { GlobalOptions } from '../options.js';
 import { guarded } from './common.js';
@@ -36,7 +36,7 @@ export async function devCommand(
   onReady?: (dev: DevPipeline) => void,
 ): Promise<number> {
   return guarded(io, args.json, async () => {
-    const { startDevPipeline } = await import('@vodsr/api');
+    const { startDevPipeline } = await import('../dev/devPipeline.js');
     const json = args.json === true;
     const dev = await startDevPipeline({
       dataDir: args.dataDir ?? DEFAULT_DEV_DATA_DIR,

@@ -1,12 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import {
-  buildHostJob,
-  deterministicId,
-  parseJobSpec,
-  srFileLocation,
-  ValidationError,
-  VodsrError,
-} from '@vodsr/core';
+import { buildHostJob, parseJobSpec, ValidationError, VodsrError } from '@vodsr/core';
+import { srFileLocation } from '@vodsr/core/host';
+import { deterministicId } from '@vodsr/core/naming';
 import type { Io } from '../io.js';
 import { guarded } from './common.js';
 import { shellQuote } from './presets.js';

@@ -1,4 +1,5 @@
-import { MIN_HEARTBEAT_SECONDS, ValidationError, type ValidationIssue } from '@vodsr/core';
+import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { MIN_HEARTBEAT_SECONDS } from '@vodsr/core/workflow';
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { type IVpc, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';

@@ -1,4 +1,5 @@
-import { type ErrorCode, HOST_DOCUMENT_PARAMETERS, toErrorInfo } from '@vodsr/core';
+import { type ErrorCode, toErrorInfo } from '@vodsr/core';
+import { HOST_DOCUMENT_PARAMETERS } from '@vodsr/core/workflow';
 
 /**
  * The `status` values of SSM Run Command status events that end a command without the host having reported (the

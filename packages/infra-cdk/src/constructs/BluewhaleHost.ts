@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
+import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { hostShellCommand } from '@vodsr/core/host';
 import {
   HOST_DOCUMENT_PARAMETER_PATTERN,
   HOST_DOCUMENT_PARAMETERS,
-  hostShellCommand,
   MIN_HEARTBEAT_SECONDS,
-  ValidationError,
-  type ValidationIssue,
-} from '@vodsr/core';
+} from '@vodsr/core/workflow';
 import { DEFAULT_RUNNER_PATH, HOST_SCRIPT_PATH, INSTALL_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { ArnFormat, Aws, type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {

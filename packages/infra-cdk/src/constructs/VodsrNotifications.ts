@@ -1,4 +1,4 @@
-import { WORKFLOW_DETAIL_TYPES, WORKFLOW_EVENT_SOURCE } from '@vodsr/core';
+import { WORKFLOW_DETAIL_TYPES, WORKFLOW_EVENT_SOURCE } from '@vodsr/core/workflow';
 import { Aws } from 'aws-cdk-lib';
 import { EventBus, type IEventBus, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';

@@ -1,4 +1,5 @@
-import { DEFAULT_VIDEO_SUFFIXES, ValidationError, type ValidationIssue } from '@vodsr/core';
+import { ValidationError, type ValidationIssue } from '@vodsr/core';
+import { DEFAULT_VIDEO_SUFFIXES } from '@vodsr/core/ingest';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';

@@ -1,5 +1,5 @@
-import type { TriggerConfig } from '@vodsr/core';
 import { ValidationError } from '@vodsr/core';
+import type { TriggerConfig } from '@vodsr/core/ingest';
 
 /** Environment variables of the trigger Lambda (set by the `VodsrPipeline` construct). */
 export const TRIGGER_ENV = {

@@ -1,10 +1,6 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import {
-  createTriggerHandler,
-  type S3NotificationEvent,
-  type TriggerResult,
-  ValidationError,
-} from '@vodsr/core';
+import { ValidationError } from '@vodsr/core';
+import { createTriggerHandler, type S3NotificationEvent, type TriggerResult } from '@vodsr/core/ingest';
 import { TRIGGER_ENV, triggerConfigFromEnv } from './env.js';
 import { createSfnStarter } from './sfnStarter.js';
 

@@ -1,5 +1,6 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { StartExecution, WorkflowInput } from '@vodsr/core';
+import type { WorkflowInput } from '@vodsr/core';
+import type { StartExecution } from '@vodsr/core/ingest';
 
 /**
  * A `StartExecution` over Step Functions: `ExecutionAlreadyExists` (same deterministic name, already run) is

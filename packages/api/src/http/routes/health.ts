@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { JobService } from '../../types.js';
+import type { JobService } from '../../service/types.js';
 import { HealthSchema, ProblemSchema } from '../schemas.js';
 
 /** `/healthz`: liveness, without auth. */

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { JobService } from '../../types.js';
+import type { JobService } from '../../service/types.js';
 import { catalogRoutes } from './catalog.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';

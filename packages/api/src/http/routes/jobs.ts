@@ -1,6 +1,6 @@
 import { type FastifyPluginAsyncTypebox, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { JobStatus } from '@vodsr/core';
-import type { JobService } from '../../types.js';
+import type { JobService } from '../../service/types.js';
 import {
   ERROR_RESPONSES,
   JobIdParams,

@@ -12,9 +12,9 @@ import {
   transition,
   ValidationError,
   VodsrError,
-  WORKFLOW_STATES,
   type WorkflowInput,
 } from '@vodsr/core';
+import { WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { snapshotsToEvents } from '../local/events.js';
 import type {
   JobEvent,

@@ -5,25 +5,27 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  type AcquireHostMessage,
-  baseName,
   buildWorkflowDefinition,
-  type HostPlacement,
-  type HostResultEvent,
+  ERROR_CODES,
   isVodsrError,
   type JobOutputs,
   type MediaInfo,
-  NO_PACKAGING_PRESET,
   parseLocation,
-  resolveModel,
-  safeSegment,
   VodsrError,
-  WORKFLOW_STATES,
 } from '@vodsr/core';
-import type { LocalExecutionContext, LocalExecutor } from './LocalJobService.js';
+import type { HostResultEvent } from '@vodsr/core/host';
+import { resolveModel } from '@vodsr/core/job';
+import { baseName, safeSegment } from '@vodsr/core/naming';
+import {
+  type AcquireHostMessage,
+  type HostPlacement,
+  NO_PACKAGING_PRESET,
+  WORKFLOW_STATES,
+} from '@vodsr/core/workflow';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { publishOutputs } from './publishOutputs.js';
 import { localS3Client } from './s3Client.js';
+import type { LocalExecutionContext, LocalExecutor } from './types.js';
 
 /** The role the local planner puts in its CreateJob request (nothing assumes it: FFmpeg packages locally). */
 const LOCAL_MEDIACONVERT_ROLE = 'arn:aws:iam::000000000000:role/vodsr-local-packaging';
@@ -52,11 +54,11 @@ type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]:
 type HostOk = Extract<HostResultEvent, { ok: true }>;
 
 /** A coded error for the state machine: its `name` is the code, so `$.error.Error` carries it. */
-function named(e: unknown): Error {
+function named(e: unknown): VodsrError {
   const info = isVodsrError(e)
     ? e
     : new VodsrError('VODSR_INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
-  const err = new Error(info.message);
+  const err = new VodsrError(info.code in ERROR_CODES ? info.code : 'VODSR_INTERNAL', info.message);
   err.name = info.code;
   return err;
 }

@@ -1,4 +1,4 @@
-import { encodeS3EventKey } from '@vodsr/core';
+import { encodeS3EventKey } from '@vodsr/core/naming';
 
 /** A record as a local S3 server (s3rver) emits it: keys are raw, not URL-encoded. */
 export interface LocalS3EventRecord {

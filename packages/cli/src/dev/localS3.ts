@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { assertBucketName, ValidationError } from '@vodsr/core';
+import { ValidationError } from '@vodsr/core';
+import { assertBucketName } from '@vodsr/core/naming';
 import type { LocalS3EventRecord } from './s3Events.js';
 
-export { LOCAL_S3_ACCESS_KEY, LOCAL_S3_ENV } from '../local/s3Client.js';
+export { LOCAL_S3_ENV } from '@vodsr/api';
 
 /** Options of `startLocalS3`. */
 export interface LocalS3Options {

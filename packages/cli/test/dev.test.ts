@@ -3,32 +3,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { type DevPipeline, LOCAL_S3_ENV, normalizeLocalS3Event, startDevPipeline } from '@vodsr/api';
-import { decodeS3EventKey, executionName } from '@vodsr/core';
+import { LOCAL_S3_ENV } from '@vodsr/api';
+import { type DevPipeline, startDevPipeline } from '@vodsr/cli';
+import { executionName } from '@vodsr/core';
+import { decodeS3EventKey } from '@vodsr/core/naming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffprobe, makeVideo, tempDir } from './helpers.js';
-
-describe('normalizeLocalS3Event', () => {
-  it('URL-encodes keys like real S3 notifications (+ for space) and drops the s3: prefix', () => {
-    const key = "up/a b+c;$(x)'é.mp4";
-    const ev = normalizeLocalS3Event({
-      Records: [
-        {
-          eventName: 'ObjectCreated:Post',
-          s3: { bucket: { name: 'in' }, object: { key, size: 10, eTag: 'e', sequencer: '1' } },
-        },
-      ],
-    });
-    const r = ev.Records[0];
-    expect(r?.s3.object.key).toBe('up/a+b%2Bc%3B%24%28x%29%27%C3%A9.mp4');
-    expect(decodeS3EventKey(r?.s3.object.key ?? '')).toBe(key);
-    expect(r).toMatchObject({
-      eventSource: 'aws:s3',
-      eventName: 'ObjectCreated:Post',
-      s3: { bucket: { name: 'in', arn: 'arn:aws:s3:::in' }, object: { size: 10, eTag: 'e', sequencer: '1' } },
-    });
-  });
-});
+import { ffprobe, makeVideo, tempDir } from './devHelpers.js';
 
 async function getText(dev: DevPipeline, bucket: string, key: string): Promise<string> {
   const res = await dev.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -166,6 +146,16 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
     await dev.s3.send(new PutObjectCommand({ Bucket: 'vodsr-in', Key: 'evil/notes.txt', Body: 'hello' }));
     const inv = await until('the trigger', () => dev.invocations[before]);
     expect(inv.result?.started.map((s) => s.key)).toEqual([key]);
+    // the local S3 server's raw event reaches the trigger in the real S3 format: URL-encoded key (+ for space)
+    const record = inv.event.Records?.[0];
+    expect(record?.s3.object.key).toMatch(/^evil\/a\+b%2Bc%3B%24%28touch\+PWNED%29%3B/);
+    expect(record?.s3.object.key).not.toMatch(/[ ;$()'"`]/);
+    expect(decodeS3EventKey(record?.s3.object.key ?? '')).toBe(key);
+    expect(record).toMatchObject({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'vodsr-in', arn: 'arn:aws:s3:::vodsr-in' } },
+    });
     const ignored = await until('the second trigger call', () => dev.invocations[before + 1]);
     expect(ignored.result?.ignored[0]?.reason).toMatch(/not a video suffix/);
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { DEFAULT_OPEN_MODEL_ID, getModel, SR_MODELS } from '@vodsr/core';
+import { getModel } from '@vodsr/core';
+import { DEFAULT_OPEN_MODEL_ID, SR_MODELS } from '@vodsr/core/models';
 
 /**
  * The filter names this machine's FFmpeg has (`ffmpeg -hide_banner -filters`).

@@ -1,0 +1,230 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  ACTIVE_STATUSES,
+  isFinalStatus,
+  type JobRecord,
+  type JobSpec,
+  parseJobSpec,
+  parseLocation,
+  prepareJob,
+  transition,
+  ValidationError,
+  VodsrError,
+  type WorkflowInput,
+} from '@vodsr/core';
+import { deterministicId } from '@vodsr/core/naming';
+import type {
+  JobEvent,
+  JobPage,
+  JobService,
+  ListOptions,
+  SubmitOptions,
+  SubmitResult,
+  WatchOptions,
+} from '../types.js';
+import { JobFeed } from './JobFeed.js';
+import { JobStore } from './JobStore.js';
+import { notFound, now, specHash, withStatus } from './jobRecords.js';
+import type { LocalExecutor, LocalJobServiceOptions } from './types.js';
+import { WorkerPool, type WorkerPoolSettings } from './WorkerPool.js';
+
+/**
+ * The local backend: jobs in an embedded SQL database file, run by a worker pool (one slot per GPU) that executes
+ * core's workflow definition in-process. A job whose worker died is reported `interrupted`
+ * (`VODSR_WORKER_LOST`) and re-queued by the next process that runs workers, never silently lost.
+ */
+export class LocalJobService implements JobService {
+  public readonly backend = 'local' as const;
+  public readonly workerId = `w-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private readonly feed: JobFeed;
+  private readonly pool: WorkerPool;
+  private readonly settings: WorkerPoolSettings;
+  private readonly checkSources: boolean;
+
+  private constructor(
+    private readonly store: JobStore,
+    executor: LocalExecutor,
+    options: LocalJobServiceOptions,
+  ) {
+    const dataDir = resolve(options.dataDir ?? '.vodsr');
+    this.settings = {
+      dataDir,
+      outputRoot: resolve(options.outputRoot ?? 'vodsr-out/jobs'),
+      slots: options.slots ?? 1,
+      workers: options.workers ?? true,
+      maxAttempts: options.maxAttempts ?? 3,
+      heartbeatMs: options.heartbeatMs ?? 1000,
+      leaseMs: options.leaseMs ?? 15_000,
+    };
+    this.checkSources = options.checkSource ?? true;
+    if (!Number.isInteger(this.settings.slots) || this.settings.slots < 0) {
+      throw new ValidationError('local backend options', [
+        { path: '/slots', message: 'must be an integer ≥ 0' },
+      ]);
+    }
+    this.feed = new JobFeed(store);
+    this.pool = new WorkerPool(store, this.feed, executor, this.workerId, this.settings);
+  }
+
+  /**
+   * Opens the database, reports jobs of dead workers as `interrupted`, and (unless `workers: false`) starts the
+   * worker pool.
+   *
+   * @example
+   * const jobs = await LocalJobService.open({ dataDir: '.vodsr', slots: 1 });
+   * const { job } = await jobs.submit({ source: 'in.mp4', model: 'lanczos-x2' });
+   */
+  public static async open(options: LocalJobServiceOptions = {}): Promise<LocalJobService> {
+    const dataDir = resolve(options.dataDir ?? '.vodsr');
+    const store = await JobStore.open(options.dbPath ?? join(dataDir, 'jobs.db'));
+    let executor = options.executor;
+    if (!executor) {
+      const { createWorkflowExecutor } = await import('./workflowExecutor.js');
+      executor = createWorkflowExecutor({
+        lockDir: join(dataDir, 'locks'),
+        slots: Math.max(1, options.slots ?? 1),
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.s3EndpointUrl ? { s3EndpointUrl: options.s3EndpointUrl } : {}),
+      });
+    }
+    const svc = new LocalJobService(store, executor, options);
+    svc.pool.recoverLost();
+    if (svc.settings.workers) svc.pool.start();
+    return svc;
+  }
+
+  public async submit(input: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    const body =
+      opts.idempotencyKey !== undefined &&
+      typeof input === 'object' &&
+      input !== null &&
+      !Array.isArray(input)
+        ? { ...(input as Record<string, unknown>), idempotencyKey: opts.idempotencyKey }
+        : input;
+    const parsed = parseJobSpec(body);
+    const spec: JobSpec = { ...parsed, source: this.absolutize(parsed.source) };
+    if (parsed.output !== undefined) spec.output = this.absolutize(parsed.output);
+    if (this.checkSources) this.checkSource(spec.source);
+    const key = spec.idempotencyKey;
+    const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
+    const prepared = prepareJob(spec, { jobId: id, outputRoot: join(this.settings.outputRoot, id) });
+    return this.insert(prepared, key, specHash(spec));
+  }
+
+  /**
+   * Runs an execution input that `prepareJob` built elsewhere (the trigger's), unchanged, under its own name — the
+   * local twin of Step Functions' `StartExecution`: the same name again is `'exists'` (already done or running).
+   *
+   * @example await jobs.startExecution(name, input) // 'started' | 'exists'
+   */
+  public async startExecution(name: string, input: WorkflowInput): Promise<'started' | 'exists'> {
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name) || input?.jobId !== name) {
+      throw new ValidationError('execution', [
+        { path: '/name', message: 'must be 1-80 characters of [A-Za-z0-9_-] and equal the input jobId' },
+      ]);
+    }
+    const { created } = await this.insert(input, undefined, specHash(input.job));
+    return created ? 'started' : 'exists';
+  }
+
+  private async insert(input: WorkflowInput, key: string | undefined, hash: string): Promise<SubmitResult> {
+    const t = now();
+    const record: JobRecord = {
+      id: input.jobId,
+      backend: 'local',
+      spec: input.job,
+      status: 'queued',
+      progress: { percent: 0 },
+      createdAt: t,
+      updatedAt: t,
+      attempts: 0,
+    };
+    const res = await this.store.insert({
+      record,
+      input,
+      specHash: hash,
+      ...(key !== undefined ? { idempotencyKey: key } : {}),
+    });
+    if (this.settings.workers === 'own') this.pool.adopt(res.record.id);
+    if (res.created) {
+      this.feed.emit(res.record);
+      if (this.settings.workers) this.pool.schedulePump();
+    }
+    return { job: res.record, created: res.created };
+  }
+
+  public async get(id: string): Promise<JobRecord> {
+    const rec = this.store.get(id);
+    if (!rec) throw notFound(id);
+    if (ACTIVE_STATUSES.includes(rec.status) && !this.pool.isRunning(id)) {
+      this.pool.recoverLost();
+      return this.store.get(id) ?? rec;
+    }
+    return rec;
+  }
+
+  public async list(opts: ListOptions = {}): Promise<JobPage> {
+    return this.store.list(opts);
+  }
+
+  public async cancel(id: string): Promise<JobRecord> {
+    let cancelled: JobRecord | undefined;
+    this.store.update(
+      id,
+      (cur) => {
+        if (isFinalStatus(cur.record.status)) transition(cur.record.status, 'cancelled');
+        cancelled = withStatus(cur.record, 'cancelled', {
+          finishedAt: now(),
+          error: { code: 'VODSR_CANCELLED', message: 'The job was cancelled' },
+        });
+        return cancelled;
+      },
+      { cancelRequested: true },
+    );
+    if (!cancelled) throw notFound(id);
+    this.pool.abort(id, new VodsrError('VODSR_CANCELLED', 'The job was cancelled'));
+    this.feed.emit(cancelled);
+    return cancelled;
+  }
+
+  public watch(id: string, opts: WatchOptions = {}): AsyncIterable<JobEvent> {
+    return this.feed.watch(
+      id,
+      opts,
+      (i) => this.get(i),
+      () => this.pool.closing,
+    );
+  }
+
+  /** Stops the workers (their running jobs are reported `interrupted` and re-queued next time) and closes the DB. */
+  public async close(): Promise<void> {
+    if (this.pool.closing) return;
+    await this.pool.stop();
+    this.store.close();
+    this.feed.closed();
+  }
+
+  /** Number of jobs this process is running now. */
+  public get activeCount(): number {
+    return this.pool.activeCount;
+  }
+
+  private absolutize(loc: string): string {
+    const l = parseLocation(loc);
+    return l.kind === 'file' ? resolve(l.path) : loc;
+  }
+
+  private checkSource(source: string): void {
+    const l = parseLocation(source);
+    if (l.kind !== 'file') return;
+    let ok = false;
+    try {
+      ok = statSync(l.path).isFile();
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ValidationError('job', [{ path: '/source', message: `no such file: ${l.path}` }]);
+  }
+}

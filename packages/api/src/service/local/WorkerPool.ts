@@ -1,0 +1,276 @@
+import { join } from 'node:path';
+import {
+  ACTIVE_STATUSES,
+  isFinalStatus,
+  type JobOutputs,
+  type JobRecord,
+  parseJobSpec,
+  prepareJob,
+  toErrorInfo,
+  VodsrError,
+  type WorkflowInput,
+} from '@vodsr/core';
+import { reportLostJobs, requeueInterrupted } from './crashRecovery.js';
+import type { JobFeed } from './JobFeed.js';
+import type { JobStore } from './JobStore.js';
+import { now, withStatus } from './jobRecords.js';
+import { overallProgress, ProgressReporter, type ProgressStage, stageSpan } from './progressMapping.js';
+import type { LocalExecutionContext, LocalExecutor, LocalJobServiceOptions } from './types.js';
+
+/** The worker pool's settings, defaults applied. */
+export type WorkerPoolSettings = Required<
+  Pick<
+    LocalJobServiceOptions,
+    'slots' | 'workers' | 'maxAttempts' | 'heartbeatMs' | 'leaseMs' | 'outputRoot' | 'dataDir'
+  >
+>;
+
+/**
+ * The local backend's workers: claims queued jobs from the store (one per free slot), keeps this worker's lease
+ * fresh, runs each job through the executor and records how it ended, and recovers the jobs of dead workers.
+ */
+export class WorkerPool {
+  private readonly running = new Map<string, AbortController>();
+  private readonly own = new Set<string>();
+  private readonly progress: ProgressReporter;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  public constructor(
+    private readonly store: JobStore,
+    private readonly feed: JobFeed,
+    private readonly executor: LocalExecutor,
+    private readonly workerId: string,
+    private readonly settings: WorkerPoolSettings,
+  ) {
+    this.progress = new ProgressReporter(store, feed);
+  }
+
+  /** True once `stop` was called. */
+  public get closing(): boolean {
+    return this.stopping;
+  }
+
+  /** Number of jobs this process is running now. */
+  public get activeCount(): number {
+    return this.running.size;
+  }
+
+  public isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** A job submitted through this process: with `workers: 'own'`, the only kind it runs. */
+  public adopt(id: string): void {
+    this.own.add(id);
+  }
+
+  /** Stops the job if this process runs it. */
+  public abort(id: string, reason: VodsrError): void {
+    this.running.get(id)?.abort(reason);
+  }
+
+  /** Takes the lease and starts claiming jobs. */
+  public start(): void {
+    this.store.heartbeat(this.workerId);
+    this.timer = setInterval(() => this.tick(), this.settings.heartbeatMs);
+    this.timer.unref();
+    this.schedulePump();
+  }
+
+  /** Runs queued jobs while slots are free. */
+  public schedulePump(): void {
+    setImmediate(() => this.pump());
+  }
+
+  /** Marks active jobs of dead workers `interrupted`; with workers, re-queues (or fails) interrupted jobs. */
+  public recoverLost(): void {
+    const ctx = {
+      store: this.store,
+      feed: this.feed,
+      workerId: this.workerId,
+      leaseMs: this.settings.leaseMs,
+      maxAttempts: this.settings.maxAttempts,
+    };
+    reportLostJobs(ctx);
+    if (!this.settings.workers || this.stopping) return;
+    requeueInterrupted(ctx, (id) => this.settings.workers !== 'own' || this.own.has(id));
+  }
+
+  /** Aborts the running jobs (reported `interrupted`, re-queued next time) and gives the lease back. */
+  public async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    const stopped = [...this.running.entries()];
+    for (const [, ac] of stopped)
+      ac.abort(new VodsrError('VODSR_WORKER_LOST', 'The worker is shutting down'));
+    for (const [id] of stopped) {
+      this.feed.update(id, (r) =>
+        ACTIVE_STATUSES.includes(r.status)
+          ? withStatus(r, 'interrupted', {
+              error: {
+                code: 'VODSR_WORKER_LOST',
+                message: 'The worker shut down before the job ended',
+                details: { graceful: true },
+              },
+            })
+          : undefined,
+      );
+    }
+    // let aborted executors settle (child processes get their signal)
+    await new Promise((r) => setTimeout(r, stopped.length ? 200 : 0));
+    if (this.settings.workers) this.store.removeWorker(this.workerId);
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    try {
+      this.store.heartbeat(this.workerId);
+      for (const id of this.store.cancelRequestedFor(this.workerId)) {
+        this.abort(id, new VodsrError('VODSR_CANCELLED', 'The job was cancelled'));
+      }
+      this.recoverLost();
+      this.pump();
+    } catch (e) {
+      process.emitWarning(`vodsr worker tick failed: ${(e as Error).message}`);
+    }
+  }
+
+  private pump(): void {
+    if (this.stopping || !this.settings.workers) return;
+    while (this.running.size < this.settings.slots) {
+      const claimed = this.claim();
+      if (!claimed) return;
+      void this.runJob(claimed);
+    }
+  }
+
+  private nextCandidate(): string | undefined {
+    if (this.settings.workers !== 'own') return this.store.nextQueuedId();
+    for (const id of this.own) {
+      const r = this.store.get(id);
+      if (r?.status === 'queued') return id;
+      if (!r || isFinalStatus(r.status)) this.own.delete(id);
+    }
+    return undefined;
+  }
+
+  private claim(): JobRecord | undefined {
+    for (;;) {
+      const id = this.nextCandidate();
+      if (!id) return undefined;
+      let claimed: JobRecord | undefined;
+      this.store.update(
+        id,
+        (cur) => {
+          if (cur.record.status !== 'queued') return undefined;
+          claimed = withStatus(cur.record, 'running', {
+            startedAt: now(),
+            attempts: cur.record.attempts + 1,
+            progress: { percent: 0, stage: 'starting' },
+          });
+          return claimed;
+        },
+        { owner: this.workerId },
+      );
+      if (claimed) {
+        this.feed.emit(claimed);
+        return claimed;
+      }
+    }
+  }
+
+  /** The stored execution input; jobs stored before inputs were are prepared now (the same function, result). */
+  private inputOf(rec: JobRecord): WorkflowInput {
+    return (
+      this.store.getInput(rec.id) ??
+      prepareJob(parseJobSpec(rec.spec), {
+        jobId: rec.id,
+        outputRoot: join(this.settings.outputRoot, rec.id),
+      })
+    );
+  }
+
+  private async runJob(rec: JobRecord): Promise<void> {
+    const ac = new AbortController();
+    this.running.set(rec.id, ac);
+    const started = Date.now();
+    let input: WorkflowInput;
+    try {
+      input = this.inputOf(rec);
+    } catch (e) {
+      this.finishFailed(rec.id, e);
+      this.running.delete(rec.id);
+      if (!this.stopping) this.schedulePump();
+      return;
+    }
+    try {
+      const outputs = await this.executor(this.executionContext(rec, input, ac.signal, started));
+      this.finishSucceeded(rec.id, outputs, started);
+    } catch (e) {
+      this.finishFailed(rec.id, e);
+    } finally {
+      this.running.delete(rec.id);
+      this.progress.forget(rec.id);
+      if (!this.stopping) this.schedulePump();
+    }
+  }
+
+  /** What the executor gets: the input, a scratch folder, and callbacks that move the job and map its progress. */
+  private executionContext(
+    rec: JobRecord,
+    input: WorkflowInput,
+    signal: AbortSignal,
+    started: number,
+  ): LocalExecutionContext {
+    const packages = input.packagingPreset !== 'none';
+    let stage: 'running' | ProgressStage = 'running';
+    return {
+      jobId: rec.id,
+      input,
+      job: input.job,
+      workDir: join(this.settings.dataDir, 'work', rec.id, String(rec.attempts)),
+      attempt: rec.attempts,
+      signal,
+      setStage: (s) => {
+        if (signal.aborted) return;
+        stage = s;
+        const span = stageSpan(s, packages);
+        this.feed.update(rec.id, (r) =>
+          r.status === s || isFinalStatus(r.status)
+            ? undefined
+            : withStatus(r, s, { progress: { ...r.progress, stage: s, percent: span[0] ?? 0 } }),
+        );
+      },
+      progress: (p) => {
+        if (signal.aborted || stage === 'running') return;
+        this.progress.report(rec.id, overallProgress(stage, packages, p, started));
+      },
+    };
+  }
+
+  private finishSucceeded(id: string, outputs: JobOutputs, started: number): void {
+    this.feed.update(id, (r) => {
+      if (isFinalStatus(r.status) || r.status === 'interrupted') return undefined;
+      const timings = { ...outputs.timings, totalSeconds: Math.round((Date.now() - started) / 100) / 10 };
+      const notes = [...(r.outputs?.notes ?? []), ...(outputs.notes ?? [])];
+      const out: JobOutputs = { ...outputs, timings };
+      if (notes.length) out.notes = notes;
+      const via = r.status === 'running' ? withStatus(r, 'upscaling') : r;
+      return withStatus(via, 'succeeded', {
+        finishedAt: now(),
+        progress: { stage: 'done', percent: 100 },
+        outputs: out,
+      });
+    });
+  }
+
+  /** Any error inside a job becomes that job's coded error; the worker goes on with the next job. */
+  private finishFailed(id: string, e: unknown): void {
+    this.feed.update(id, (r) => {
+      if (isFinalStatus(r.status) || r.status === 'interrupted') return undefined;
+      const progress = this.progress.last(id) ?? r.progress;
+      return withStatus(r, 'failed', { finishedAt: now(), error: toErrorInfo(e), progress });
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export { tempDir } from './helpers.js';
+
+// The dev pipeline's tests (moved from @vodsr/api) make clips with or without audio and read ffprobe's JSON.
+
+/** Writes a short test video (testsrc2 + sine audio) with FFmpeg and returns its path. */
+export function makeVideo(
+  dir: string,
+  name = 'clip.mp4',
+  o: { width?: number; height?: number; seconds?: number; audio?: boolean } = {},
+): string {
+  const out = join(dir, name);
+  const w = o.width ?? 160;
+  const h = o.height ?? 120;
+  const d = o.seconds ?? 2;
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=${w}x${h}:r=25:d=${d}`,
+  ];
+  if (o.audio !== false) args.push('-f', 'lavfi', '-i', `sine=frequency=440:d=${d}`);
+  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
+  if (o.audio !== false) args.push('-c:a', 'aac', '-b:a', '64k', '-shortest');
+  args.push(out);
+  execFileSync('ffmpeg', args, { stdio: 'pipe' });
+  return out;
+}
+
+/** ffprobe's JSON for a file or playlist. */
+export function ffprobe(path: string): {
+  streams: Array<{ codec_type: string; width?: number; height?: number; codec_name?: string }>;
+  format: { duration?: string; format_name?: string };
+} {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
