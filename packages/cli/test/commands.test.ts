@@ -232,7 +232,7 @@ describe('vodsr host-command', () => {
     };
     expect(out.hostJob.output).toBe("s3://out-bucket/it's $(rm -rf) a_sr_2x.mp4");
     expect(out.commands).toHaveLength(1);
-    expect(out.commands[0]).toMatch(/^exec \/opt\/vodsr\/bin\/vodsr-host --job-b64 [A-Za-z0-9+/=]+$/);
+    expect(out.commands[0]).toMatch(/^exec '\/opt\/vodsr\/bin\/vodsr-host' run --job-b64=[A-Za-z0-9+/=]+$/);
     expect(out.hostJob.vf).toBe('bdnvx_aws,bdsr_coupang_aws,noise=c0s=8:allf=t+u');
     expect(out.commands.join('\n')).not.toContain('$(rm -rf)');
     const missing = memoryIo();

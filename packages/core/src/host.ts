@@ -1,32 +1,12 @@
 import { cpuFallback, encoderArgs, isNvenc } from './encoder.js';
-import { ValidationError, type ValidationIssue } from './errors.js';
+import type { ValidationIssue } from './errors.js';
 import { renderFilterChain } from './filters.js';
+import type { HostJob } from './hostJob.js';
 import { resolveModel } from './jobSpec.js';
 import { joinLocation } from './naming.js';
 import type { JobSpec, MediaInfo } from './schemas.js';
 
-/**
- * What the GPU host receives: one job as data (base64 JSON on the command line, so any object key travels
- * safely), with the FFmpeg options precomputed by core. The host builds argv arrays from it and never evals.
- */
-export interface HostJob {
-  readonly v: 1;
-  readonly jobId: string;
-  /** `s3://bucket/key` or a local path. */
-  readonly source: string;
-  /** Where the SR file goes: `s3://bucket/key` or a local file path. */
-  readonly output: string;
-  /** The `-vf` filter chain. */
-  readonly vf: string;
-  /** Encoder options (video + audio), e.g. `['-c:v','h264_nvenc','-cq','13','-c:a','copy']`. */
-  readonly encoderArgs: readonly string[];
-  /** Encoder options used instead when the host's FFmpeg cannot use NVENC (absent = fail instead). */
-  readonly cpuEncoderArgs?: readonly string[];
-  /** Filters the host's FFmpeg must have. */
-  readonly requiredFilters: readonly string[];
-  readonly model: string;
-  readonly scale: number;
-}
+export { decodeHostJob, encodeHostJob, type HostJob } from './hostJob.js';
 
 /** Where the SR file of a job goes, given the job's output root. */
 export function srFileLocation(job: JobSpec, outputRoot: string): string {
@@ -58,37 +38,6 @@ export function buildHostJob(
     return { ...host, cpuEncoderArgs: encoderArgs(cpuFallback(job.encoder), opts.media) };
   }
   return host;
-}
-
-/** Base64 of the host job's JSON: only `[A-Za-z0-9+/=]`, safe in any shell word. */
-export function encodeHostJob(job: HostJob): string {
-  return Buffer.from(JSON.stringify(job), 'utf8').toString('base64');
-}
-
-/** Decodes and checks a base64 host job; throws `VODSR_VALIDATION` listing every problem. */
-export function decodeHostJob(b64: string): HostJob {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(b64, 'base64').toString('utf8'));
-  } catch {
-    throw new ValidationError('host job', [{ path: '/', message: 'is not base64 JSON' }]);
-  }
-  const o = (v ?? {}) as Record<string, unknown>;
-  const issues: ValidationIssue[] = [];
-  if (o.v !== 1) issues.push({ path: '/v', message: 'must be 1' });
-  for (const k of ['jobId', 'source', 'output', 'vf', 'model'] as const) {
-    if (typeof o[k] !== 'string' || (o[k] as string).length === 0)
-      issues.push({ path: `/${k}`, message: 'must be a non-empty string' });
-  }
-  for (const k of ['encoderArgs', 'requiredFilters'] as const) {
-    if (!Array.isArray(o[k]) || !(o[k] as unknown[]).every((x) => typeof x === 'string')) {
-      issues.push({ path: `/${k}`, message: 'must be an array of strings' });
-    }
-  }
-  if (typeof o.scale !== 'number' || !Number.isInteger(o.scale) || o.scale < 1)
-    issues.push({ path: '/scale', message: 'must be a positive integer' });
-  if (issues.length) throw new ValidationError('host job', issues);
-  return o as unknown as HostJob;
 }
 
 /** Exit codes of the host runner (`vodsr-host`) and the error code each stands for. */
@@ -138,6 +87,8 @@ export type HostResultEvent =
       readonly code: string;
       readonly message: string;
       readonly exitCode?: number;
+      /** For `VODSR_HOST_USAGE` about the job: every problem, with its path (as `validateHostJob`). */
+      readonly issues?: readonly ValidationIssue[];
     };
 
 export type HostEvent =

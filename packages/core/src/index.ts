@@ -51,6 +51,23 @@ export {
   srFileLocation,
 } from './host.js';
 export {
+  HOST_RUN_SUBCOMMAND,
+  type HostCommandParts,
+  type HostCommandValue,
+  hostCommandArgv,
+  hostShellCommand,
+} from './hostCommand.js';
+export {
+  assertHostJob,
+  HOST_ENCODER_OPTION_PATTERN,
+  HOST_FORBIDDEN_FILTERS,
+  HOST_OUTPUT_EXTENSIONS,
+  HostJobSchema,
+  MAX_HOST_JOB_ID_BYTES,
+  validateHostJob,
+  vfFilterNames,
+} from './hostJob.js';
+export {
   createTriggerHandler,
   DEFAULT_VIDEO_SUFFIXES,
   mirroredOutputRoot,

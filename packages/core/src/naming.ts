@@ -150,14 +150,22 @@ export function splitExt(name: string): { stem: string; ext: string } {
   return { stem: name.slice(0, i), ext: name.slice(i) };
 }
 
+/** Containers the host writes SR files in (the source's own when it is one of them, else MP4). */
+export const SR_OUTPUT_EXTENSIONS = ['mp4', 'm4v', 'mov', 'mkv', 'ts'] as const;
+
 /**
- * The SR output name, as the use case's trigger derives it: `<stem>_sr_<scale>x<ext>`.
+ * The SR output name, as the use case's trigger derives it: `<stem>_sr_<scale>x<ext>`. A source in a container the
+ * SR encoder settings cannot be written to (`.webm`, `.avi`, `.flv`, …) gets an `.mp4` SR file.
  *
  * @example srOutputName('apink_10s.mp4', 2) === 'apink_10s_sr_2x.mp4'
+ * @example srOutputName('clip.webm', 2) === 'clip_sr_2x.mp4'
  */
 export function srOutputName(sourceName: string, scale: number): string {
   const { stem, ext } = splitExt(baseName(sourceName));
-  return `${stem}_sr_${scale}x${ext || '.mp4'}`;
+  // ASCII-only lower-casing, as the host compares (the Kelvin sign must not pass for a k)
+  const lower = ext.slice(1).replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const keep = (SR_OUTPUT_EXTENSIONS as readonly string[]).includes(lower);
+  return `${stem}_sr_${scale}x${keep ? ext : '.mp4'}`;
 }
 
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;

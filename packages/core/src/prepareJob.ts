@@ -1,6 +1,7 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { WORK_PRIORITIES, type WorkPriority } from './fleet.js';
 import { buildHostJob, encodeHostJob, executionTimeoutSeconds } from './host.js';
+import { validateHostJob } from './hostJob.js';
 import {
   fitFileName,
   HLS_FILE_NAME_BUDGET,
@@ -132,11 +133,20 @@ export function prepareJob(job: JobSpec, ctx: PrepareJobContext): WorkflowInput 
       },
     ]);
   }
+  // What the host will check, checked here: a job the host would refuse is refused at submit.
+  const hostJob = buildHostJob(prepared, { jobId: ctx.jobId, output: srFile });
+  const hostIssues = validateHostJob(hostJob);
+  if (hostIssues.length) {
+    throw new ValidationError(
+      'job',
+      hostIssues.map((i) => ({ path: `/hostJob${i.path === '/' ? '' : i.path}`, message: i.message })),
+    );
+  }
   return {
     jobId: ctx.jobId,
     job: prepared,
     instanceId: ctx.instanceId ?? 'local',
-    hostJobB64: encodeHostJob(buildHostJob(prepared, { jobId: ctx.jobId, output: srFile })),
+    hostJobB64: encodeHostJob(hostJob),
     executionTimeout: String(executionTimeoutSeconds(ctx.durationSeconds)),
     srFile,
     hlsDestination,

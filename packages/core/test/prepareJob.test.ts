@@ -127,3 +127,26 @@ describe('createTriggerHandler with keys near the limit', () => {
     }
   });
 });
+
+describe('prepareJob and the host contract', () => {
+  it('gives a source in a container the host cannot write an .mp4 SR file', () => {
+    const input = prepareJob(parseJobSpec({ source: 's3://in-bucket/clip.webm' }), {
+      jobId: 'j',
+      outputRoot: 's3://out-bucket/',
+    });
+    expect(input.srFile).toBe('s3://out-bucket/clip_sr_2x.mp4');
+    expect(decodeHostJob(input.hostJobB64).output).toBe(input.srFile);
+  });
+
+  it('refuses at submit what the host would refuse, with the host rule path', () => {
+    const job = parseJobSpec({ source: 's3://in-bucket/a.mp4', srName: 'a.webm' });
+    let err: unknown;
+    try {
+      prepareJob(job, { jobId: 'j', outputRoot: 's3://out-bucket/' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual(['/hostJob/output']);
+  });
+});

@@ -210,7 +210,12 @@ describe('buildWorkflowDefinition', () => {
   it('sends a job whose host was lost back to the queue, a bounded number of times', () => {
     const run = states[WORKFLOW_STATES.runHost] as State;
     expect(run.Catch?.[0]).toMatchObject({
-      ErrorEquals: ['States.HeartbeatTimeout', 'VODSR_SSM_UNDELIVERABLE', 'VODSR_HOST_LOST'],
+      ErrorEquals: ['States.HeartbeatTimeout'],
+      Next: WORKFLOW_STATES.hostHeartbeatTimeout,
+    });
+    expect(states[WORKFLOW_STATES.hostHeartbeatTimeout]).toMatchObject({ Next: WORKFLOW_STATES.hostLost });
+    expect(run.Catch?.[1]).toMatchObject({
+      ErrorEquals: ['VODSR_SSM_UNDELIVERABLE', 'VODSR_HOST_LOST'],
       Next: WORKFLOW_STATES.hostLost,
     });
     expect(states[WORKFLOW_STATES.canRetryHost]).toMatchObject({

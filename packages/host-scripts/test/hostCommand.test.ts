@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { decodeHostJob, isVodsrError } from '@vodsr/core';
+import { decodeHostJob, encodeHostJob, isVodsrError } from '@vodsr/core';
 import { DEFAULT_RUNNER_PATH, HOST_SCRIPT_PATH, hostCommand, INSTALL_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { describe, expect, it } from 'vitest';
 import { lanczosJob, tempDir } from './helpers.js';
@@ -15,17 +15,25 @@ describe('hostCommand', () => {
     const [cmd, ...rest] = hostCommand(job);
     expect(rest).toEqual([]);
     const words = (cmd ?? '').split(' ');
-    expect(words.slice(0, 3)).toEqual(['exec', DEFAULT_RUNNER_PATH, '--job-b64']);
-    expect(words[3]).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+    expect(words.slice(0, 3)).toEqual(['exec', `'${DEFAULT_RUNNER_PATH}'`, 'run']);
+    expect(words[3]).toMatch(/^--job-b64=[A-Za-z0-9+/]+={0,2}$/);
     expect(words).toHaveLength(4);
-    expect(decodeHostJob(words[3] ?? '')).toEqual(job);
+    expect(decodeHostJob((words[3] ?? '').slice('--job-b64='.length))).toEqual(job);
+  });
+
+  it('passes an encoded job on exactly as given', () => {
+    const b64 = encodeHostJob(lanczosJob('s3://vin/a.mp4', 's3://vout/a_sr_2x.mp4'));
+    expect(hostCommand(b64)).toEqual([`exec '${DEFAULT_RUNNER_PATH}' run --job-b64=${b64}`]);
+    expect(() => hostCommand(encodeHostJob({ ...lanczosJob('s3://vin/a.mp4', 's3://vin/a.mp4') }))).toThrow(
+      /\/output: must differ from the source/,
+    );
   });
 
   it('adds the task token and a custom runner path', () => {
     const job = lanczosJob('s3://vin/a.mp4', 's3://vout/a_sr_2x.mp4');
     const [cmd] = hostCommand(job, { runnerPath: '/usr/local/bin/vodsr-host', taskTokenB64: 'dG9rZW4=' });
     expect(cmd).toMatch(
-      /^exec \/usr\/local\/bin\/vodsr-host --job-b64 [A-Za-z0-9+/=]+ --task-token-b64 dG9rZW4=$/,
+      /^exec '\/usr\/local\/bin\/vodsr-host' run --job-b64=[A-Za-z0-9+/=]+ --task-token-b64=dG9rZW4=$/,
     );
   });
 

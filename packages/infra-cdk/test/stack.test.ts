@@ -304,7 +304,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
     expect(step?.inputs.timeoutSeconds).toBe('{{ executionTimeout }}');
     const lines = (step?.inputs.runCommand ?? []).filter((l): l is string => typeof l === 'string');
     expect(lines.at(-1)).toBe(
-      `exec '/opt/vodsr/bin/vodsr-host' --job-b64 "$SSM_jobB64" --task-token-b64 "$SSM_taskTokenB64"`,
+      `exec '/opt/vodsr/bin/vodsr-host' run --job-b64="$SSM_jobB64" --task-token-b64="$SSM_taskTokenB64"`,
     );
     // Only the fallback for agents older than 3.3.2746.0 interpolates, inside single quotes, a base64-only value.
     expect(lines.filter((l) => l.includes('{{'))).toEqual([

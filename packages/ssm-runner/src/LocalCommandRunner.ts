@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { encodeHostJob, type HostJob, VodsrError } from '@vodsr/core';
+import { decodeHostJob, hostCommandArgv, VodsrError } from '@vodsr/core';
 import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { HostOutputReader, settle } from './hostOutput.js';
 import type { CommandRunner, HostRunResult, RunOptions } from './types.js';
@@ -28,7 +28,7 @@ export interface LocalCommandRunnerOptions {
  *
  * @example
  * const runner = new LocalCommandRunner({ workRoot: '/tmp/vodsr-work', lockDir: '/tmp/vodsr-locks' });
- * const result = await runner.run(hostJob, { onProgress: (p) => console.log(p.stage, p.percent) });
+ * const result = await runner.run(input.hostJobB64, { onProgress: (p) => console.log(p.stage, p.percent) });
  */
 export class LocalCommandRunner implements CommandRunner {
   private readonly opts: LocalCommandRunnerOptions;
@@ -37,12 +37,26 @@ export class LocalCommandRunner implements CommandRunner {
     this.opts = opts;
   }
 
-  /** Runs one job; rejects with a `VodsrError` carrying the host's code, or `VODSR_CANCELLED` on abort. */
-  public run(job: HostJob, opts: RunOptions = {}): Promise<HostRunResult> {
+  /**
+   * Runs one job (base64 HostJob, passed to the runner unchanged); rejects with `VODSR_VALIDATION` for a malformed
+   * job, a `VodsrError` carrying the host's code, or `VODSR_CANCELLED` on abort.
+   */
+  public run(hostJobB64: string, opts: RunOptions = {}): Promise<HostRunResult> {
+    let job: { jobId: string };
+    let argv: string[];
+    try {
+      job = decodeHostJob(hostJobB64);
+      argv = hostCommandArgv({
+        runnerPath: this.opts.scriptPath ?? HOST_SCRIPT_PATH,
+        jobB64: hostJobB64,
+        ...(opts.taskTokenB64 === undefined ? {} : { taskTokenB64: opts.taskTokenB64 }),
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(cancelled(job.jobId));
-    const args = ['--job-b64', encodeHostJob(job)];
-    if (opts.taskTokenB64 !== undefined) args.push('--task-token-b64', opts.taskTokenB64);
+    const [runner = '', ...args] = argv;
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.opts.env };
     if (this.opts.s3EndpointUrl) env.VODSR_S3_ENDPOINT_URL = this.opts.s3EndpointUrl;
     if (this.opts.workRoot) env.VODSR_WORK_ROOT = this.opts.workRoot;
@@ -50,7 +64,7 @@ export class LocalCommandRunner implements CommandRunner {
     if (this.opts.slots !== undefined) env.VODSR_SLOTS = String(this.opts.slots);
 
     return new Promise<HostRunResult>((resolve, reject) => {
-      const child = spawn(this.opts.scriptPath ?? HOST_SCRIPT_PATH, args, {
+      const child = spawn(runner, args, {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

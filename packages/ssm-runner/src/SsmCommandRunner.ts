@@ -5,7 +5,7 @@ import {
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { executionTimeoutSeconds, type HostJob, VodsrError } from '@vodsr/core';
+import { decodeHostJob, executionTimeoutSeconds, VodsrError } from '@vodsr/core';
 import { DEFAULT_RUNNER_PATH, hostCommand } from '@vodsr/host-scripts';
 import { HostOutputReader, settle } from './hostOutput.js';
 import type { CommandRunner, HostRunResult, RunOptions } from './types.js';
@@ -56,7 +56,7 @@ const TRUNCATED = '--output truncated--';
  *
  * @example
  * const runner = new SsmCommandRunner({ client: new SSMClient({}), instanceId: 'i-0123456789abcdef0' });
- * const result = await runner.run(hostJob, { durationSeconds: 600 });
+ * const result = await runner.run(input.hostJobB64, { durationSeconds: 600 });
  */
 export class SsmCommandRunner implements CommandRunner {
   private readonly o: SsmCommandRunnerOptions;
@@ -74,12 +74,16 @@ export class SsmCommandRunner implements CommandRunner {
     this.random = opts.random ?? Math.random;
   }
 
-  /** Sends the job and waits for the command's end; rejects with a coded `VodsrError`. */
-  public async run(job: HostJob, opts: RunOptions = {}): Promise<HostRunResult> {
+  /**
+   * Sends the job (base64 HostJob, carried to the host unchanged) and waits for the command's end; rejects with a
+   * coded `VodsrError` (`VODSR_VALIDATION` for a malformed job, before anything is sent).
+   */
+  public async run(hostJobB64: string, opts: RunOptions = {}): Promise<HostRunResult> {
+    const job = decodeHostJob(hostJobB64);
     const { signal } = opts;
     if (signal?.aborted) throw cancelled(job.jobId);
     const executionTimeout = executionTimeoutSeconds(opts.durationSeconds);
-    const commands = hostCommand(job, {
+    const commands = hostCommand(hostJobB64, {
       runnerPath: this.o.runnerPath ?? DEFAULT_RUNNER_PATH,
       ...(opts.taskTokenB64 === undefined ? {} : { taskTokenB64: opts.taskTokenB64 }),
     });

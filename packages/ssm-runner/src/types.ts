@@ -1,4 +1,4 @@
-import type { HostJob, HostProgressEvent, HostResultEvent } from '@vodsr/core';
+import type { HostProgressEvent, HostResultEvent } from '@vodsr/core';
 
 /** Options of one {@link CommandRunner.run} call. */
 export interface RunOptions {
@@ -19,5 +19,9 @@ export type HostRunResult = Extract<HostResultEvent, { ok: true }>;
 
 /** Carries one host job to a host and waits for its end. Failures reject with a `VodsrError` (host code). */
 export interface CommandRunner {
-  run(job: HostJob, opts?: RunOptions): Promise<HostRunResult>;
+  /**
+   * Runs the job given as the workflow input carries it (`hostJobB64`: base64 of the HostJob JSON). The string
+   * reaches the host unchanged; a malformed job rejects with `VODSR_VALIDATION` before anything starts.
+   */
+  run(hostJobB64: string, opts?: RunOptions): Promise<HostRunResult>;
 }

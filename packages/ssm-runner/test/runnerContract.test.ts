@@ -13,7 +13,7 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { type HostProgressEvent, VodsrError } from '@vodsr/core';
+import { encodeHostJob, type HostProgressEvent, VodsrError } from '@vodsr/core';
 import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
 import { type CommandRunner, LocalCommandRunner, SsmCommandRunner } from '@vodsr/ssm-runner';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -187,7 +187,7 @@ describe.each(harnesses)('%s (shared contract, real host script)', (name, make) 
     const h = make();
     const out = join(tmp.dir, `${name}-out`, 'clip_sr_2x.mp4');
     const progress: HostProgressEvent[] = [];
-    const result = await h.runner.run(lanczosJob(src, out, { jobId: `ok-${name}` }), {
+    const result = await h.runner.run(encodeHostJob(lanczosJob(src, out, { jobId: `ok-${name}` })), {
       onProgress: (p) => progress.push(p),
       durationSeconds: 1,
     });
@@ -208,7 +208,7 @@ describe.each(harnesses)('%s (shared contract, real host script)', (name, make) 
   it('rejects with the host code when the job fails, leaving no output', async () => {
     const h = make();
     const out = join(tmp.dir, `${name}-missing`, 'x_sr_2x.mp4');
-    const e = await rejection(h.runner.run(lanczosJob(join(tmp.dir, 'nope.mp4'), out)));
+    const e = await rejection(h.runner.run(encodeHostJob(lanczosJob(join(tmp.dir, 'nope.mp4'), out))));
     await h.settled();
     expect(e.code).toBe('VODSR_HOST_FETCH_FAILED');
     expect(e.details).toMatchObject({ exitCode: 6 });
@@ -219,7 +219,7 @@ describe.each(harnesses)('%s (shared contract, real host script)', (name, make) 
     const h = make(true);
     const out = join(tmp.dir, `${name}-abort`, 'long_sr_2x.mp4');
     const ac = new AbortController();
-    const p = h.runner.run(lanczosJob(join(tmp.dir, 'long.mp4'), out, { cpuOnly: true }), {
+    const p = h.runner.run(encodeHostJob(lanczosJob(join(tmp.dir, 'long.mp4'), out, { cpuOnly: true })), {
       signal: ac.signal,
       onProgress: (e) => {
         if (e.stage === 'upscale') ac.abort();
@@ -250,7 +250,7 @@ describe('LocalCommandRunner with a local S3 server', () => {
         env: { ...s3.env, VODSR_AWS: AWS_BIN },
       });
       const result = await runner.run(
-        lanczosJob('s3://runner-in/dir/a b+c.mp4', 's3://runner-out/a b+c_sr_2x.mp4'),
+        encodeHostJob(lanczosJob('s3://runner-in/dir/a b+c.mp4', 's3://runner-out/a b+c_sr_2x.mp4')),
       );
       expect(result.sr).toMatchObject({ width: 320, height: 240 });
       const file = join(tmp.dir, 's3-result.mp4');
@@ -259,5 +259,38 @@ describe('LocalCommandRunner with a local S3 server', () => {
     } finally {
       await s3.stop();
     }
+  });
+});
+
+describe('LocalCommandRunner', () => {
+  it('passes the encoded job to `<runner> run` unchanged, as --opt=value words', async () => {
+    const fake = join(tmp.dir, 'fake-host');
+    const argsFile = join(tmp.dir, 'fake-host.args');
+    writeFileSync(
+      fake,
+      `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > '${argsFile}'\necho '{"event":"result","ok":true,"jobId":"j","output":"o","source":{},"sr":{},"encoder":"x","elapsedSeconds":0}'\n`,
+    );
+    chmodSync(fake, 0o755);
+    // Keys in a different order than encodeHostJob writes them: the runner must not re-encode.
+    const { v, ...rest } = lanczosJob('/in/a.mp4', '/out/a_sr_2x.mp4');
+    const b64 = Buffer.from(JSON.stringify({ ...rest, v })).toString('base64');
+    expect(b64).not.toBe(encodeHostJob(lanczosJob('/in/a.mp4', '/out/a_sr_2x.mp4')));
+    await new LocalCommandRunner({ scriptPath: fake }).run(b64, { taskTokenB64: 'dG9rZW4=' });
+    expect(readFileSync(argsFile, 'utf8').split('\n')).toEqual([
+      'run',
+      `--job-b64=${b64}`,
+      '--task-token-b64=dG9rZW4=',
+      '',
+    ]);
+  });
+
+  it('refuses a malformed job before starting anything', async () => {
+    const b64 = encodeHostJob({ ...lanczosJob('/in/a.mp4', '/in/a.mp4'), scale: 9 });
+    const e = await rejection(new LocalCommandRunner({ scriptPath: '/nonexistent' }).run(b64));
+    expect(e.code).toBe('VODSR_VALIDATION');
+    expect((e as unknown as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
+      '/output',
+      '/scale',
+    ]);
   });
 });

@@ -5,7 +5,14 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { buildHostJob, decodeHostJob, type HostProgressEvent, parseJobSpec, VodsrError } from '@vodsr/core';
+import {
+  buildHostJob,
+  decodeHostJob,
+  encodeHostJob,
+  type HostProgressEvent,
+  parseJobSpec,
+  VodsrError,
+} from '@vodsr/core';
 import { hostCommand } from '@vodsr/host-scripts';
 import { SsmCommandRunner } from '@vodsr/ssm-runner';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -13,13 +20,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 const ssm = mockClient(SSMClient);
 const INSTANCE = 'i-0123456789abcdef0';
-const job = buildHostJob(
+const hostJob = buildHostJob(
   parseJobSpec({ source: "s3://in-bucket/a;$(reboot) 'x'.mp4", model: 'lanczos-x2' }),
   {
     jobId: 'job-42',
     output: 's3://out-bucket/a_sr_2x.mp4',
   },
 );
+const job = encodeHostJob(hostJob);
 const media = { width: 160, height: 120, durationSeconds: 1, hasAudio: true };
 const okResult = {
   event: 'result',
@@ -82,7 +90,8 @@ describe('SsmCommandRunner', () => {
     });
     const command = send?.Parameters?.commands?.[0] ?? '';
     expect(command).not.toContain('reboot');
-    expect(decodeHostJob(command.split(' ')[3] ?? '')).toEqual(job);
+    expect(command.split(' ')[3]).toBe(`--job-b64=${job}`);
+    expect(decodeHostJob(job)).toEqual(hostJob);
   });
 
   it('caps executionTimeout at 48 h and defaults it to 1 h', async () => {

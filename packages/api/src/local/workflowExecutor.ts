@@ -8,7 +8,6 @@ import {
   type AcquireHostMessage,
   baseName,
   buildWorkflowDefinition,
-  decodeHostJob,
   type HostPlacement,
   type HostResultEvent,
   isVodsrError,
@@ -135,7 +134,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
         ctx.setStage('upscaling');
         const t0 = Date.now();
         try {
-          const res = await runner.run(decodeHostJob(input.hostJobB64), {
+          const res = await runner.run(input.hostJobB64, {
             signal: ctx.signal,
             onProgress: (e: { stage: string; percent: number; fps?: number; speed?: number }) => {
               // host stages: fetch/probe/upscale/verify/upload; only upscale carries the bulk of the time

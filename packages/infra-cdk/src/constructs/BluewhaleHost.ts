@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import {
   HOST_DOCUMENT_PARAMETER_PATTERN,
   HOST_DOCUMENT_PARAMETERS,
+  hostShellCommand,
   MIN_HEARTBEAT_SECONDS,
   ValidationError,
   type ValidationIssue,
@@ -463,7 +464,12 @@ export class BluewhaleHost extends Construct {
                 // the interpolated value, which allowedPattern limits to base64 characters (inert inside quotes).
                 `if [ -z "\${SSM_${P.jobB64}+x}" ]; then SSM_${P.jobB64}='{{ ${P.jobB64} }}'; fi`,
                 `if [ -z "\${SSM_${P.taskTokenB64}+x}" ]; then SSM_${P.taskTokenB64}='{{ ${P.taskTokenB64} }}'; fi`,
-                `exec '${runnerPath}' --job-b64 "$SSM_${P.jobB64}" --task-token-b64 "$SSM_${P.taskTokenB64}"`,
+                // The host contract's one command line (core), the values as the SSM_* variables only.
+                hostShellCommand({
+                  runnerPath,
+                  jobB64: { env: `SSM_${P.jobB64}` },
+                  taskTokenB64: { env: `SSM_${P.taskTokenB64}` },
+                }),
               ],
             },
           },
