@@ -25,6 +25,7 @@ import {
   MathExpression,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import { AutoScalingAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
   BlockDeviceVolume,
   EbsDeviceVolumeType,
@@ -44,13 +45,12 @@ import {
   UserData,
   Vpc,
 } from 'aws-cdk-lib/aws-ec2';
-import { AutoScalingAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type IRole, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcardResource } from './nag.js';
 import { Construct } from 'constructs';
+import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcardResource } from './nag.js';
 import type { VodsrWorkQueues } from './VodsrWorkQueues.js';
 
 /** The default host instance type (NVIDIA L40S). */
@@ -270,13 +270,17 @@ export class VodsrFleet extends Construct {
         int('warmPool/maxGroupPreparedCapacity', w.maxGroupPreparedCapacity, 1, 1000);
     }
     const runnerFile = props.runnerFile ?? HOST_SCRIPT_PATH;
-    if (!existsSync(runnerFile)) issues.push({ path: '/runnerFile', message: `does not exist: ${runnerFile}` });
+    if (!existsSync(runnerFile))
+      issues.push({ path: '/runnerFile', message: `does not exist: ${runnerFile}` });
     const installerFile = props.installerFile ?? INSTALL_SCRIPT_PATH;
     if (!existsSync(installerFile))
       issues.push({ path: '/installerFile', message: `does not exist: ${installerFile}` });
     const runnerPath = props.runnerPath ?? DEFAULT_RUNNER_PATH;
     if (!/^\/[A-Za-z0-9._/-]+\/bin\/vodsr-host$/.test(runnerPath) || runnerPath.includes('..'))
-      issues.push({ path: '/runnerPath', message: 'must be <absolute prefix>/bin/vodsr-host, of [A-Za-z0-9._/-]' });
+      issues.push({
+        path: '/runnerPath',
+        message: 'must be <absolute prefix>/bin/vodsr-host, of [A-Za-z0-9._/-]',
+      });
     const rootDeviceName = props.rootDeviceName ?? DEFAULT_ROOT_DEVICE_NAME;
     if (!/^\/dev\/(sd[a-z][0-9]*|xvd[a-z]{1,2}|nvme[0-9]+n[0-9]+)$/.test(rootDeviceName))
       issues.push({
@@ -313,11 +317,16 @@ export class VodsrFleet extends Construct {
       });
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
-      description: 'vodsr Bluewhale hosts: no inbound (managed by SSM), outbound HTTPS (AWS APIs) and HTTP (apt)',
+      description:
+        'vodsr Bluewhale hosts: no inbound (managed by SSM), outbound HTTPS (AWS APIs) and HTTP (apt)',
       allowAllOutbound: false,
     });
     this.securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to SSM, SQS, S3, Step Functions');
-    this.securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(80), 'HTTP to the distribution package mirrors');
+    this.securityGroup.addEgressRule(
+      Peer.anyIpv4(),
+      Port.tcp(80),
+      'HTTP to the distribution package mirrors',
+    );
 
     this.logGroup = new LogGroup(this, 'CommandLogs', {
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
@@ -507,7 +516,9 @@ export class VodsrFleet extends Construct {
       cooldown: Duration.seconds(60),
       defaultInstanceWarmup: Duration.seconds(warmup),
       groupMetrics: [GroupMetrics.all()],
-      ...(min > 0 ? { signals: Signals.waitForMinCapacity({ timeout: Duration.minutes(installTimeout) }) } : {}),
+      ...(min > 0
+        ? { signals: Signals.waitForMinCapacity({ timeout: Duration.minutes(installTimeout) }) }
+        : {}),
     });
     const cfnGroup = this.autoScalingGroup.node.defaultChild as CfnAutoScalingGroup;
     cfnGroup.tags.setTag(FLEET_TAG_KEY, groupName, 100, true);
