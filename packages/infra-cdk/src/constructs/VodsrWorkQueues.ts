@@ -4,7 +4,6 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { AnyPrincipal, Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag.js';
 
 /** SQS's longest message retention (14 days): a job's message must never outlive its waiting task. */
 export const WORK_QUEUE_RETENTION_DAYS = 14;
@@ -86,11 +85,6 @@ export class VodsrWorkQueues extends Construct {
         enforceSSL: true,
         retentionPeriod,
       });
-      acknowledge(
-        dlq,
-        'AwsSolutions-SQS3',
-        'This queue IS the dead-letter queue of a vodsr work queue (poison messages, or hosts that died on a message maxReceiveCount times); it has no DLQ of its own.',
-      );
       dlqs[priority] = dlq;
       alarms[priority] = new Alarm(this, `${name}DeadLettersAlarm`, {
         alarmDescription: `vodsr: a ${priority} work-queue message reached its dead-letter queue. Its job waits in AcquireHost until the re-queue timeout: fail it with VODSR_HOST_LOST (the token is in the message) to place it again at once.`,
