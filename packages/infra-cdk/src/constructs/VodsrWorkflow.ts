@@ -258,8 +258,8 @@ export class VodsrWorkflow extends Construct {
     this.commandStatusFunction.addToRolePolicy(
       new PolicyStatement({
         sid: 'ReadCommandParameters',
-        actions: ['ssm:ListCommands'],
-        // ListCommands supports no resource-level permissions.
+        actions: ['ssm:ListCommands', 'ssm:DescribeInstanceInformation'],
+        // ListCommands and DescribeInstanceInformation support no resource-level permissions.
         resources: ['*'],
       }),
     );
@@ -275,7 +275,7 @@ export class VodsrWorkflow extends Construct {
     acknowledge(
       this.commandStatusFunction,
       'AwsSolutions-IAM5[Resource::*]',
-      'ssm:ListCommands supports no resource-level permissions (it reads the parameters of the failed command); states:SendTaskFailure has no resource type for .waitForTaskToken tokens (Service Authorization Reference, Step Functions).',
+      'ssm:ListCommands and ssm:DescribeInstanceInformation support no resource-level permissions (they read the parameters of the failed command and whether its host is gone); states:SendTaskFailure has no resource type for .waitForTaskToken tokens (Service Authorization Reference, Step Functions).',
     );
     this.commandStatusRule = new Rule(this, 'CommandStatusRule', {
       description: 'vodsr: a host SSM command ended without the host reporting (dead host) → fail the job',
