@@ -629,6 +629,12 @@ export class VodsrFleet extends Construct {
         reuseOnScaleIn: true,
       });
     }
+    if (mixed)
+      acknowledge(
+        this.autoScalingGroup,
+        'AwsSolutions-EC26',
+        "The root volume is encrypted in the launch template (Encrypted: true, asserted by the tests); cdk-nag's EC26 reads only the group's LaunchTemplate, not MixedInstancesPolicy.LaunchTemplate.",
+      );
     acknowledge(
       this.autoScalingGroup,
       'AwsSolutions-AS3',
