@@ -212,7 +212,10 @@ describe('HTTP API', () => {
     const doc = res.json() as {
       openapi: string;
       paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown[] }>>;
-      components: { securitySchemes: Record<string, unknown> };
+      components: {
+        securitySchemes: Record<string, unknown>;
+        schemas: Record<string, { properties: Record<string, unknown> }>;
+      };
     };
     expect(doc.openapi).toBe('3.1.0');
     const documented = Object.entries(doc.paths)
@@ -239,9 +242,13 @@ describe('HTTP API', () => {
     expect(API_ROUTES).toHaveLength(3);
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     const post = doc.paths['/v1/jobs']?.post as {
-      requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+      requestBody: { content: Record<string, { schema: { $ref: string } }> };
     };
-    expect(Object.keys(post.requestBody.content['application/json']?.schema.properties ?? {})).toEqual(
+    // The job model is a named schema (components.schemas.JobSpec), referenced by the operation.
+    expect(post.requestBody.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/JobSpec',
+    });
+    expect(Object.keys(doc.components.schemas.JobSpec?.properties ?? {})).toEqual(
       expect.arrayContaining(['source', 'output', 'model', 'encoder', 'packaging', 'idempotencyKey']),
     );
     expect(doc.paths['/healthz']?.get?.security).toEqual([]);

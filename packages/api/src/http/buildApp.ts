@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ValidationError, VodsrError } from '@vodsr/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobService } from '../types.js';
+import { finishOpenApi } from './openapiDocument.js';
 import { toProblem } from './problem.js';
 import { API_ROUTES, type RoutePlugin } from './routes/index.js';
 
@@ -139,15 +140,25 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       import('@fastify/swagger'),
       import('@fastify/swagger-ui'),
     ]);
+    // Every operation gets an operationId (`getV1JobsId`-style from method + path) unless its route names one.
+    app.addHook('onRoute', (route) => {
+      if (route.schema && (route.schema as { hide?: boolean }).hide) return;
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const words = route.url.split(/[/:{}-]+/).filter(Boolean);
+      const id = [String(methods[0]).toLowerCase(), ...words.map((w) => w[0]?.toUpperCase() + w.slice(1))];
+      route.schema = { operationId: id.join(''), ...route.schema };
+    });
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
         info: {
           title: 'vodsr API',
           version,
+          license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
           description:
             'Submit video super-resolution jobs (SR on a Bluewhale GPU host, or an open model locally) and get HLS.',
         },
+        servers: [{ url: 'http://127.0.0.1:8080', description: '`vodsr serve` (its default address)' }],
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: opts.auth === 'disabled' ? [] : [{ bearer: [] }],
         tags: [
@@ -156,6 +167,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
           { name: 'health', description: 'Liveness' },
         ],
       },
+      // Shared schemas named in components.schemas; errors as application/problem+json.
+      transformObject: (d) =>
+        finishOpenApi(('openapiObject' in d ? d.openapiObject : d.swaggerObject) as Record<string, unknown>),
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -10,8 +10,9 @@ export function inline<T>(schema: T): T {
   return JSON.parse(JSON.stringify(schema), (k, v) => (k === '$id' ? undefined : v)) as T;
 }
 
-export const JobSpecBody = inline(CoreJobSpecSchema);
-export const JobRecordBody = inline(CoreJobRecordSchema);
+// Each shared schema is titled: the OpenAPI document names it under `components.schemas` (openapiDocument.ts).
+export const JobSpecBody = { ...inline(CoreJobSpecSchema), title: 'JobSpec' };
+export const JobRecordBody = { ...inline(CoreJobRecordSchema), title: 'JobRecord' };
 
 /** An error as `application/problem+json` (RFC 9457) with vodsr's stable code and validation issues. */
 export const ProblemSchema = Type.Object(
@@ -32,7 +33,7 @@ export const ProblemSchema = Type.Object(
     ),
     details: Type.Optional(Type.Unknown()),
   },
-  { description: 'application/problem+json' },
+  { title: 'Problem', description: 'An error (RFC 9457 problem details), sent as application/problem+json' },
 );
 
 export const JobIdParams = Type.Object({
@@ -50,10 +51,13 @@ export const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 2048, description: 'nextCursor of the previous page' })),
 });
 
-export const JobPageSchema = Type.Object({
-  jobs: Type.Array(JobRecordBody),
-  nextCursor: Type.Optional(Type.String()),
-});
+export const JobPageSchema = Type.Object(
+  {
+    jobs: Type.Array(JobRecordBody),
+    nextCursor: Type.Optional(Type.String()),
+  },
+  { title: 'JobPage' },
+);
 
 export const SubmitHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -61,22 +65,28 @@ export const SubmitHeaders = Type.Object({
   ),
 });
 
-export const ModelSchema = Type.Object({
-  id: Type.String(),
-  label: Type.String(),
-  description: Type.String(),
-  engine: Type.String(),
-  requiresBluewhale: Type.Boolean(),
-  requiredFilters: Type.Array(Type.String()),
-  defaultScale: Type.Integer(),
-  scales: Type.Array(Type.Integer()),
-});
+export const ModelSchema = Type.Object(
+  {
+    id: Type.String(),
+    label: Type.String(),
+    description: Type.String(),
+    engine: Type.String(),
+    requiresBluewhale: Type.Boolean(),
+    requiredFilters: Type.Array(Type.String()),
+    defaultScale: Type.Integer(),
+    scales: Type.Array(Type.Integer()),
+  },
+  { title: 'Model' },
+);
 
-export const HealthSchema = Type.Object({
-  ok: Type.Boolean(),
-  backend: Type.String(),
-  version: Type.String(),
-});
+export const HealthSchema = Type.Object(
+  {
+    ok: Type.Boolean(),
+    backend: Type.String(),
+    version: Type.String(),
+  },
+  { title: 'Health' },
+);
 
 /** The error responses every authenticated route can give. */
 export const ERROR_RESPONSES = {

@@ -23,11 +23,10 @@ export const devModule: CommandModule<GlobalOptions, DevArgs> = {
       .option('preset', { alias: 'p', type: 'string', describe: 'Packaging preset (default hls-single)' })
       .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time' })
       .option('viewer', { type: 'boolean', default: true, describe: '--no-viewer: API only' })
-      .example('$0 dev', 'S3 on 127.0.0.1:4569, API + viewer on 127.0.0.1:8080/viewer; data in .vodsr-dev')
-      .example(
-        'aws s3 cp clip.mp4 s3://vodsr-in/clip.mp4 --endpoint-url http://127.0.0.1:4569',
-        'start a job (AWS_ACCESS_KEY_ID=S3RVER, any secret)',
-      ) as never,
+      .example('# S3 on 127.0.0.1:4569, API + viewer on 127.0.0.1:8080/viewer; data in .vodsr-dev', '')
+      .example('$0 dev', '')
+      .example('# start a job (AWS_ACCESS_KEY_ID=S3RVER, any secret)', '')
+      .example('aws s3 cp clip.mp4 s3://vodsr-in/clip.mp4 --endpoint-url http://127.0.0.1:4569', '') as never,
   handler: async (argv) => {
     const { devCommand } = await import('../handlers/dev.js');
     exitWith(await devCommand(argv, io(), interruptSignal()));

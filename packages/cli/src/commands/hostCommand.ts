@@ -17,7 +17,8 @@ export const hostCommandModule: CommandModule<GlobalOptions, HostCommandArgs> = 
       })
       .option('job-id', { type: 'string', describe: 'Job id (default: derived from the job)' })
       .option('runner-path', { type: 'string', describe: 'Path of vodsr-host on the host' })
-      .example('$0 host-command job.json', 'the commands, one per line') as never,
+      .example('# the commands, one per line', '')
+      .example('$0 host-command job.json', '') as never,
   handler: async (argv) => {
     const { hostCommandCommand } = await import('../handlers/hostCommand.js');
     exitWith(await hostCommandCommand(argv, io()));

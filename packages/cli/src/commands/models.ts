@@ -6,7 +6,12 @@ import { exitWith, io, withJson } from './shared.js';
 export const modelsModule: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'models',
   describe: 'List SR models and whether this machine can run them',
-  builder: (y) => withJson(y) as never,
+  builder: (y) =>
+    withJson(y)
+      .example('# the models, and which run here (Bluewhale filters or the open fallback)', '')
+      .example('$0 models', '')
+      .example('# as JSON, for scripts', '')
+      .example('$0 models --json', '') as never,
   handler: async (argv) => {
     const { modelsCommand } = await import('../handlers/models.js');
     exitWith(await modelsCommand(argv, io()));

@@ -12,7 +12,11 @@ export const presetsModule: CommandModule<GlobalOptions, GlobalOptions> = {
       .command({
         command: 'list',
         describe: 'List packaging presets',
-        builder: (b) => withJson(b) as never,
+        builder: (b) =>
+          withJson(b)
+            .example('# the packaging presets (ids for --preset)', '')
+            .example('$0 presets list', '')
+            .example('$0 presets list --json', '') as never,
         handler: async (argv: GlobalOptions) => {
           const { presetsListCommand } = await import('../handlers/presets.js');
           exitWith(await presetsListCommand(argv, io()));
@@ -39,19 +43,18 @@ export const presetsModule: CommandModule<GlobalOptions, GlobalOptions> = {
             .option('audio', { type: 'boolean', default: true, describe: '--no-audio for a silent video' })
             .option('segment-seconds', { type: 'number' })
             .option('max-rungs', { type: 'number' })
-            .example(
-              '$0 presets show hls-single --format mediaconvert',
-              "the use case's MediaConvert job Settings",
-            )
-            .example(
-              '$0 presets show hls-ladder --width 3840 --height 2160 -f ffmpeg',
-              'the local FFmpeg twin',
-            ) as never,
+            .example("# the use case's MediaConvert job Settings", '')
+            .example('$0 presets show hls-single --format mediaconvert', '')
+            .example('# the local FFmpeg twin', '')
+            .example('$0 presets show hls-ladder --width 3840 --height 2160 -f ffmpeg', '') as never,
         handler: async (argv: PresetShowArgs) => {
           const { presetsShowCommand } = await import('../handlers/presets.js');
           exitWith(await presetsShowCommand(argv, io()));
         },
       } as CommandModule<GlobalOptions, PresetShowArgs> as never)
-      .demandCommand(1, 'presets: give a subcommand (list, show <id>)') as never,
+      .demandCommand(1, 'presets: give a subcommand (list, show <id>)')
+      .example('# the presets, then one as the MediaConvert job Settings it sends', '')
+      .example('$0 presets list', '')
+      .example('$0 presets show hls-single --format mediaconvert', '') as never,
   handler: () => {},
 };

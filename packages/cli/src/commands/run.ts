@@ -41,11 +41,10 @@ export const runModule: CommandModule<GlobalOptions, RunArgs> = {
       })
       .option('sr-name', { type: 'string', describe: 'SR file name (default <name>_sr_<scale>x<ext>)' })
       .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time (one per GPU)' })
-      .example('$0 run clip.mp4', 'SR (open model here) + single-rendition HLS under vodsr-out/')
-      .example(
-        '$0 run clip.mp4 -p hls-ladder -m lanczos-cas-x2',
-        'ABR ladder with a sharper open model',
-      ) as never,
+      .example('# SR (open model here) + single-rendition HLS under vodsr-out/', '')
+      .example('$0 run clip.mp4', '')
+      .example('# ABR ladder with a sharper open model', '')
+      .example('$0 run clip.mp4 -p hls-ladder -m lanczos-cas-x2', '') as never,
   handler: async (argv) => {
     const { runCommand } = await import('../handlers/run.js');
     exitWith(await runCommand(argv, io(), interruptSignal()));

@@ -19,8 +19,10 @@ export const serveModule: CommandModule<GlobalOptions, ServeArgs> = {
       .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time (one per GPU)' })
       .option('rate-limit', { type: 'number', describe: 'Requests per minute per client (default 600)' })
       .option('log', { type: 'boolean', default: false, describe: 'Request logs (JSON) on stdout' })
-      .example('VODSR_TOKEN=$(openssl rand -hex 24) $0 serve', 'API on 127.0.0.1:8080, docs at /docs')
-      .example('$0 serve --no-auth --port 0', 'dev server without a token (loopback only)') as never,
+      .example('# API on 127.0.0.1:8080, docs at /docs', '')
+      .example('VODSR_TOKEN=$(openssl rand -hex 24) $0 serve', '')
+      .example('# dev server without a token (loopback only)', '')
+      .example('$0 serve --no-auth --port 0', '') as never,
   handler: async (argv) => {
     const { serveCommand } = await import('../handlers/serve.js');
     exitWith(await serveCommand(argv, io(), interruptSignal()));

@@ -9,7 +9,8 @@ export const statusModule: CommandModule<GlobalOptions, GlobalOptions & { id: st
   builder: (y) =>
     withJson(y)
       .positional('id', { type: 'string', demandOption: true })
-      .example('$0 status 3f2c… --json', 'the job record as JSON') as never,
+      .example('# the job record as JSON', '')
+      .example('$0 status 3f2c… --json', '') as never,
   handler: async (argv) => {
     const { statusCommand } = await import('../handlers/status.js');
     exitWith(await statusCommand(argv, io()));

@@ -23,11 +23,10 @@ export const submitModule: CommandModule<GlobalOptions, SubmitArgs> = {
       .option('output', { alias: 'o', type: 'string', describe: 'Output folder or s3://bucket/prefix/' })
       .option('sr-name', { type: 'string' })
       .option('idempotency-key', { alias: 'k', type: 'string', describe: 'Same key → same job' })
-      .example(
-        '$0 submit s3://in/apink_10s.mp4 --backend aws -k upload-42',
-        'start (once) a Step Functions execution',
-      )
-      .example('$0 submit clip.mp4 --api http://127.0.0.1:8080', 'queue on a running `vodsr serve`') as never,
+      .example('# start (once) a Step Functions execution', '')
+      .example('$0 submit s3://in/apink_10s.mp4 --backend aws -k upload-42', '')
+      .example('# queue on a running `vodsr serve`', '')
+      .example('$0 submit clip.mp4 --api http://127.0.0.1:8080', '') as never,
   handler: async (argv) => {
     const { submitCommand } = await import('../handlers/submit.js');
     exitWith(await submitCommand(argv, io()));

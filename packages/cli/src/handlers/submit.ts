@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { VodsrError } from '@vodsr/core';
+import { getPreset } from '@vodsr/mediaconvert-presets';
 import type { Io } from '../io.js';
 import type { GlobalOptions } from '../options.js';
 import { backendOf, openService } from '../services.js';
@@ -41,6 +42,9 @@ export async function submitCommand(args: SubmitArgs, io: Io): Promise<number> {
         details: { issues: [{ path: '/input', message: 'missing (or use --job)' }] },
       });
     }
+    // Refused here (exit 2), not queued to fail later: the preset ids are the presets package's own list.
+    const preset = (body.packaging as { preset?: unknown } | undefined)?.preset;
+    if (typeof preset === 'string') getPreset(preset);
     const service = await openService(args as GlobalOptions, { workers: false });
     try {
       const { job, created } = await service.submit(

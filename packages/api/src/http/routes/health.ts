@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JobService } from '../../types.js';
-import { HealthSchema } from '../schemas.js';
+import { HealthSchema, ProblemSchema } from '../schemas.js';
 
 /** `/healthz`: liveness, without auth. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ service: JobService; version: string }> = async (
@@ -9,7 +9,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ service: JobService; vers
 ) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], summary: 'Liveness', security: [], response: { 200: HealthSchema } } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness',
+        security: [],
+        response: { 200: HealthSchema, 429: ProblemSchema },
+      },
+    },
     async () => ({ ok: true, backend: opts.service.backend, version: opts.version }),
   );
 };
