@@ -1,7 +1,9 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
+import { LEASE_PATTERN } from './fleet.js';
 
 /**
- * The host contract's command half: `<runner> run --job-b64=<base64 HostJob> [--task-token-b64=<base64 token>]`.
+ * The host contract's command half:
+ * `<runner> run --job-b64=<base64 HostJob> [--task-token-b64=<base64 token>] [--slot=<n> --lease=<lease>]`.
  * Built here once; the SSM document, `hostCommand()` of `@vodsr/host-scripts` and the local command runner all
  * render these words.
  */
@@ -20,23 +22,35 @@ export interface HostCommandParts<V extends HostCommandValue = string> {
   readonly jobB64: V;
   /** Base64 of a Step Functions task token: the runner then heartbeats and calls back. */
   readonly taskTokenB64?: V;
+  /** The GPU slot the host agent reserved for this job (0..63, `HostPlacement.slot`); with `lease`. */
+  readonly slot?: V;
+  /** The reservation's lease (`LEASE_PATTERN`, `HostPlacement.lease`): the runner claims the slot with it. */
+  readonly lease?: V;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** A runner path that can stand in single quotes in any shell. */
 const SHELL_SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SLOT = /^[0-9]{1,2}$/;
+const LEASE = new RegExp(LEASE_PATTERN);
 
 /** Each word of the command line as parts: literal text, or an environment variable reference. */
 function hostCommandWords<V extends HostCommandValue>(p: HostCommandParts<V>): (string | V)[][] {
   const words: (string | V)[][] = [[p.runnerPath], [HOST_RUN_SUBCOMMAND], ['--job-b64=', p.jobB64]];
   if (p.taskTokenB64 !== undefined) words.push(['--task-token-b64=', p.taskTokenB64]);
+  if (p.slot !== undefined) words.push(['--slot=', p.slot]);
+  if (p.lease !== undefined) words.push(['--lease=', p.lease]);
   return words;
 }
 
-function valueIssues(path: string, v: HostCommandValue | undefined): ValidationIssue[] {
+function valueIssues(
+  path: string,
+  v: HostCommandValue | undefined,
+  literal: { re: RegExp; message: string } = { re: BASE64, message: 'must be base64' },
+): ValidationIssue[] {
   if (v === undefined) return [];
-  if (typeof v === 'string') return BASE64.test(v) ? [] : [{ path, message: 'must be base64' }];
+  if (typeof v === 'string') return literal.re.test(v) ? [] : [{ path, message: literal.message }];
   return ENV_NAME.test(v.env) ? [] : [{ path, message: 'must name an environment variable' }];
 }
 
@@ -52,6 +66,12 @@ function check(p: HostCommandParts<HostCommandValue>, shell: boolean): void {
     });
   }
   issues.push(...valueIssues('/jobB64', p.jobB64), ...valueIssues('/taskTokenB64', p.taskTokenB64));
+  issues.push(
+    ...valueIssues('/slot', p.slot, { re: SLOT, message: 'must be a slot number 0..99' }),
+    ...valueIssues('/lease', p.lease, { re: LEASE, message: `must match ${LEASE_PATTERN}` }),
+  );
+  if ((p.slot === undefined) !== (p.lease === undefined))
+    issues.push({ path: p.slot === undefined ? '/slot' : '/lease', message: 'slot and lease go together' });
   if (issues.length) throw new ValidationError('host command', issues);
 }
 
@@ -70,7 +90,7 @@ export function hostCommandArgv(p: HostCommandParts): string[] {
 
 /**
  * The host command as one POSIX shell line, `exec`-ing the runner (so a cancel's SIGTERM reaches it directly).
- * Literals are base64 only and the runner path is single-quoted; `{ env: 'NAME' }` renders as `"$NAME"`, which
+ * Literals are base64 (slot: digits, lease: `LEASE_PATTERN`) only and the runner path is single-quoted; `{ env: 'NAME' }` renders as `"$NAME"`, which
  * is how the SSM document passes its `interpolationType: ENV_VAR` parameters. Nothing from a job is shell syntax.
  *
  * @example

@@ -41,8 +41,8 @@ export const DEFAULT_VIDEO_SUFFIXES: readonly string[] = [
 export interface TriggerConfig {
   /** Where results go: `s3://bucket/prefix/`. The source key's folders are mirrored below it. */
   readonly outputRoot: string;
-  /** The EC2 instance that runs the host command. */
-  readonly instanceId: string;
+  /** A fixed EC2 instance for the host command (legacy: with pull admission the agent's placement decides). @default none */
+  readonly instanceId?: string;
   /** SR model id. @default 'A' */
   readonly model?: string;
   /** Packaging preset id. @default 'hls-single' */
@@ -107,7 +107,7 @@ export interface TriggerResult {
 interface ResolvedConfig {
   readonly outputRoot: string;
   readonly outputBucket: string;
-  readonly instanceId: string;
+  readonly instanceId?: string;
   readonly model: string;
   readonly packagingPreset: string;
   readonly videoSuffixes: readonly string[];
@@ -132,8 +132,8 @@ export function resolveTriggerConfig(config: TriggerConfig): ResolvedConfig {
     });
   }
   if (
-    typeof config.instanceId !== 'string' ||
-    !/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/.test(config.instanceId)
+    config.instanceId !== undefined &&
+    (typeof config.instanceId !== 'string' || !/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/.test(config.instanceId))
   )
     issues.push({
       path: '/instanceId',
@@ -155,7 +155,7 @@ export function resolveTriggerConfig(config: TriggerConfig): ResolvedConfig {
   return {
     outputRoot,
     outputBucket: outputBucket as string,
-    instanceId: config.instanceId,
+    ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
     model: config.model ?? 'A',
     packagingPreset: config.packagingPreset ?? 'hls-single',
     videoSuffixes: suffixes,
@@ -271,7 +271,7 @@ export function createTriggerHandler(deps: {
         const input = prepareJob(job, {
           jobId: name,
           outputRoot: mirroredOutputRoot(config.outputRoot, key),
-          instanceId: config.instanceId,
+          ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
           ...(size === undefined ? {} : { durationSeconds: (size * 8) / config.assumedMinBitrate }),
         });
         const outcome = await deps.start(name, input);

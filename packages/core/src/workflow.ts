@@ -118,7 +118,7 @@ export interface WorkflowOptions {
   hostTimeoutSeconds?: number;
   /**
    * SSM delivery timeout: how long a command may wait for an unreachable instance before SSM drops it. At most
-   * `heartbeatSeconds - 30`, so an undelivered command ends `VODSR_SSM_COMMAND_TIMED_OUT` (dead-host rule) before
+   * `heartbeatSeconds - 30`, so an undelivered command ends `VODSR_SSM_UNDELIVERABLE` (dead-host rule: the job goes to another host) before
    * the heartbeat timeout fires, and SSM never starts it after its task has closed.
    * @default half of heartbeatSeconds (150 for the default 300), at least 30 (SSM's minimum)
    */
@@ -206,7 +206,7 @@ function checkOptions(o: WorkflowOptions): void {
   if (numbersOk && dt > hb - DEAD_HOST_REPORT_MARGIN_SECONDS)
     issues.push({
       path: '/deliveryTimeoutSeconds',
-      message: `must be at most heartbeatSeconds - ${DEAD_HOST_REPORT_MARGIN_SECONDS} (${hb - DEAD_HOST_REPORT_MARGIN_SECONDS}): an undelivered command must end VODSR_SSM_COMMAND_TIMED_OUT before the heartbeat timeout, and never start after its task closed`,
+      message: `must be at most heartbeatSeconds - ${DEAD_HOST_REPORT_MARGIN_SECONDS} (${hb - DEAD_HOST_REPORT_MARGIN_SECONDS}): an undelivered command must end VODSR_SSM_UNDELIVERABLE before the heartbeat timeout, and never start after its task closed`,
     });
   const minHost = SSM_MAX_EXECUTION_SECONDS + dt + 60;
   if (numbersOk && ht < minHost)

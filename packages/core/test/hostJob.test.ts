@@ -113,4 +113,33 @@ describe('hostCommandArgv / hostShellCommand', () => {
     }
     expect(() => hostCommandArgv({ runnerPath: '/x', jobB64: '$(id)' })).toThrow(/jobB64: must be base64/);
   });
+
+  it('carries the reserved slot and its lease (pull admission), as literals or environment variables', () => {
+    expect(
+      hostCommandArgv({ runnerPath: '/r', jobB64: 'eyJ2IjoxfQ==', slot: '1', lease: 'lease-0001' }),
+    ).toEqual(['/r', 'run', '--job-b64=eyJ2IjoxfQ==', '--slot=1', '--lease=lease-0001']);
+    expect(
+      hostShellCommand({
+        runnerPath: '/opt/vodsr/bin/vodsr-host',
+        jobB64: { env: 'SSM_jobB64' },
+        taskTokenB64: { env: 'SSM_taskTokenB64' },
+        slot: { env: 'SSM_slot' },
+        lease: { env: 'SSM_lease' },
+      }),
+    ).toBe(
+      `exec '/opt/vodsr/bin/vodsr-host' run --job-b64="$SSM_jobB64" --task-token-b64="$SSM_taskTokenB64" --slot="$SSM_slot" --lease="$SSM_lease"`,
+    );
+  });
+
+  it('refuses a slot that is not a number, a lease off its pattern, and one without the other', () => {
+    try {
+      hostCommandArgv({ runnerPath: '/r', jobB64: 'eA==', slot: '1;id', lease: 'short' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ValidationError).issues.map((i) => i.path)).toEqual(['/slot', '/lease']);
+    }
+    expect(() => hostCommandArgv({ runnerPath: '/r', jobB64: 'eA==', slot: '0' })).toThrow(
+      /lease: slot and lease go together/,
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { SendTaskFailureCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createAwsCommandStatusHandler, type SsmStatusEvent } from '@vodsr/infra-cdk';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -40,6 +40,9 @@ beforeEach(() => {
     ],
   });
   sfn.on(SendTaskFailureCommand).resolves({});
+  ssm.on(DescribeInstanceInformationCommand).resolves({
+    InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', PingStatus: 'Online' }],
+  });
 });
 
 const handler = () =>
@@ -69,7 +72,8 @@ describe('the dead-host handler (SSM command status → SendTaskFailure)', () =>
   it.each([
     ['Failed', 'Undeliverable', 'VODSR_SSM_UNDELIVERABLE'],
     ['Failed', 'Terminated', 'VODSR_SSM_COMMAND_CANCELLED'],
-    ['TimedOut', 'Delivery Timed Out', 'VODSR_SSM_COMMAND_TIMED_OUT'],
+    ['TimedOut', 'Delivery Timed Out', 'VODSR_SSM_UNDELIVERABLE'],
+    ['TimedOut', 'DeliveryTimedOut', 'VODSR_SSM_UNDELIVERABLE'],
     ['TimedOut', 'Execution Timed Out', 'VODSR_SSM_COMMAND_TIMED_OUT'],
   ])(
     'refines status %s by its StatusDetails %s when the event carries them',
@@ -123,5 +127,45 @@ describe('the dead-host handler (SSM command status → SendTaskFailure)', () =>
       reason: `command ${COMMAND_ID} has no taskTokenB64 parameter`,
     });
     expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['Failed', undefined],
+    ['TimedOut', 'Execution Timed Out'],
+    ['Cancelled', undefined],
+  ])(
+    'fails with VODSR_HOST_LOST (the job is placed again) when the command ended %s on an instance that is gone',
+    async (status, details) => {
+      ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+      const out = await handler()(event(status, details ? { 'status-details': details } : {}));
+      expect(out).toEqual({ action: 'failed-task', code: 'VODSR_HOST_LOST', commandId: COMMAND_ID });
+      const input = sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input;
+      expect(input?.error).toBe('VODSR_HOST_LOST');
+      expect(input?.cause).toContain('the instance is gone');
+      expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0]?.args[0].input).toEqual({
+        Filters: [{ Key: 'InstanceIds', Values: ['i-0123456789abcdef0'] }],
+      });
+    },
+  );
+
+  it('treats a host whose SSM agent lost its connection as gone, and an online one as the job failing', async () => {
+    ssm.on(DescribeInstanceInformationCommand).resolves({
+      InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', PingStatus: 'ConnectionLost' }],
+    });
+    expect(await handler()(event('Failed'))).toMatchObject({ code: 'VODSR_HOST_LOST' });
+    ssm.on(DescribeInstanceInformationCommand).resolves({
+      InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', PingStatus: 'Online' }],
+    });
+    expect(await handler()(event('Failed'))).toMatchObject({ code: 'VODSR_SSM_COMMAND_FAILED' });
+  });
+
+  it('keeps the status code when the host lookup itself fails, and does not look up undeliverable commands', async () => {
+    ssm.on(DescribeInstanceInformationCommand).rejects(new Error('throttled'));
+    expect(await handler()(event('Failed'))).toMatchObject({ code: 'VODSR_SSM_COMMAND_FAILED' });
+    ssm.resetHistory();
+    expect(await handler()(event('Failed', { 'status-details': 'Undeliverable' }))).toMatchObject({
+      code: 'VODSR_SSM_UNDELIVERABLE',
+    });
+    expect(ssm.commandCalls(DescribeInstanceInformationCommand)).toHaveLength(0);
   });
 });

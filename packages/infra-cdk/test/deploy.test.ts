@@ -23,10 +23,10 @@ function documentLines(t: Template): string[] {
 }
 
 function userData(t: Template): string {
-  const [i] = Object.values(t.findResources('AWS::EC2::Instance')) as {
-    Properties: { UserData: { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } } };
+  const [lt] = Object.values(t.findResources('AWS::EC2::LaunchTemplate')) as {
+    Properties: { LaunchTemplateData: { UserData: { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } } } };
   }[];
-  return (i?.Properties.UserData['Fn::Base64']['Fn::Join'][1] ?? [])
+  return (lt?.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] ?? [])
     .map((p) => (typeof p === 'string' ? p : JSON.stringify(p)))
     .join('');
 }
@@ -76,18 +76,18 @@ describe('late commands (issue 14 item 4)', () => {
 });
 
 describe('first boot (issue 14 items 5, 6, 8)', () => {
-  it('waits for the instance to signal its install (CreationPolicy) and may signal only its own stack', () => {
-    const { template } = synth({});
-    const instances = template.findResources('AWS::EC2::Instance');
-    const [, instance] = Object.entries(instances)[0] as [string, { CreationPolicy?: unknown }];
-    expect(instance.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT30M' } });
+  it('reports a failed install per host (launch hook ABANDON) and, at minHosts >= 1, to the stack; signals only its own stack', () => {
+    const { stack, template } = synth({ minHosts: '1', maxHosts: '1' });
+    const [groupId, group] = Object.entries(
+      template.findResources('AWS::AutoScaling::AutoScalingGroup'),
+    )[0] as [string, { CreationPolicy?: unknown }];
+    expect(group.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT30M' } });
     const ud = userData(template);
-    // The logical id carries a hash of the user data itself, so it is read at run time.
-    expect(ud).toContain('aws cloudformation describe-stack-resources');
-    expect(ud).toContain('--logical-resource-id "$lid" --unique-id "$iid"');
-    expect(ud).toContain('--status "$1"');
-    expect(ud).toMatch(/signal SUCCESS\s*$/);
-    expect(ud).toContain('if [ "$rc" -ne 0 ]; then signal FAILURE; fi');
+    expect(ud).toContain(
+      `--stack-name '${stack.stackName}' --logical-resource-id '${groupId}' --unique-id "$iid" --status "$1"`,
+    );
+    expect(ud).toMatch(/launched SUCCESS CONTINUE\s*$/);
+    expect(ud).toContain('if [ "$rc" -ne 0 ]; then launched FAILURE ABANDON; fi');
     expect(ud).toContain('apt-get -o DPkg::Lock::Timeout=600 update');
     expect(ud).toContain("--region 'eu-west-1' --apt-lock-timeout 600");
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
@@ -99,7 +99,7 @@ describe('first boot (issue 14 items 5, 6, 8)', () => {
       {
         Sid: 'SignalInstall',
         Effect: 'Allow',
-        Action: ['cloudformation:DescribeStackResources', 'cloudformation:SignalResource'],
+        Action: 'cloudformation:SignalResource',
         Resource: { Ref: 'AWS::StackId' },
       },
     ]);
@@ -107,10 +107,12 @@ describe('first boot (issue 14 items 5, 6, 8)', () => {
 
   it('takes the root device name from context (an AMI with /dev/xvda gets a 200 GiB root, not a second volume)', () => {
     const { template } = synth({ rootDeviceName: '/dev/xvda' });
-    template.hasResourceProperties('AWS::EC2::Instance', {
-      BlockDeviceMappings: [
-        Match.objectLike({ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ VolumeSize: 200 }) }),
-      ],
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [
+          Match.objectLike({ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ VolumeSize: 200 }) }),
+        ],
+      }),
     });
     expect(() => synth({ rootDeviceName: 'sda1' })).toThrow(/rootDeviceName/);
   });

@@ -2,7 +2,12 @@ import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type MediaInfo, parseJobSpec, prepareJob } from '@vodsr/core';
-import { HOST_DOCUMENT_PARAMETER_PATTERN, WORKFLOW_STATES as S } from '@vodsr/core/workflow';
+import {
+  HOST_DOCUMENT_LEASE_PATTERN,
+  HOST_DOCUMENT_PARAMETER_PATTERN,
+  HOST_DOCUMENT_SLOT_PATTERN,
+  WORKFLOW_STATES as S,
+} from '@vodsr/core/workflow';
 import { createVodsrApp, type VodsrStack } from '@vodsr/infra-cdk';
 import { createPlanPackagingHandler } from '@vodsr/mediaconvert-presets';
 import aslValidator from 'asl-validator';
@@ -66,6 +71,8 @@ function synthesizedDefinition(): Record<string, unknown> {
     .map((p) => {
       if (typeof p === 'string') return p;
       const o = p as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+      if (o.Ref && resources[o.Ref]?.Type === 'AWS::SQS::Queue')
+        return `https://sqs.eu-west-1.amazonaws.com/111111111111/${o.Ref}`;
       if (o.Ref) return pseudo[o.Ref] ?? o.Ref;
       const [id] = o['Fn::GetAtt'] as [string, string];
       const type = resources[id]?.Type;
@@ -84,6 +91,20 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Resources;
 });
+
+/** The fleet's user data as text: queue URLs become `https://sqs/<queue id>`, other references `cdk-assets-bucket`. */
+function userDataText(): string {
+  const [, lt] = only('AWS::EC2::LaunchTemplate');
+  const ud = (lt.LaunchTemplateData as { UserData: { 'Fn::Base64': unknown } }).UserData['Fn::Base64'];
+  const render = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const o = node as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+    if (o['Fn::Join']) return o['Fn::Join'][1].map(render).join(o['Fn::Join'][0]);
+    if (o.Ref && resources[o.Ref]?.Type === 'AWS::SQS::Queue') return `https://sqs/${o.Ref}`;
+    return 'cdk-assets-bucket';
+  };
+  return render(ud);
+}
 
 /** Runs the esbuild bundle of a function, as Lambda would (CommonJS, Node.js, the SDK provided), on one event. */
 async function invokeBundle(fn: IConstruct, env: Record<string, string>, event: unknown): Promise<unknown> {
@@ -121,7 +142,6 @@ describe('VodsrStack (synthesized offline from context)', () => {
         Variables: Match.objectLike({
           VODSR_OUTPUT_BUCKET: { Ref: logicalId(stack, p.storage.outputBucket) },
           VODSR_INPUT_BUCKET: { Ref: logicalId(stack, p.storage.inputBucket) },
-          VODSR_INSTANCE_ID: stack.resolve(p.host.instance.instanceId),
           VODSR_STATE_MACHINE_ARN: { Ref: logicalId(stack, p.workflow.stateMachine) },
         }),
       },
@@ -213,50 +233,150 @@ describe('VodsrStack (synthesized offline from context)', () => {
     });
   });
 
-  it('runs a g6e instance from the AMI in context, IMDSv2 only, encrypted EBS, no inbound rule', () => {
-    const [, instance] = only('AWS::EC2::Instance');
-    expect(instance.ImageId).toBe(AMI);
-    expect(instance.InstanceType).toBe('g6e.xlarge');
-    expect(instance.BlockDeviceMappings).toEqual([
-      {
-        DeviceName: '/dev/sda1',
-        Ebs: { DeleteOnTermination: true, Encrypted: true, VolumeSize: 200, VolumeType: 'gp3' },
-      },
-    ]);
-    const [ltId, lt] = only('AWS::EC2::LaunchTemplate');
-    expect(lt.LaunchTemplateData).toEqual({ MetadataOptions: { HttpTokens: 'required' } });
-    expect(lt.LaunchTemplateName).not.toBe('InstanceLaunchTemplate');
-    expect((instance.LaunchTemplate as { Version: unknown }).Version).toEqual({
-      'Fn::GetAtt': [ltId, 'LatestVersionNumber'],
+  it('runs the hosts from a launch template: AMI from context, g6e, IMDSv2 only, encrypted gp3 root, no inbound rule', () => {
+    const [, lt] = only('AWS::EC2::LaunchTemplate');
+    const data = lt.LaunchTemplateData as Record<string, unknown>;
+    expect(data).toMatchObject({
+      ImageId: AMI,
+      InstanceType: 'g6e.xlarge',
+      MetadataOptions: { HttpTokens: 'required', InstanceMetadataTags: 'enabled' },
+      Monitoring: { Enabled: true },
+      EbsOptimized: true,
+      BlockDeviceMappings: [
+        {
+          DeviceName: '/dev/sda1',
+          Ebs: { DeleteOnTermination: true, Encrypted: true, VolumeSize: 200, VolumeType: 'gp3' },
+        },
+      ],
     });
+    template.resourceCountIs('AWS::EC2::Instance', 0);
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     const [, sg] = only('AWS::EC2::SecurityGroup');
     expect(sg.SecurityGroupIngress).toBeUndefined();
     expect((sg.SecurityGroupEgress as { FromPort: number }[]).map((e) => e.FromPort)).toEqual([443, 80]);
   });
 
-  it('installs the runner with the host installer, both from CDK assets, with no credentials', () => {
-    const [, instance] = only('AWS::EC2::Instance');
-    const parts = (instance.UserData as { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } })['Fn::Base64'][
-      'Fn::Join'
-    ][1]
-      .filter((p) => typeof p === 'string')
-      .join('');
-    expect(parts.match(/aws s3 cp --only-show-errors --region 'eu-west-1' 's3:\/\//g)).toHaveLength(2);
-    expect(parts).toContain(
+  it('scales an Auto Scaling group of hosts from 0, spanning the given subnets, tagged for SendCommand', () => {
+    const p = stack.pipeline;
+    const [, asg] = only('AWS::AutoScaling::AutoScalingGroup');
+    expect(asg).toMatchObject({
+      MinSize: '0',
+      MaxSize: '4',
+      AutoScalingGroupName: 'Vodsr-vodsr-fleet',
+      NewInstancesProtectedFromScaleIn: false,
+      HealthCheckType: 'EC2',
+      LaunchTemplate: { LaunchTemplateId: { Ref: logicalId(stack, p.fleet.launchTemplate) } },
+    });
+    expect(asg.DesiredCapacity).toBeUndefined();
+    expect(asg.MixedInstancesPolicy).toBeUndefined();
+    expect(asg.CapacityRebalance).toBeUndefined();
+    expect(asg.Tags).toEqual(
+      expect.arrayContaining([{ Key: 'vodsr:fleet', Value: 'Vodsr-vodsr-fleet', PropagateAtLaunch: true }]),
+    );
+    expect(asg.VPCZoneIdentifier).toHaveLength(1);
+    template.resourceCountIs('AWS::AutoScaling::WarmPool', 0);
+  });
+
+  it('has a launch hook (ABANDON unless installed) and a termination hook the agent drains on', () => {
+    template.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+      LifecycleHookName: 'vodsr-launch',
+      LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      DefaultResult: 'ABANDON',
+      HeartbeatTimeout: 1800,
+    });
+    template.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+      LifecycleHookName: 'vodsr-drain',
+      LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+      DefaultResult: 'CONTINUE',
+      HeartbeatTimeout: 3600,
+    });
+    template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 2);
+  });
+
+  it('follows the backlog of both queues: +ceil(backlog / slots) hosts at once, back to 0 after idle minutes', () => {
+    const p = stack.pipeline;
+    const queueMetric = (q: IConstruct) =>
+      Match.objectLike({
+        MetricStat: Match.objectLike({
+          Metric: {
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, q), 'QueueName'] } }],
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            Namespace: 'AWS/SQS',
+          },
+          Period: 60,
+          Stat: 'Maximum',
+        }),
+        ReturnData: false,
+      });
+    const backlog = [
+      Match.objectLike({ Expression: 'FILL(interactive, 0) + FILL(bulk, 0)', Id: 'expr_1' }),
+      queueMetric(p.queues.interactive),
+      queueMetric(p.queues.bulk),
+    ];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith(backlog),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'LessThanOrEqualToThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 15,
+      DatapointsToAlarm: 15,
+      TreatMissingData: 'breaching',
+      Metrics: Match.arrayWith(backlog),
+    });
+    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::AutoScaling::ScalingPolicy');
+    const out = policies.find((r) => r.Properties?.AdjustmentType === 'ChangeInCapacity')?.Properties;
+    expect(out).toMatchObject({ PolicyType: 'StepScaling', EstimatedInstanceWarmup: 600 });
+    // slotsPerHost 1, maxCapacity 4: a backlog of 1 → +1, 2 → +2, 3 → +3, ≥ 4 → +4 (bounds relative to 1).
+    expect(out?.StepAdjustments).toEqual([
+      { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 1, ScalingAdjustment: 1 },
+      { MetricIntervalLowerBound: 1, MetricIntervalUpperBound: 2, ScalingAdjustment: 2 },
+      { MetricIntervalLowerBound: 2, MetricIntervalUpperBound: 3, ScalingAdjustment: 3 },
+      { MetricIntervalLowerBound: 3, ScalingAdjustment: 4 },
+    ]);
+    const idle = policies.find((r) => r.Properties?.AdjustmentType === 'ExactCapacity')?.Properties;
+    expect(idle?.StepAdjustments).toEqual([{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }]);
+    expect(policies).toHaveLength(2);
+  });
+
+  it('installs the runner with the host installer from CDK assets, writes the agent config, starts the agent', () => {
+    const text = userDataText();
+    expect(text.match(/aws s3 cp --only-show-errors --region 'eu-west-1' 's3:\/\//g)).toHaveLength(2);
+    expect(text).toContain(
       `bash "$boot/vodsr-host-install" --runner "$boot/vodsr-host" --prefix '/opt/vodsr'`,
     );
-    expect(parts).toContain("'/opt/vodsr/bin/vodsr-host' --version");
-    expect(parts).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|\d{12}/);
+    expect(text).toContain("'/opt/vodsr/bin/vodsr-host' --version");
+    expect(text).toContain("systemctl enable --now 'vodsr-agent.service'");
+    expect(text).toContain(
+      "aws autoscaling complete-lifecycle-action --region 'eu-west-1' --auto-scaling-group-name 'Vodsr-vodsr-fleet' --lifecycle-hook-name 'vodsr-launch'",
+    );
+    expect(text).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|\d{12}/);
+    const json = text.slice(text.indexOf("<<'VODSR_AGENT_JSON'\n") + 21, text.indexOf('\nVODSR_AGENT_JSON'));
+    expect(JSON.parse(json)).toEqual({
+      v: 1,
+      region: 'eu-west-1',
+      queues: [
+        {
+          priority: 'interactive',
+          url: `https://sqs/${logicalId(stack, stack.pipeline.queues.interactive)}`,
+        },
+        { priority: 'bulk', url: `https://sqs/${logicalId(stack, stack.pipeline.queues.bulk)}` },
+      ],
+      slots: 1,
+      visibilityTimeoutSeconds: 90,
+      autoScalingGroupName: 'Vodsr-vodsr-fleet',
+      drainHookName: 'vodsr-drain',
+      launchHookName: 'vodsr-launch',
+      runnerPath: '/opt/vodsr/bin/vodsr-host',
+    });
   });
 
   it('generates shell that shellcheck accepts (user data as bash, the document step as sh)', () => {
-    const [, instance] = only('AWS::EC2::Instance');
-    const userData = (instance.UserData as { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } })[
-      'Fn::Base64'
-    ]['Fn::Join'][1]
-      .map((p) => (typeof p === 'string' ? p : 'cdk-assets-bucket'))
-      .join('');
+    const userData = userDataText();
     const [, doc] = only('AWS::SSM::Document');
     const step = (doc.Content as { mainSteps: { inputs: { runCommand: unknown[] } }[] }).mainSteps[0];
     const runCommand = (step?.inputs.runCommand ?? [])
@@ -294,17 +414,29 @@ describe('VodsrStack (synthesized offline from context)', () => {
         interpolationType: 'ENV_VAR',
       });
     }
+    expect(content.parameters.slot).toMatchObject({
+      type: 'String',
+      allowedPattern: HOST_DOCUMENT_SLOT_PATTERN,
+      interpolationType: 'ENV_VAR',
+    });
+    expect(content.parameters.lease).toMatchObject({
+      type: 'String',
+      allowedPattern: HOST_DOCUMENT_LEASE_PATTERN,
+      interpolationType: 'ENV_VAR',
+    });
     const step = content.mainSteps[0];
     expect(step?.action).toBe('aws:runShellScript');
     expect(step?.inputs.timeoutSeconds).toBe('{{ executionTimeout }}');
     const lines = (step?.inputs.runCommand ?? []).filter((l): l is string => typeof l === 'string');
     expect(lines.at(-1)).toBe(
-      `exec '/opt/vodsr/bin/vodsr-host' run --job-b64="$SSM_jobB64" --task-token-b64="$SSM_taskTokenB64"`,
+      `exec '/opt/vodsr/bin/vodsr-host' run --job-b64="$SSM_jobB64" --task-token-b64="$SSM_taskTokenB64" --slot="$SSM_slot" --lease="$SSM_lease"`,
     );
     // Only the fallback for agents older than 3.3.2746.0 interpolates, inside single quotes, a base64-only value.
     expect(lines.filter((l) => l.includes('{{'))).toEqual([
       `if [ -z "\${SSM_jobB64+x}" ]; then SSM_jobB64='{{ jobB64 }}'; fi`,
       `if [ -z "\${SSM_taskTokenB64+x}" ]; then SSM_taskTokenB64='{{ taskTokenB64 }}'; fi`,
+      `if [ -z "\${SSM_slot+x}" ]; then SSM_slot='{{ slot }}'; fi`,
+      `if [ -z "\${SSM_lease+x}" ]; then SSM_lease='{{ lease }}'; fi`,
     ]);
   });
 
@@ -330,38 +462,174 @@ describe('VodsrStack (synthesized offline from context)', () => {
     expect(sm.RoleArn).toBeDefined();
   });
 
-  it('scopes ssm:SendCommand to the host document and the host instance', () => {
+  it('scopes ssm:SendCommand to the host document and to instances tagged with the fleet', () => {
     const p = stack.pipeline;
     const send = statements().filter((s) => [s.Action].flat().includes('ssm:SendCommand'));
-    expect(send).toHaveLength(1);
-    expect(send[0]?.Resource).toEqual([
+    const arn = (service: string, rest: unknown[]) => ({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, `:${service}:eu-west-1:`, { Ref: 'AWS::AccountId' }, ...rest],
+      ],
+    });
+    expect(send).toEqual([
       {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':ssm:eu-west-1:',
-            { Ref: 'AWS::AccountId' },
-            ':document/',
-            { Ref: logicalId(stack, p.host.document) },
-          ],
-        ],
+        Sid: 'RunHostDocument',
+        Effect: 'Allow',
+        Action: 'ssm:SendCommand',
+        Resource: arn('ssm', [':document/', { Ref: logicalId(stack, p.hostDocument.document) }]),
       },
       {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':ec2:eu-west-1:',
-            { Ref: 'AWS::AccountId' },
-            ':instance/',
-            stack.resolve(p.host.instance.instanceId),
-          ],
-        ],
+        Sid: 'RunOnFleetHosts',
+        Effect: 'Allow',
+        Action: 'ssm:SendCommand',
+        Resource: arn('ec2', [':instance/*']),
+        Condition: { StringEquals: { 'aws:ResourceTag/vodsr:fleet': 'Vodsr-vodsr-fleet' } },
       },
     ]);
+  });
+
+  it('has two work queues, SSE-SQS encrypted, 14-day retention, each with a dead-letter queue', () => {
+    const p = stack.pipeline;
+    template.resourceCountIs('AWS::SQS::Queue', 4);
+    for (const [q, dlq] of [
+      [p.queues.interactive, p.queues.deadLetterQueues.interactive],
+      [p.queues.bulk, p.queues.deadLetterQueues.bulk],
+    ] as const) {
+      expect(resources[logicalId(stack, q)]?.Properties).toEqual({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+        VisibilityTimeout: 90,
+        ReceiveMessageWaitTimeSeconds: 20,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack, dlq), 'Arn'] },
+          maxReceiveCount: 5,
+        },
+      });
+      expect(resources[logicalId(stack, dlq)]?.Properties).toEqual({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+      });
+    }
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 4);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(stack, p.queues.deadLetterQueues.bulk), 'QueueName'] },
+        },
+      ],
+      Threshold: 1,
+    });
+  });
+
+  it('lets only the workflow role send, and only the host role receive, in the queue policies', () => {
+    const p = stack.pipeline;
+    const wf = { 'Fn::GetAtt': [logicalId(stack, p.workflow.role), 'Arn'] };
+    const host = { 'Fn::GetAtt': [logicalId(stack, p.fleet.role), 'Arn'] };
+    for (const q of p.queues.queues) {
+      const queueArn = { 'Fn::GetAtt': [logicalId(stack, q), 'Arn'] };
+      const policy = Object.values(resources).find(
+        (r) =>
+          r.Type === 'AWS::SQS::QueuePolicy' &&
+          JSON.stringify(r.Properties?.Queues) === JSON.stringify([{ Ref: logicalId(stack, q) }]),
+      );
+      const st =
+        (policy?.Properties?.PolicyDocument as { Statement: unknown[] } | undefined)?.Statement ?? [];
+      expect(st).toHaveLength(3);
+      expect(st).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          {
+            Sid: 'OnlyTheWorkflowSends',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sqs:SendMessage',
+            Resource: queueArn,
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': wf } },
+          },
+          {
+            Sid: 'OnlyHostsConsume',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+            Resource: queueArn,
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': host } },
+          },
+        ]),
+      );
+    }
+    const sends = statements().filter((s) => [s.Action].flat().some((a) => a.startsWith('sqs:')));
+    const allowed = sends.filter((s) => s.Effect === 'Allow');
+    expect(allowed).toHaveLength(2);
+    expect(allowed).toEqual(
+      expect.arrayContaining([
+        {
+          Sid: 'QueueJobsForHosts',
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: p.queues.queues.map((q) => ({ 'Fn::GetAtt': [logicalId(stack, q), 'Arn'] })),
+        },
+        {
+          Sid: 'TakeQueuedJobs',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+          Resource: p.queues.queues.map((q) => ({ 'Fn::GetAtt': [logicalId(stack, q), 'Arn'] })),
+        },
+      ]),
+    );
+  });
+
+  it("gives the host role exactly the agent's and the runner's actions, and its group's lifecycle only", () => {
+    const p = stack.pipeline;
+    const policy = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: logicalId(stack, p.fleet.role) }]),
+    );
+    const st =
+      (policy?.Properties?.PolicyDocument as { Statement: { Sid: string; Action: unknown }[] } | undefined)
+        ?.Statement ?? [];
+    expect(Object.fromEntries(st.map((x) => [x.Sid, x.Action]))).toEqual({
+      ReadSources: 's3:GetObject',
+      WriteSrFiles: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      WriteCommandOutput: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      FindCommandOutputLogGroup: 'logs:DescribeLogGroups',
+      TakeQueuedJobs: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+      ReportToWaitingTask: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      OwnGroupLifecycle: [
+        'autoscaling:SetInstanceProtection',
+        'autoscaling:CompleteLifecycleAction',
+        'autoscaling:RecordLifecycleActionHeartbeat',
+      ],
+      ReadHostScripts: 's3:GetObject',
+    });
+    expect(st.find((x) => x.Sid === 'OwnGroupLifecycle')).toMatchObject({
+      Resource: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':autoscaling:eu-west-1:',
+            { Ref: 'AWS::AccountId' },
+            ':autoScalingGroup:*:autoScalingGroupName/Vodsr-vodsr-fleet',
+          ],
+        ],
+      },
+    });
+    const [, role] = only('AWS::IAM::InstanceProfile');
+    expect(role.Roles).toEqual([{ Ref: logicalId(stack, p.fleet.role) }]);
+    // No other policy is attached to the host role (a Policy of its own would widen it unseen).
+    const attached = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        JSON.stringify(r.Properties?.Roles ?? []).includes(`"${logicalId(stack, p.fleet.role)}"`),
+    );
+    expect(attached).toHaveLength(1);
   });
 
   it('lets the host report to the waiting task and nothing else in Step Functions', () => {
@@ -394,7 +662,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
           'EC2 Command Invocation Status-change Notification',
         ],
         detail: {
-          'document-name': [{ Ref: logicalId(stack, p.host.document) }],
+          'document-name': [{ Ref: logicalId(stack, p.hostDocument.document) }],
           // Only values `status` really carries (Undeliverable, Terminated … are StatusDetails).
           status: ['Failed', 'TimedOut', 'Cancelled'],
         },
@@ -434,7 +702,10 @@ describe('VodsrStack (synthesized offline from context)', () => {
     const planner = createPlanPackagingHandler();
     const run = await runLocal(def, input, {
       // the host agent with a free slot answers with its instance, the slot and the lease
-      [S.acquireHost]: () => ({ instanceId: 'i-0123456789abcdef0', slot: 1, lease: 'lease-0001' }),
+      [S.acquireHost]: (i) => {
+        seen.acquire = i;
+        return { instanceId: 'i-0123456789abcdef0', slot: 1, lease: 'lease-0001' };
+      },
       [S.runHost]: (i) => {
         seen.host = i;
         return {
@@ -460,13 +731,25 @@ describe('VodsrStack (synthesized offline from context)', () => {
       [S.notifyFailure]: () => ({}),
     });
     expect(run.status).toBe('SUCCEEDED');
-    const docId = logicalId(stack, stack.pipeline.host.document);
+    const docId = logicalId(stack, stack.pipeline.hostDocument.document);
+    const interactiveUrl = `https://sqs.eu-west-1.amazonaws.com/111111111111/${logicalId(stack, stack.pipeline.queues.interactive)}`;
+    expect(seen.acquire).toMatchObject({
+      QueueUrl: interactiveUrl,
+      MessageBody: { v: 1, jobId: 'a-1', priority: 'interactive', attempt: 1 },
+    });
+    const states = def.States as Record<string, { Resource: string; Parameters: { QueueUrl: string } }>;
+    expect(states[S.acquireBulkHost]?.Resource).toBe('arn:aws:states:::sqs:sendMessage.waitForTaskToken');
+    expect(states[S.acquireBulkHost]?.Parameters.QueueUrl).toBe(
+      `https://sqs.eu-west-1.amazonaws.com/111111111111/${logicalId(stack, stack.pipeline.queues.bulk)}`,
+    );
+    expect(states[S.acquireHost]?.Resource).toBe('arn:aws:states:::sqs:sendMessage.waitForTaskToken');
     expect(seen.host).toMatchObject({
       DocumentName: docId,
       InstanceIds: ['i-0123456789abcdef0'],
+      Parameters: { slot: ['1'], lease: ['lease-0001'] },
       CloudWatchOutputConfig: {
         CloudWatchOutputEnabled: true,
-        CloudWatchLogGroupName: logicalId(stack, stack.pipeline.host.logGroup),
+        CloudWatchLogGroupName: logicalId(stack, stack.pipeline.fleet.logGroup),
       },
     });
     const mcRole = `arn:aws:iam::111111111111:role/${logicalId(stack, stack.pipeline.workflow.mediaConvertRole)}`;
@@ -551,9 +834,11 @@ describe('createVodsrApp with existing resources', () => {
     const t = Template.fromStack(s);
     t.resourceCountIs('AWS::S3::Bucket', 0);
     t.resourceCountIs('AWS::EC2::VPC', 0);
-    t.hasResourceProperties('AWS::EC2::Instance', {
-      InstanceType: 'g6e.2xlarge',
-      SubnetId: 'subnet-0123456789abcdef0',
+    t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      VPCZoneIdentifier: ['subnet-0123456789abcdef0'],
+    });
+    t.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ InstanceType: 'g6e.2xlarge' }),
     });
     t.hasResourceProperties('Custom::S3BucketNotifications', { BucketName: 'bluewhale-ami-sample' });
     t.hasResourceProperties('AWS::IAM::Policy', {

@@ -5,7 +5,7 @@ import { type IVpc, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
-import { DEFAULT_HOST_INSTANCE_TYPE } from '../constructs/BluewhaleHost.js';
+import { DEFAULT_HOST_INSTANCE_TYPE } from '../constructs/VodsrFleet.js';
 import { VodsrStack } from '../constructs/VodsrStack.js';
 
 /** The CDK context the app reads (`-c key=value` or `cdk.json`); lists are JSON arrays or comma-separated. */
@@ -14,6 +14,19 @@ export interface VodsrAppContext {
   readonly amiId: string;
   /** @default 'g6e.xlarge' */
   readonly instanceType: string;
+  /** Host instance types in order of preference (overrides `instanceType`). @default [instanceType] */
+  readonly instanceTypes?: readonly string[];
+  /** Fleet size: fewest and most hosts. @default 0 and 4 */
+  readonly minHosts?: number;
+  readonly maxHosts?: number;
+  /** Jobs per host. @default 1 */
+  readonly slotsPerHost?: number;
+  /** Minutes of empty queues before idle hosts go. @default 15 */
+  readonly idleMinutes?: number;
+  /** `true` for Spot hosts. @default false */
+  readonly spot?: boolean;
+  /** Stopped hosts kept in a warm pool (0 = none). @default 0 */
+  readonly warmPoolSize?: number;
   /** Target region. @default CDK_DEFAULT_REGION (from your AWS profile), else region-agnostic */
   readonly region?: string;
   /**
@@ -85,6 +98,16 @@ export function readAppContext(
       path: '/heartbeatSeconds',
       message: `must be at least ${MIN_HEARTBEAT_SECONDS}: the host heartbeats every quarter of it, and its first heartbeat also waits for SSM delivery, the agent and one AWS CLI call`,
     });
+  const ints: Record<string, number> = {};
+  for (const k of ['minHosts', 'maxHosts', 'slotsPerHost', 'idleMinutes', 'warmPoolSize'] as const) {
+    const v = get(k);
+    if (v === undefined) continue;
+    if (!/^\d+$/.test(v)) issues.push({ path: `/${k}`, message: 'must be a non-negative integer' });
+    else ints[k] = Number(v);
+  }
+  const spot = get('spot');
+  if (spot !== undefined && spot !== 'true' && spot !== 'false')
+    issues.push({ path: '/spot', message: 'must be true or false' });
   const account = get('account');
   if (account !== undefined && !/^\d{12}$/.test(account))
     issues.push({ path: '/account', message: 'must be a 12-digit AWS account id' });
@@ -123,6 +146,13 @@ export function readAppContext(
     ...opt('packagingPreset', get('packagingPreset')),
     ...opt('notificationEmails', list(node.tryGetContext('notificationEmails'))),
     ...opt('heartbeatSeconds', hb === undefined ? undefined : Number(hb)),
+    ...opt('instanceTypes', list(node.tryGetContext('instanceTypes'))),
+    ...opt('minHosts', ints.minHosts),
+    ...opt('maxHosts', ints.maxHosts),
+    ...opt('slotsPerHost', ints.slotsPerHost),
+    ...opt('idleMinutes', ints.idleMinutes),
+    ...opt('warmPoolSize', ints.warmPoolSize),
+    ...opt('spot', spot === undefined ? undefined : spot === 'true'),
   };
 }
 
@@ -158,7 +188,13 @@ export function createVodsrApp(
     description: 'vodsr: automated VOD super-resolution (Bluewhale AMI on g6e + MediaConvert HLS)',
     pipeline: {
       amiId: ctx.amiId,
-      instanceType: ctx.instanceType,
+      instanceTypes: ctx.instanceTypes ?? [ctx.instanceType],
+      ...(ctx.minHosts === undefined ? {} : { minHosts: ctx.minHosts }),
+      ...(ctx.maxHosts === undefined ? {} : { maxHosts: ctx.maxHosts }),
+      ...(ctx.slotsPerHost === undefined ? {} : { slotsPerHost: ctx.slotsPerHost }),
+      ...(ctx.idleMinutes === undefined ? {} : { idleMinutes: ctx.idleMinutes }),
+      ...(ctx.spot === undefined ? {} : { spot: ctx.spot }),
+      ...(ctx.warmPoolSize ? { warmPool: { minSize: ctx.warmPoolSize } } : {}),
       ...(ctx.availabilityZones && !ctx.vpcId ? { availabilityZones: ctx.availabilityZones } : {}),
       ...(ctx.rootDeviceName === undefined ? {} : { rootDeviceName: ctx.rootDeviceName }),
       ...(ctx.outputPrefix === undefined ? {} : { outputPrefix: ctx.outputPrefix }),

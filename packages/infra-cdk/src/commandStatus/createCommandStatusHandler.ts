@@ -16,14 +16,19 @@ export const SSM_FAILURE_STATUSES: Readonly<Record<string, ErrorCode>> = {
 
 /**
  * A finer code from StatusDetails when an event carries it (`status-details`; the API's StatusDetails values,
- * e.g. "Delivery Timed Out", "Undeliverable", "Terminated"); spaces and case are ignored.
+ * e.g. "Delivery Timed Out", "Undeliverable", "Terminated"); spaces and case are ignored. A command that never
+ * reached its host (Delivery Timed Out, Undeliverable) is `VODSR_SSM_UNDELIVERABLE`: one of `HOST_LOST_ERRORS`,
+ * so the workflow places the job on another host.
  */
 const SSM_STATUS_DETAIL_CODES: Readonly<Record<string, ErrorCode>> = {
-  deliverytimedout: 'VODSR_SSM_COMMAND_TIMED_OUT',
+  deliverytimedout: 'VODSR_SSM_UNDELIVERABLE',
   executiontimedout: 'VODSR_SSM_COMMAND_TIMED_OUT',
   undeliverable: 'VODSR_SSM_UNDELIVERABLE',
   terminated: 'VODSR_SSM_COMMAND_CANCELLED',
 };
+
+/** Where a command's instance is, as far as SSM knows: `gone` = terminated, stopped, or its agent unreachable. */
+export type HostReachability = 'online' | 'gone' | 'unknown';
 
 /** The EventBridge detail-types of SSM Run Command status changes. */
 export const SSM_STATUS_DETAIL_TYPES = [
@@ -66,6 +71,12 @@ export function createCommandStatusHandler(deps: {
   /** The command's parameters (SSM ListCommands), or undefined when the command is unknown. */
   getCommandParameters(commandId: string): Promise<Record<string, readonly string[]> | undefined>;
   sendTaskFailure(taskToken: string, error: ErrorCode, cause: string): Promise<void>;
+  /**
+   * Whether the command's instance is still there (SSM DescribeInstanceInformation). A command that ended on a host
+   * that is `gone` (a scaled-in, interrupted or terminated instance) fails the task with `VODSR_HOST_LOST`: the
+   * job goes back to the queue instead of failing. @default every host `unknown` (codes from the status only)
+   */
+  hostReachability?(instanceId: string): Promise<HostReachability>;
   /** Only commands of this document are handled (others are ignored). */
   documentName?: string;
   log?: (entry: Record<string, unknown>) => void;
@@ -82,7 +93,7 @@ export function createCommandStatusHandler(deps: {
     if (!commandId) return ignore('event has no command-id');
     const base = SSM_FAILURE_STATUSES[status];
     const detailKey = (d['status-details'] ?? '').replace(/\s+/g, '').toLowerCase();
-    const code = base === undefined ? undefined : (SSM_STATUS_DETAIL_CODES[detailKey] ?? base);
+    let code = base === undefined ? undefined : (SSM_STATUS_DETAIL_CODES[detailKey] ?? base);
     if (code === undefined) return ignore(`status ${status || '(none)'} is not a failure`);
     const doc = d['document-name'];
     if (deps.documentName !== undefined && doc !== undefined && doc !== deps.documentName)
@@ -92,9 +103,19 @@ export function createCommandStatusHandler(deps: {
     if (!tokenB64)
       return ignore(`command ${commandId} has no ${HOST_DOCUMENT_PARAMETERS.taskTokenB64} parameter`);
     const token = Buffer.from(tokenB64, 'base64').toString('utf8');
-    const where = d['instance-id'] ? ` on ${d['instance-id']}` : '';
+    const instanceId = d['instance-id'];
+    let gone = false;
+    if (instanceId && code !== 'VODSR_SSM_UNDELIVERABLE' && deps.hostReachability) {
+      try {
+        gone = (await deps.hostReachability(instanceId)) === 'gone';
+      } catch (e) {
+        log({ level: 'warn', msg: 'host reachability unknown', commandId, instanceId, ...toErrorInfo(e) });
+      }
+      if (gone) code = 'VODSR_HOST_LOST';
+    }
+    const where = instanceId ? ` on ${instanceId}` : '';
     const details = d['status-details'] && d['status-details'] !== status ? ` (${d['status-details']})` : '';
-    const cause = `SSM command ${commandId}${where} ended ${status}${details} before the host reported a result`;
+    const cause = `SSM command ${commandId}${where} ended ${status}${details} before the host reported a result${gone ? ' (the instance is gone: terminated, stopped or unreachable)' : ''}`;
     try {
       await deps.sendTaskFailure(token, code, cause);
     } catch (e) {

@@ -1,5 +1,5 @@
 import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   type CommandStatusOutcome,
   createCommandStatusHandler,
@@ -22,6 +22,14 @@ export function createAwsCommandStatusHandler(
       const out = await ssm.send(new ListCommandsCommand({ CommandId: commandId }));
       const p = out.Commands?.[0]?.Parameters;
       return p as Record<string, readonly string[]> | undefined;
+    },
+    async hostReachability(instanceId) {
+      const out = await ssm.send(
+        new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
+      );
+      const info = out.InstanceInformationList?.[0];
+      // A terminated instance leaves SSM's inventory (or stays ConnectionLost/Inactive until it does).
+      return info?.PingStatus === 'Online' ? 'online' : 'gone';
     },
     async sendTaskFailure(taskToken, error, cause) {
       await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_768) }));

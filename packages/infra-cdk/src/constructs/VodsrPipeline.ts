@@ -1,26 +1,40 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BluewhaleHost, DEFAULT_HEARTBEAT_SECONDS } from './BluewhaleHost.js';
-import { acknowledge } from './nag.js';
+import { FLEET_TAG_KEY, VodsrFleet, type VodsrFleetWarmPool } from './VodsrFleet.js';
+import { DEFAULT_HEARTBEAT_SECONDS, VodsrHostDocument } from './VodsrHostDocument.js';
 import { VodsrNotifications } from './VodsrNotifications.js';
 import { VodsrStorage } from './VodsrStorage.js';
 import { VodsrTrigger } from './VodsrTrigger.js';
 import { VodsrWorkflow } from './VodsrWorkflow.js';
+import { VodsrWorkQueues } from './VodsrWorkQueues.js';
 
 /** Props of `VodsrPipeline`. */
 export interface VodsrPipelineProps {
   /** The Bluewhale AMI id in the target region (AWS Marketplace; subscribe first). */
   readonly amiId: string;
-  /** Host instance type. @default 'g6e.xlarge' */
-  readonly instanceType?: string;
-  /** VPC of the host. @default a new VPC (public subnet, no NAT, flow logs) */
+  /** Host instance types, in order of preference, all with the same GPU count. @default ['g6e.xlarge'] */
+  readonly instanceTypes?: readonly string[];
+  /** Fewest hosts (0: no host, no bill without work; 1 = the seed's always-on host with min = max = 1). @default 0 */
+  readonly minHosts?: number;
+  /** Most hosts. @default 4 */
+  readonly maxHosts?: number;
+  /** Jobs one host runs at once. @default 1 */
+  readonly slotsPerHost?: number;
+  /** Minutes of empty queues before idle hosts go. @default 15 */
+  readonly idleMinutes?: number;
+  /** Spot hosts (capacity-optimized, Capacity Rebalancing). @default false */
+  readonly spot?: boolean;
+  /** A warm pool of stopped hosts (one instance type, no Spot). @default none */
+  readonly warmPool?: VodsrFleetWarmPool;
+  /** Attempts at placing a job before lost hosts fail it. @default 3 */
+  readonly maxHostAttempts?: number;
+  /** VPC of the hosts. @default a new VPC (public subnet, no NAT, flow logs) */
   readonly vpc?: IVpc;
-  /** Subnets of the host. @default public subnets */
+  /** Subnets of the hosts (the fleet spans all). @default public subnets */
   readonly vpcSubnets?: SubnetSelection;
   /** AZs of a new VPC (pick ones that offer g6e). @default the region's first AZ */
   readonly availabilityZones?: readonly string[];
@@ -58,14 +72,20 @@ export interface VodsrPipelineProps {
 
 /**
  * The whole vodsr pipeline in one construct: buckets → trigger Lambda → state machine (core's definition) → SSM
- * Run Command on the Bluewhale g6e host (task token, heartbeats, dead-host rule) → MediaConvert HLS → job events
+ * work queue (a host with a free slot answers) → SSM Run Command on that Bluewhale g6e host of the fleet (task token,
+ * heartbeats, dead-host rule) → MediaConvert HLS → job events
  * and SNS notifications.
  *
  * @example new VodsrPipeline(stack, 'Vodsr', { amiId: 'ami-0123456789abcdef0', notificationEmails: ['ops@example.com'] });
  */
 export class VodsrPipeline extends Construct {
   public readonly storage: VodsrStorage;
-  public readonly host: BluewhaleHost;
+  /** The interactive and bulk work queues. */
+  public readonly queues: VodsrWorkQueues;
+  /** The SSM document that runs one job on a host. */
+  public readonly hostDocument: VodsrHostDocument;
+  /** The GPU hosts (EC2 Auto Scaling). */
+  public readonly fleet: VodsrFleet;
   public readonly workflow: VodsrWorkflow;
   public readonly trigger: VodsrTrigger;
   public readonly notifications: VodsrNotifications;
@@ -81,55 +101,44 @@ export class VodsrPipeline extends Construct {
     });
     const { inputBucket, outputBucket, outputPrefix } = this.storage;
     const heartbeatSeconds = props.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
-    this.host = new BluewhaleHost(this, 'Host', {
+    this.queues = new VodsrWorkQueues(this, 'Queues');
+    this.hostDocument = new VodsrHostDocument(this, 'HostDocument', { heartbeatSeconds });
+    this.fleet = new VodsrFleet(this, 'Fleet', {
       amiId: props.amiId,
+      queues: this.queues,
       inputBucket,
       outputBucket,
       outputPrefix,
-      ...(props.instanceType ? { instanceType: props.instanceType } : {}),
+      ...(props.instanceTypes ? { instanceTypes: props.instanceTypes } : {}),
+      ...(props.minHosts === undefined ? {} : { minCapacity: props.minHosts }),
+      ...(props.maxHosts === undefined ? {} : { maxCapacity: props.maxHosts }),
+      ...(props.slotsPerHost === undefined ? {} : { slotsPerHost: props.slotsPerHost }),
+      ...(props.idleMinutes === undefined ? {} : { idleMinutes: props.idleMinutes }),
+      ...(props.spot === undefined ? {} : { spot: props.spot }),
+      ...(props.warmPool ? { warmPool: props.warmPool } : {}),
       ...(props.vpc ? { vpc: props.vpc } : {}),
       ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
       ...(props.availabilityZones ? { availabilityZones: props.availabilityZones } : {}),
       ...(props.rootVolumeGiB ? { rootVolumeGiB: props.rootVolumeGiB } : {}),
       ...(props.rootDeviceName ? { rootDeviceName: props.rootDeviceName } : {}),
-      heartbeatSeconds,
     });
     this.workflow = new VodsrWorkflow(this, 'Workflow', {
-      documentName: this.host.documentName,
-      documentArn: this.host.documentArn,
-      instanceArn: this.host.instanceArn,
+      documentName: this.hostDocument.documentName,
+      documentArn: this.hostDocument.documentArn,
+      hostTag: { key: FLEET_TAG_KEY, value: this.fleet.groupName },
+      queues: this.queues,
+      ...(props.maxHostAttempts === undefined ? {} : { maxHostAttempts: props.maxHostAttempts }),
       outputBucket,
       outputPrefix,
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       heartbeatSeconds,
-      hostLogGroupName: this.host.logGroup.logGroupName,
+      hostLogGroupName: this.fleet.logGroup.logGroupName,
     });
-    // The host reports heartbeats and its result to the waiting task. A separate policy (not the role's default
-    // policy, which the instance depends on) avoids a cycle: instance → host policy → state machine → instance.
-    // The Service Authorization Reference lists no resource type for SendTask* with the token of a
-    // .waitForTaskToken service integration: a state machine ARN would not match, so the resource is "*" (the task
-    // token, which only the command of this job carries, is the capability).
-    const callbacks = new Policy(this, 'HostTaskCallbacks', {
-      roles: [this.host.role],
-      statements: [
-        new PolicyStatement({
-          sid: 'ReportToWaitingTask',
-          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-          resources: ['*'],
-        }),
-      ],
-    });
-    acknowledge(
-      callbacks,
-      'AwsSolutions-IAM5[Resource::*]',
-      'states:SendTaskSuccess/Failure/Heartbeat have no resource type for .waitForTaskToken task tokens (Service Authorization Reference, Step Functions); the token of one job is the capability.',
-    );
     this.trigger = new VodsrTrigger(this, 'Trigger', {
       inputBucket,
       outputBucket,
       outputPrefix,
       stateMachine: this.workflow.stateMachine,
-      instanceId: this.host.instance.instanceId,
       ...(props.inputPrefix ? { inputPrefix: props.inputPrefix } : {}),
       ...(props.model ? { model: props.model } : {}),
       ...(props.packagingPreset ? { packagingPreset: props.packagingPreset } : {}),

@@ -31,8 +31,13 @@ export class VodsrStack extends Stack {
       description: 'SR files and HLS',
     });
     new CfnOutput(this, 'StateMachineArn', { value: p.workflow.stateMachine.stateMachineArn });
-    new CfnOutput(this, 'HostInstanceId', { value: p.host.instance.instanceId });
-    new CfnOutput(this, 'HostDocumentName', { value: p.host.documentName });
+    new CfnOutput(this, 'FleetGroupName', {
+      value: p.fleet.groupName,
+      description: 'The GPU hosts (EC2 Auto Scaling)',
+    });
+    new CfnOutput(this, 'InteractiveQueueUrl', { value: p.queues.interactive.queueUrl });
+    new CfnOutput(this, 'BulkQueueUrl', { value: p.queues.bulk.queueUrl });
+    new CfnOutput(this, 'HostDocumentName', { value: p.hostDocument.documentName });
     new CfnOutput(this, 'NotificationTopicArn', { value: p.notifications.topic.topicArn });
   }
 

@@ -22,8 +22,8 @@ export interface VodsrTriggerProps {
   readonly inputPrefix?: string;
   /** The workflow to start. */
   readonly stateMachine: IStateMachine;
-  /** The host instance id. */
-  readonly instanceId: string;
+  /** A fixed host instance id (legacy; the fleet places each job where a slot is free). @default none */
+  readonly instanceId?: string;
   /** SR model id. @default 'A' */
   readonly model?: string;
   /** Packaging preset id. @default 'hls-single' */
@@ -60,7 +60,7 @@ export class VodsrTrigger extends Construct {
       environment: {
         [TRIGGER_ENV.stateMachineArn]: props.stateMachine.stateMachineArn,
         [TRIGGER_ENV.outputRoot]: `s3://${props.outputBucket.bucketName}/${prefix}`,
-        [TRIGGER_ENV.instanceId]: props.instanceId,
+        ...(props.instanceId ? { [TRIGGER_ENV.instanceId]: props.instanceId } : {}),
         [TRIGGER_ENV.model]: props.model ?? 'A',
         [TRIGGER_ENV.packagingPreset]: props.packagingPreset ?? 'hls-single',
         [TRIGGER_ENV.videoSuffixes]: (props.videoSuffixes ?? DEFAULT_VIDEO_SUFFIXES).join(','),

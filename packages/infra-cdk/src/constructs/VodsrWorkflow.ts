@@ -16,6 +16,7 @@ import {
 import { COMMAND_STATUS_DOCUMENT_ENV } from '../commandStatus/lambda.js';
 import { PLANNER_ROLE_ENV } from '../planner/lambda.js';
 import { acknowledge, acknowledgeWildcardResource } from './nag.js';
+import type { VodsrWorkQueues } from './VodsrWorkQueues.js';
 import { vodsrFunction } from './vodsrFunction.js';
 
 /** Name of the rule Step Functions manages for `mediaconvert:createJob.sync`. */
@@ -23,12 +24,19 @@ const MEDIACONVERT_SYNC_RULE = 'StepFunctionsGetEventsForMediaConvertJobRule';
 
 /** Props of `VodsrWorkflow`. */
 export interface VodsrWorkflowProps {
-  /** Name of the host SSM Command document (`BluewhaleHost.documentName`). */
+  /** Name of the host SSM Command document (`VodsrHostDocument.documentName`). */
   readonly documentName: string;
-  /** ARN of the host SSM Command document (`BluewhaleHost.documentArn`). */
+  /** ARN of the host SSM Command document (`VodsrHostDocument.documentArn`). */
   readonly documentArn: string;
-  /** ARN of the host instance (`BluewhaleHost.instanceArn`): the only target of `ssm:SendCommand`. */
-  readonly instanceArn: string;
+  /**
+   * The tag every host carries (`VodsrFleet`: `vodsr:fleet` = the group name): `ssm:SendCommand` is allowed only on
+   * instances with it (their ids exist only at run time).
+   */
+  readonly hostTag: { readonly key: string; readonly value: string };
+  /** The work queues `AcquireHost` waits on (the role may send to them, and nobody else may). */
+  readonly queues: VodsrWorkQueues;
+  /** Attempts at placing a job before a lost host fails it. @default 3 */
+  readonly maxHostAttempts?: number;
   /** The bucket with SR files (read by MediaConvert) and HLS output (written by MediaConvert). */
   readonly outputBucket: IBucket;
   /** Key prefix of results in the output bucket. @default '' */
@@ -41,7 +49,7 @@ export interface VodsrWorkflowProps {
   readonly deliveryTimeoutSeconds?: number;
   /** MediaConvert queue ARN. @default the account's Default queue */
   readonly mediaConvertQueueArn?: string;
-  /** Log group that receives the full output of every host command (`BluewhaleHost.logGroup`). @default none */
+  /** Log group that receives the full output of every host command (`VodsrFleet.logGroup`). @default none */
   readonly hostLogGroupName?: string;
   /** Retention of the state machine's log group. @default three months */
   readonly logRetention?: RetentionDays;
@@ -131,6 +139,9 @@ export class VodsrWorkflow extends Construct {
 
     this.definition = buildWorkflowDefinition({
       documentName: props.documentName,
+      interactiveQueueUrl: props.queues.interactive.queueUrl,
+      bulkQueueUrl: props.queues.bulk.queueUrl,
+      ...(props.maxHostAttempts === undefined ? {} : { maxHostAttempts: props.maxHostAttempts }),
       ...(props.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: props.heartbeatSeconds }),
       ...(props.deliveryTimeoutSeconds === undefined
         ? {}
@@ -152,11 +163,27 @@ export class VodsrWorkflow extends Construct {
     this.role = role;
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        sid: 'RunHostDocumentOnHost',
+        sid: 'RunHostDocument',
         actions: ['ssm:SendCommand'],
-        resources: [props.documentArn, props.instanceArn],
+        resources: [props.documentArn],
       }),
     );
+    // Fleet instances come and go: SendCommand is allowed on instances that carry the fleet's tag, and only those.
+    const instances = arn('ec2', 'instance', '*');
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'RunOnFleetHosts',
+        actions: ['ssm:SendCommand'],
+        resources: [instances],
+        conditions: { StringEquals: { [`aws:ResourceTag/${props.hostTag.key}`]: props.hostTag.value } },
+      }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      instances,
+      'Fleet hosts are launched by EC2 Auto Scaling (ids exist only at run time): SendCommand is limited to instances tagged with this fleet (aws:ResourceTag condition) and to the host document.',
+    );
+    props.queues.allowSendOnlyBy(role);
     role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'PlanPackaging',
@@ -231,8 +258,8 @@ export class VodsrWorkflow extends Construct {
     this.commandStatusFunction.addToRolePolicy(
       new PolicyStatement({
         sid: 'ReadCommandParameters',
-        actions: ['ssm:ListCommands'],
-        // ListCommands supports no resource-level permissions.
+        actions: ['ssm:ListCommands', 'ssm:DescribeInstanceInformation'],
+        // ListCommands and DescribeInstanceInformation support no resource-level permissions.
         resources: ['*'],
       }),
     );
@@ -248,7 +275,7 @@ export class VodsrWorkflow extends Construct {
     acknowledge(
       this.commandStatusFunction,
       'AwsSolutions-IAM5[Resource::*]',
-      'ssm:ListCommands supports no resource-level permissions (it reads the parameters of the failed command); states:SendTaskFailure has no resource type for .waitForTaskToken tokens (Service Authorization Reference, Step Functions).',
+      'ssm:ListCommands and ssm:DescribeInstanceInformation support no resource-level permissions (they read the parameters of the failed command and whether its host is gone); states:SendTaskFailure has no resource type for .waitForTaskToken tokens (Service Authorization Reference, Step Functions).',
     );
     this.commandStatusRule = new Rule(this, 'CommandStatusRule', {
       description: 'vodsr: a host SSM command ended without the host reporting (dead host) → fail the job',

@@ -20,7 +20,7 @@ export const TRIGGER_ENV = {
  * @example triggerConfigFromEnv({ VODSR_OUTPUT_ROOT: 's3://out/', VODSR_INSTANCE_ID: 'i-0123456789abcdef0' })
  */
 export function triggerConfigFromEnv(env: Record<string, string | undefined> = process.env): TriggerConfig {
-  const missing = (['outputRoot', 'instanceId'] as const).filter((k) => !env[TRIGGER_ENV[k]]);
+  const missing = (['outputRoot'] as const).filter((k) => !env[TRIGGER_ENV[k]]);
   if (missing.length) {
     throw new ValidationError(
       'trigger environment',
@@ -35,7 +35,7 @@ export function triggerConfigFromEnv(env: Record<string, string | undefined> = p
   const outputBucket = opt('outputBucket');
   return {
     outputRoot: env[TRIGGER_ENV.outputRoot] as string,
-    instanceId: env[TRIGGER_ENV.instanceId] as string,
+    ...(opt('instanceId') ? { instanceId: opt('instanceId') as string } : {}),
     ...(model ? { model } : {}),
     ...(preset ? { packagingPreset: preset } : {}),
     ...(suffixes
