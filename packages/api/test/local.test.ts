@@ -126,7 +126,7 @@ describe('LocalJobService (running jobs)', () => {
     );
     const hls = ffprobe(final.outputs?.hlsMaster as string);
     expect(hls.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 640, height: 480 });
-  });
+  }, 120_000);
 
   it('cancels a running job: the host process stops and the job ends cancelled', async () => {
     const dir = tempDir();

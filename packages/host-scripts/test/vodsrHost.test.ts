@@ -189,7 +189,7 @@ describe('vodsr-host', () => {
     expect(await probeVideo(join(dir, 'out dir', '-o_sr_2x.mp4'))).toMatchObject({ width: 320, height: 240 });
     expect(existsSync(canary)).toBe(false);
     await emptyOut();
-  }, 120_000);
+  }, 300_000);
 
   it('checks the 2x size against the displayed size of a rotated source', async () => {
     const { env } = hostEnv();
@@ -420,9 +420,16 @@ exec "${REAL_FFMPEG}" "$@"
     it('all GPU slots busy past the wait: VODSR_HOST_BUSY', async () => {
       const { env, workRoot } = hostEnv({ VODSR_LOCK_WAIT_SECONDS: '1' });
       mkdirSync(env.VODSR_LOCK_DIR as string, { recursive: true });
-      const holder = startHost(['-x', join(env.VODSR_LOCK_DIR as string, 'slot-0.lock'), 'sleep', '120'], {
-        script: 'flock',
-      });
+      // bash takes the lock on fd 9 and execs sleep, so the lock lives exactly as long as the holder process
+      const holder = startHost(
+        [
+          '-c',
+          'exec 9>"$1"; flock -x 9; exec sleep 120',
+          'holder',
+          join(env.VODSR_LOCK_DIR as string, 'slot-0.lock'),
+        ],
+        { script: 'bash' },
+      );
       await new Promise((r) => setTimeout(r, 300));
       const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/busy_sr_2x.mp4')), {
         env,
