@@ -120,7 +120,10 @@ export class VodsrWorkQueues extends Construct {
    * principal in the queue policy. Call once.
    */
   public allowSendOnlyBy(role: IRole): void {
-    if (this.sender) throw new Error('VodsrWorkQueues: allowSendOnlyBy was already called');
+    if (this.sender)
+      throw new ValidationError('work queues', [
+        { path: '/sender', message: 'allowSendOnlyBy was already called' },
+      ]);
     this.sender = role;
     role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -148,7 +151,10 @@ export class VodsrWorkQueues extends Construct {
    * every other principal in the queue policy. Call once.
    */
   public allowConsumeOnlyBy(role: IRole): void {
-    if (this.consumer) throw new Error('VodsrWorkQueues: allowConsumeOnlyBy was already called');
+    if (this.consumer)
+      throw new ValidationError('work queues', [
+        { path: '/consumer', message: 'allowConsumeOnlyBy was already called' },
+      ]);
     this.consumer = role;
     role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VodsrError } from '@vodsr/core';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -76,7 +77,8 @@ export function vodsrFunction(scope: Construct, id: string, props: VodsrFunction
   let fn: LambdaFunction;
   if (existsSync(join(bundle, 'index.js')) || source === undefined) {
     if (!existsSync(join(bundle, 'index.js'))) {
-      throw new Error(
+      throw new VodsrError(
+        'VODSR_INTERNAL',
         `@vodsr/infra-cdk: the pre-bundled Lambda ${bundle}/index.js is missing (broken install?)`,
       );
     }
