@@ -26,12 +26,7 @@ export interface ListedObject {
 }
 
 /** Why a listed object is not submitted. */
-export type BackfillSkipReason =
-  | ObjectSkipReason
-  | 'outside-prefix'
-  | 'not-included'
-  | 'exists'
-  | 'invalid';
+export type BackfillSkipReason = ObjectSkipReason | 'outside-prefix' | 'not-included' | 'exists' | 'invalid';
 
 /** The decision for one listed object. */
 export type BackfillDecision =
@@ -125,13 +120,15 @@ export function resolveBackfillOptions(options: BackfillOptions): ResolvedBackfi
   const globs = (typeof raw === 'string' ? raw.split(',') : [...raw]).map((g) => g.trim());
   globs.forEach((g, i) => {
     if (g.length === 0) issues.push({ path: `/include/${i}`, message: 'must be a non-empty glob' });
-    else if (g.length > 256) issues.push({ path: `/include/${i}`, message: 'must be at most 256 characters' });
+    else if (g.length > 256)
+      issues.push({ path: `/include/${i}`, message: 'must be at most 256 characters' });
   });
   let config: ResolvedTriggerConfig | undefined;
   try {
     config = resolveTriggerConfig(options.config);
   } catch (e) {
-    if (e instanceof ValidationError) issues.push(...e.issues.map((i) => ({ ...i, path: `/config${i.path}` })));
+    if (e instanceof ValidationError)
+      issues.push(...e.issues.map((i) => ({ ...i, path: `/config${i.path}` })));
     else throw e;
   }
   if (issues.length || config === undefined) throw new ValidationError('backfill options', issues);
@@ -151,7 +148,10 @@ export function resolveBackfillOptions(options: BackfillOptions): ResolvedBackfi
  *
  * @example decideBackfillObject(resolved, { key: 'a.mp4', size: 9, etag: '"e"' }).action === 'submit'
  */
-export function decideBackfillObject(resolved: ResolvedBackfillOptions, object: ListedObject): BackfillDecision {
+export function decideBackfillObject(
+  resolved: ResolvedBackfillOptions,
+  object: ListedObject,
+): BackfillDecision {
   const { key } = object;
   const skip = (reason: BackfillSkipReason, detail: string, extra: { name?: string; code?: string } = {}) =>
     ({ key, action: 'skip', reason, detail, ...extra }) as const;

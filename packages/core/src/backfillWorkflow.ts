@@ -82,9 +82,10 @@ function checkOptions(o: BackfillDefinitionOptions): void {
  *
  * @example const item = buildBackfillItemDefinition({ planFunctionArn, jobStateMachineArn });
  */
-export function buildBackfillItemDefinition(
-  options: BackfillDefinitionOptions = {},
-): { StartAt: string; States: Record<string, unknown> } {
+export function buildBackfillItemDefinition(options: BackfillDefinitionOptions = {}): {
+  StartAt: string;
+  States: Record<string, unknown>;
+} {
   checkOptions(options);
   const S = BACKFILL_STATES;
   const wait = options.waitForJobs ?? true;
@@ -119,7 +120,9 @@ export function buildBackfillItemDefinition(
       },
       [S.startJob]: {
         Type: 'Task',
-        Resource: wait ? 'arn:aws:states:::states:startExecution.sync:2' : 'arn:aws:states:::states:startExecution',
+        Resource: wait
+          ? 'arn:aws:states:::states:startExecution.sync:2'
+          : 'arn:aws:states:::states:startExecution',
         Parameters: {
           StateMachineArn: options.jobStateMachineArn ?? LOCAL_JOB_ARN,
           'Name.$': '$.decision.name',
@@ -185,13 +188,13 @@ export function buildBackfillDefinition(options: BackfillDefinitionOptions = {})
   const item = buildBackfillItemDefinition(options);
   return {
     Comment:
-      'vodsr backfill: every object under a prefix becomes a job on the bulk queue, under the trigger\'s name (existing = skipped).',
+      "vodsr backfill: every object under a prefix becomes a job on the bulk queue, under the trigger's name (existing = skipped).",
     StartAt: S.applyDefaults,
     States: {
       [S.applyDefaults]: {
         Type: 'Pass',
         Parameters: {
-          'args.$': "States.JsonMerge(States.StringToJson('{\"prefix\":\"\",\"include\":\"\"}'), $, false)",
+          'args.$': 'States.JsonMerge(States.StringToJson(\'{"prefix":"","include":""}\'), $, false)',
         },
         OutputPath: '$.args',
         Next: S.objects,

@@ -1,5 +1,5 @@
 import DEFAULT_PRICES from './data/prices.json' with { type: 'json' };
-import { VodsrError, ValidationError, type ValidationIssue } from './errors.js';
+import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
 
 /**
  * What a job costs: an estimate before it runs (frames × learned seconds per frame × price per slot-second +
@@ -36,7 +36,9 @@ export interface PriceTable {
     readonly tier: 'basic' | 'professional';
     /** Multiplier above 30 fps. */
     readonly highFrameRateMultiplier: number;
-    readonly perMinute: Readonly<Record<'basic' | 'professional', Record<MediaConvertResolutionTier, number>>>;
+    readonly perMinute: Readonly<
+      Record<'basic' | 'professional', Record<MediaConvertResolutionTier, number>>
+    >;
     readonly resolution?: string;
   };
   readonly stepFunctions: { readonly perThousandTransitions: number };
@@ -54,11 +56,20 @@ export const SUCCESS_PATH_TRANSITIONS = 8;
 /** Resolution buckets of the throughput table (by the source's shorter side). */
 export type ResolutionBucket = 'le480' | 'le720' | 'le1080' | 'gt1080';
 
-/** Learned throughput: host busy seconds per source frame, per model × instance type × resolution bucket. */
+/** One learned cell: a least-squares line busy seconds = overheadSeconds + frames × secondsPerFrame. */
+export interface ThroughputEntry {
+  readonly secondsPerFrame: number;
+  /** Fixed seconds per job (fetch, probe, verify, upload); 0 until two jobs of different lengths are seen. */
+  readonly overheadSeconds: number;
+  readonly samples: number;
+  /** Running sums the line is fitted from. */
+  readonly sums: { readonly f: number; readonly t: number; readonly ff: number; readonly ft: number };
+  readonly updatedAt?: string;
+}
+
+/** Learned throughput per model × instance type × resolution bucket (key `model|instanceType|bucket`). */
 export interface ThroughputTable {
-  readonly entries: Readonly<
-    Record<string, { readonly secondsPerFrame: number; readonly samples: number; readonly updatedAt?: string }>
-  >;
+  readonly entries: Readonly<Record<string, ThroughputEntry>>;
 }
 
 /**
@@ -186,26 +197,47 @@ function throughputKey(model: string, instanceType: string, bucket: ResolutionBu
 }
 
 /**
- * Learns from one finished job: the running mean of busy seconds per frame for its model × instance type ×
- * resolution bucket. Returns a new table (the input is not changed); a non-positive observation is refused.
+ * Learns from one finished job: a least-squares line (fixed seconds per job + seconds per frame) over every
+ * job of its model × instance type × resolution bucket, from running sums. Returns a new table (the input is not changed); a non-positive observation is refused.
  *
  * @example table = learnThroughput(table, { model: 'A', instanceType: 'g6e.xlarge', width: 640, height: 480, frames: 300, hostBusySeconds: 4.1 });
  */
 export function learnThroughput(table: ThroughputTable, obs: ThroughputObservation): ThroughputTable {
   const issues: ValidationIssue[] = [];
   if (!(obs.frames > 0)) issues.push({ path: '/frames', message: 'must be a positive number' });
-  if (!(obs.hostBusySeconds > 0)) issues.push({ path: '/hostBusySeconds', message: 'must be a positive number' });
-  if (!(obs.width > 0 && obs.height > 0)) issues.push({ path: '/width', message: 'width and height must be positive' });
+  if (!(obs.hostBusySeconds > 0))
+    issues.push({ path: '/hostBusySeconds', message: 'must be a positive number' });
+  if (!(obs.width > 0 && obs.height > 0))
+    issues.push({ path: '/width', message: 'width and height must be positive' });
   if (issues.length) throw new ValidationError('throughput observation', issues);
   const key = throughputKey(obs.model, obs.instanceType, resolutionBucket(obs.width, obs.height));
-  const prev = table.entries[key];
-  const spf = obs.hostBusySeconds / obs.frames;
-  const samples = (prev?.samples ?? 0) + 1;
-  const secondsPerFrame = prev === undefined ? spf : prev.secondsPerFrame + (spf - prev.secondsPerFrame) / samples;
+  const prev = table.entries[key]?.sums ?? { f: 0, t: 0, ff: 0, ft: 0 };
+  const n = (table.entries[key]?.samples ?? 0) + 1;
+  const f = obs.frames;
+  const t = obs.hostBusySeconds;
+  const sums = { f: prev.f + f, t: prev.t + t, ff: prev.ff + f * f, ft: prev.ft + f * t };
+  const den = n * sums.ff - sums.f * sums.f;
+  let secondsPerFrame = sums.t / sums.f;
+  let overheadSeconds = 0;
+  // A line needs two different lengths; a negative slope or intercept (noise) falls back to the plain ratio.
+  if (n >= 2 && den > 1e-9 * n * sums.ff) {
+    const slope = (n * sums.ft - sums.f * sums.t) / den;
+    const intercept = (sums.t - slope * sums.f) / n;
+    if (slope > 0 && intercept >= 0) {
+      secondsPerFrame = slope;
+      overheadSeconds = intercept;
+    }
+  }
   return {
     entries: {
       ...table.entries,
-      [key]: { secondsPerFrame, samples, ...(obs.at === undefined ? {} : { updatedAt: obs.at }) },
+      [key]: {
+        secondsPerFrame,
+        overheadSeconds,
+        samples: n,
+        sums,
+        ...(obs.at === undefined ? {} : { updatedAt: obs.at }),
+      },
     },
   };
 }
@@ -261,17 +293,26 @@ function transitionsUsd(prices: PriceTable, n: number, assumptions: string[]): n
 
 function checkSlots(slots: number): void {
   if (!Number.isInteger(slots) || slots < 1)
-    throw new ValidationError('estimate options', [{ path: '/slotsPerHost', message: 'must be an integer ≥ 1' }]);
+    throw new ValidationError('estimate options', [
+      { path: '/slotsPerHost', message: 'must be an integer ≥ 1' },
+    ]);
 }
 
-function figures(gpuSeconds: number, gpu: number, packaging: number, tr: number, assumptions: string[], prices: PriceTable): CostFigures {
+function figures(
+  gpuSeconds: number,
+  gpu: number,
+  packaging: number,
+  tr: number,
+  assumptions: string[],
+  prices: PriceTable,
+): CostFigures {
   return {
     gpuSeconds: round(gpuSeconds, 3),
     usd: {
-      gpu: round(gpu),
-      packaging: round(packaging),
-      transitions: round(tr),
-      total: round(gpu + packaging + tr),
+      gpu: round(gpu, 9),
+      packaging: round(packaging, 9),
+      transitions: round(tr, 9),
+      total: round(gpu + packaging + tr, 9),
     },
     assumptions,
     pricesDate: prices.date,
@@ -313,25 +354,30 @@ export function estimateJob(
   const bucket = resolutionBucket(media.width, media.height);
   const learned = throughput.entries[throughputKey(model, instanceType, bucket)];
   const spf = learned?.secondsPerFrame ?? DEFAULT_SECONDS_PER_FRAME[bucket];
+  const overhead = learned?.overheadSeconds ?? 0;
   assumptions.push(
     learned === undefined
-      ? `throughput of ${model} on ${instanceType} at ${bucket}: not measured yet, default ${round(1 / spf, 1)} frames/s per slot`
-      : `throughput of ${model} on ${instanceType} at ${bucket}: ${round(1 / spf, 1)} frames/s per slot, learned from ${learned.samples} job(s)`,
+      ? `throughput of ${model} on ${instanceType} at ${bucket}: not measured yet, default ${round(1 / spf, 1)} frames/s per slot, no fixed overhead`
+      : `throughput of ${model} on ${instanceType} at ${bucket}: ${round(1 / spf, 1)} frames/s per slot + ${round(overhead, 1)} s per job, learned from ${learned.samples} job(s)`,
   );
-  const gpuSeconds = frames * spf;
+  const gpuSeconds = overhead + frames * spf;
   const gpu = gpuSeconds * slotSecondPrice(prices, instanceType, purchase, slots, assumptions);
   const packaging = options.packaging ?? 'mediaconvert';
   let pkg = 0;
   if (packaging === 'mediaconvert') {
     const scale = options.scale ?? 2;
-    const outs = (options.renditions ?? [{ width: media.width * scale, height: media.height * scale }]).map((r) => ({
-      ...r,
-      fps: r.fps ?? fps,
-      durationSeconds: media.durationSeconds,
-    }));
+    const outs = (options.renditions ?? [{ width: media.width * scale, height: media.height * scale }]).map(
+      (r) => ({
+        ...r,
+        fps: r.fps ?? fps,
+        durationSeconds: media.durationSeconds,
+      }),
+    );
     pkg = packagingUsd(prices, outs, assumptions);
   } else {
-    assumptions.push(packaging === 'host' ? 'packaging on the host in the same pass: $0' : 'no packaging: $0');
+    assumptions.push(
+      packaging === 'host' ? 'packaging on the host in the same pass: $0' : 'no packaging: $0',
+    );
   }
   const tr = transitionsUsd(prices, options.transitions ?? SUCCESS_PATH_TRANSITIONS, assumptions);
   return figures(gpuSeconds, gpu, pkg, tr, assumptions, prices);
@@ -351,7 +397,13 @@ export function actualCost(measured: MeasuredJob, prices: PriceTable = DEFAULT_P
   checkSlots(slots);
   const gpu =
     measured.hostBusySeconds *
-    slotSecondPrice(prices, measured.instanceType ?? 'g6e.xlarge', measured.purchase ?? 'on-demand', slots, assumptions);
+    slotSecondPrice(
+      prices,
+      measured.instanceType ?? 'g6e.xlarge',
+      measured.purchase ?? 'on-demand',
+      slots,
+      assumptions,
+    );
   const outs = measured.mediaconvertOutputs ?? [];
   const pkg = outs.length === 0 ? 0 : packagingUsd(prices, outs, assumptions);
   if (outs.length === 0) assumptions.push('no MediaConvert output: packaging $0');
@@ -382,7 +434,8 @@ export function withPrices(
   };
   const issues: ValidationIssue[] = [];
   for (const [k, v] of Object.entries(merged.instances)) {
-    if (!(v.onDemandHourly >= 0)) issues.push({ path: `/instances/${k}/onDemandHourly`, message: 'must be ≥ 0' });
+    if (!(v.onDemandHourly >= 0))
+      issues.push({ path: `/instances/${k}/onDemandHourly`, message: 'must be ≥ 0' });
     if (v.spotHourly !== undefined && !(v.spotHourly >= 0))
       issues.push({ path: `/instances/${k}/spotHourly`, message: 'must be ≥ 0' });
   }

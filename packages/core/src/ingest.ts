@@ -6,6 +6,7 @@ import {
   type ValidationIssue,
   VodsrError,
 } from './errors.js';
+import type { WorkPriority } from './fleet.js';
 import { parseJobSpec } from './jobSpec.js';
 import {
   decodeS3EventKey,
@@ -18,7 +19,6 @@ import {
   safeSegment,
   utf8Length,
 } from './naming.js';
-import type { WorkPriority } from './fleet.js';
 import { prepareJob, type WorkflowInput } from './prepareJob.js';
 
 /** The video suffixes the trigger accepts by default (compared case-insensitively). */
@@ -225,7 +225,8 @@ export function objectSkipReason(
     return { reason: 'output-bucket', detail: 'object is in the output bucket (results never start jobs)' };
   if (config.inputBucket !== undefined && bucket !== config.inputBucket)
     return { reason: 'other-bucket', detail: `bucket is not the input bucket ${config.inputBucket}` };
-  if (key.endsWith('/') || size === 0) return { reason: 'empty', detail: 'object is empty or a folder marker' };
+  if (key.endsWith('/') || size === 0)
+    return { reason: 'empty', detail: 'object is empty or a folder marker' };
   const lower = key.toLowerCase();
   if (!config.videoSuffixes.some((s) => lower.endsWith(s)))
     return { reason: 'not-video', detail: `not a video suffix (${config.videoSuffixes.join(', ')})` };

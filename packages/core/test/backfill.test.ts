@@ -18,10 +18,18 @@ const HOSTILE = 'movies/a;$(touch /tmp/pwned) `id` \'q"\n${HOME}.mp4';
 /** 30 objects: 20 videos (one hostile key, one upper-case suffix), 6 non-videos, 2 folder markers/empties, 2 .mov. */
 function listing(): ListedObject[] {
   const objs: ListedObject[] = [];
-  for (let i = 0; i < 18; i += 1) objs.push({ key: `movies/clip-${i}.mp4`, size: 1_000_000 + i, etag: `"e${i}"` });
+  for (let i = 0; i < 18; i += 1)
+    objs.push({ key: `movies/clip-${i}.mp4`, size: 1_000_000 + i, etag: `"e${i}"` });
   objs.push({ key: HOSTILE, size: 5, etag: '"hostile"' });
   objs.push({ key: 'movies/UPPER.MP4', size: 7, etag: '"upper"' });
-  for (const k of ['notes.txt', 'poster.jpg', 'sub.srt', 'movies/readme.md', 'movies/x.json', 'movies/y.m3u8'])
+  for (const k of [
+    'notes.txt',
+    'poster.jpg',
+    'sub.srt',
+    'movies/readme.md',
+    'movies/x.json',
+    'movies/y.m3u8',
+  ])
     objs.push({ key: k, size: 10, etag: '"n"' });
   objs.push({ key: 'movies/', size: 0, etag: '"d41d8cd98f00b204e9800998ecf8427e"' });
   objs.push({ key: 'movies/empty.mp4', size: 0, etag: '"d41d8cd98f00b204e9800998ecf8427e"' });
@@ -71,7 +79,9 @@ describe('planBackfill', () => {
     expect(fromPlan?.action === 'submit' && fromPlan.name).toBe(started[0]?.[0]);
     // Same job, other queue: the upload is interactive, the backfill bulk.
     expect(started[0]?.[1].priority).toBe('interactive');
-    expect(fromPlan?.action === 'submit' && { ...fromPlan.input, priority: 'interactive' }).toEqual(started[0]?.[1]);
+    expect(fromPlan?.action === 'submit' && { ...fromPlan.input, priority: 'interactive' }).toEqual(
+      started[0]?.[1],
+    );
   });
 
   it('applies --include globs to file names, case-insensitively', () => {
@@ -107,7 +117,9 @@ describe('planBackfill', () => {
     const resumed = second.items.filter((i) => i.action === 'submit').map((i) => i.name);
     expect(new Set([...existing, ...resumed]).size).toBe(22); // each object exactly once over both runs
     for (const n of resumed) existing.add(n);
-    expect(planBackfill(listing(), { bucket: 'vodsr-in', config }, (n) => existing.has(n)).counts.submit).toBe(0);
+    expect(
+      planBackfill(listing(), { bucket: 'vodsr-in', config }, (n) => existing.has(n)).counts.submit,
+    ).toBe(0);
   });
 
   it('refuses bad options with every problem at once', () => {
@@ -119,7 +131,11 @@ describe('planBackfill', () => {
       }
     })();
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).issues.map((i) => i.path)).toEqual(['/bucket', '/include/1', '/config/outputRoot']);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual([
+      '/bucket',
+      '/include/1',
+      '/config/outputRoot',
+    ]);
   });
 
   it('counts progress: submitted, skipped, and the covered jobs by status', () => {
