@@ -184,6 +184,7 @@ export {
 } from './naming.js';
 export { type PrepareJobContext, prepareJob, type WorkflowInput } from './prepareJob.js';
 export {
+  CostFiguresSchema,
   type EncoderSettings,
   type EncoderSettingsInput,
   EncoderSettingsSchema,
@@ -208,6 +209,8 @@ export {
   type PackagingSpec,
   type PackagingSpecInput,
   PackagingSpecSchema,
+  type QualityFigures,
+  QualityFiguresSchema,
   VIDEO_CODECS,
   type VideoCodec,
 } from './schemas.js';
