@@ -16,6 +16,7 @@ export {
   DEFAULT_ROOT_DEVICE_NAME,
   hostHeartbeatInterval,
 } from './constructs/BluewhaleHost.js';
+export { VodsrBackfill, type VodsrBackfillProps } from './constructs/VodsrBackfill.js';
 export { VodsrNotifications, type VodsrNotificationsProps } from './constructs/VodsrNotifications.js';
 export { VodsrPipeline, type VodsrPipelineProps } from './constructs/VodsrPipeline.js';
 export { VodsrStack, type VodsrStackProps } from './constructs/VodsrStack.js';
