@@ -121,7 +121,10 @@ describe('the backfill item flow, executed locally', () => {
     const def = buildBackfillItemDefinition();
     const started = new Map<string, { priority: string }>();
     const handlers = {
-      [BACKFILL_STATES.planItem]: async (input: unknown) => ({ Payload: await plan(input as never) }),
+      // A local task handler receives the Task's Parameters: { FunctionName, Payload }.
+      [BACKFILL_STATES.planItem]: async (input: unknown) => ({
+        Payload: await plan((input as { Payload: never }).Payload),
+      }),
       [BACKFILL_STATES.startJob]: async (input: unknown) => {
         const { Name, Input } = input as { Name: string; Input: { priority: string } };
         if (started.has(Name)) throw stateError(EXECUTION_EXISTS_ERROR, `Execution ${Name} already exists`);
@@ -130,6 +133,7 @@ describe('the backfill item flow, executed locally', () => {
       },
     };
     const first = await runLocal(def, item('movies/a b;$(id).mp4'), handlers);
+    expect(first.status, `${first.error}: ${first.cause}`).toBe('SUCCEEDED');
     const name = objectExecutionName('vodsr-in', 'movies/a b;$(id).mp4', 'e1');
     expect(first.output).toEqual({
       key: 'movies/a b;$(id).mp4',
@@ -153,15 +157,10 @@ describe('the backfill item flow, executed locally', () => {
 
   it('fills prefix and include defaults before the map (ApplyDefaults, run alone)', async () => {
     const d = buildBackfillDefinition() as { States: Record<string, Record<string, unknown>> };
+    const { Next: _next, ...apply } = d.States[BACKFILL_STATES.applyDefaults] as Record<string, unknown>;
     const only = {
       StartAt: BACKFILL_STATES.applyDefaults,
-      States: {
-        [BACKFILL_STATES.applyDefaults]: {
-          ...d.States[BACKFILL_STATES.applyDefaults],
-          Next: undefined,
-          End: true,
-        },
-      },
+      States: { [BACKFILL_STATES.applyDefaults]: { ...apply, End: true } },
     };
     const r = await runLocal(only, { bucket: 'vodsr-in' }, {});
     expect(r.output).toEqual({ bucket: 'vodsr-in', prefix: '', include: '' });

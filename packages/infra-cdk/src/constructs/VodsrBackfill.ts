@@ -19,7 +19,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TRIGGER_ENV } from '../trigger/env.js';
-import { acknowledgeWildcardResource } from './nag.js';
+import { acknowledge, acknowledgeWildcardResource } from './nag.js';
 import { vodsrFunction } from './vodsrFunction.js';
 
 /** Props of `VodsrBackfill`. */
@@ -199,6 +199,11 @@ export class VodsrBackfill extends Construct {
       policy,
       selfExecutions,
       "The Distributed Map's child executions of this state machine.",
+    );
+    acknowledge(
+      policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Logging to CloudWatch Logs and X-Ray tracing (added by the StateMachine construct) support only Resource "*"; every statement this construct adds names its resources.',
     );
     acknowledgeWildcardResource(
       policy,
