@@ -15,6 +15,18 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { runLocal, stateError } from './support/localSfn.js';
 
+interface MapState {
+  Type: string;
+  ItemReader: { Resource: string; Parameters: unknown };
+  ItemProcessor: {
+    ProcessorConfig: unknown;
+    States: Record<string, { Resource?: string; Catch: { ErrorEquals: string[] }[] }>;
+  };
+  MaxConcurrency: number;
+  ToleratedFailurePercentage: number;
+  ResultWriter: { Resource: string };
+}
+
 function synth() {
   const app = new App({ context: { 'aws:cdk:enable-path-metadata': false } });
   const stack = new Stack(app, 'T', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -44,7 +56,7 @@ describe('VodsrBackfill', () => {
     const { backfill } = synth();
     const map = (backfill.definition.States as Record<string, Record<string, unknown>>)[
       BACKFILL_STATES.objects
-    ] as Record<string, any>;
+    ] as unknown as MapState;
     expect(map.Type).toBe('Map');
     expect(map.ItemReader.Resource).toBe('arn:aws:states:::s3:listObjectsV2');
     expect(map.ItemReader.Parameters).toEqual({ 'Bucket.$': '$.bucket', 'Prefix.$': '$.prefix' });
