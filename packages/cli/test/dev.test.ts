@@ -5,8 +5,7 @@ import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { LOCAL_S3_ENV } from '@vodsr/api';
 import { type DevPipeline, startDevPipeline } from '@vodsr/cli';
-import { executionName } from '@vodsr/core';
-import { decodeS3EventKey } from '@vodsr/core/naming';
+import { decodeS3EventKey, objectExecutionName } from '@vodsr/core/naming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, makeVideo, tempDir } from './devHelpers.js';
 
@@ -75,7 +74,7 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
     expect(record?.eventName).toBe('ObjectCreated:Post');
     expect(inv.result?.started).toHaveLength(1);
     const name = inv.result?.started[0]?.name as string;
-    expect(name).toBe(executionName('vodsr-in', 'uploads/clip one.mp4', record?.s3.object.sequencer ?? ''));
+    expect(name).toBe(objectExecutionName('vodsr-in', 'uploads/clip one.mp4', record?.s3.object.eTag ?? ''));
 
     const { jobs } = await dev.service.list();
     expect(jobs).toHaveLength(1);

@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   VODSR_UNSUPPORTED_SCALE: { status: 400, description: 'The SR model cannot produce this scale factor.' },
   VODSR_INVALID_FILTER: { status: 400, description: 'A user-defined filter has an invalid name or option.' },
   VODSR_UNKNOWN_PRESET: { status: 400, description: 'No packaging preset has this id.' },
+  VODSR_UNKNOWN_PRICE: {
+    status: 422,
+    description: 'The price table has no price for this instance type and purchase option.',
+  },
   VODSR_ILLEGAL_TRANSITION: {
     status: 409,
     description: 'A job cannot move from its status to the requested one.',

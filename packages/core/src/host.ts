@@ -4,7 +4,7 @@ import { renderFilterChain } from './filters.js';
 import type { HostJob } from './hostJob.js';
 import { resolveModel } from './jobSpec.js';
 import { joinLocation } from './naming.js';
-import type { JobSpec, MediaInfo } from './schemas.js';
+import type { JobSpec, MediaInfo, QualityFigures } from './schemas.js';
 
 export { decodeHostJob, encodeHostJob, type HostJob } from './hostJob.js';
 
@@ -33,6 +33,7 @@ export function buildHostJob(
     requiredFilters: [...model.requiredFilters],
     model: model.id,
     scale: model.scale,
+    ...(job.quality === true ? { quality: true } : {}),
   };
   if (isNvenc(job.encoder.codec) && job.encoder.cpuFallback) {
     return { ...host, cpuEncoderArgs: encoderArgs(cpuFallback(job.encoder), opts.media) };
@@ -61,7 +62,7 @@ export const HOST_EXIT_CODES = {
 /** A progress line of the host runner (JSON, one per line on stdout). */
 export interface HostProgressEvent {
   readonly event: 'progress';
-  readonly stage: 'fetch' | 'probe' | 'upscale' | 'verify' | 'upload';
+  readonly stage: 'fetch' | 'probe' | 'upscale' | 'verify' | 'quality' | 'upload';
   readonly percent: number;
   readonly fps?: number;
   readonly speed?: number;
@@ -79,6 +80,8 @@ export type HostResultEvent =
       readonly sr: MediaInfo;
       readonly encoder: string;
       readonly elapsedSeconds: number;
+      /** With `quality: true`: the SR chain vs bicubic (PSNR/SSIM) on sampled windows. */
+      readonly quality?: QualityFigures;
     }
   | {
       readonly event: 'result';

@@ -54,6 +54,12 @@ export const HostJobSchema = Type.Object(
     requiredFilters: Strings("Filters the host's FFmpeg must have."),
     model: NonEmpty('The SR model id.'),
     scale: Type.Integer({ minimum: 1, maximum: 8, description: 'Scale factor of the model.' }),
+    quality: Type.Optional(
+      Type.Boolean({
+        description:
+          'Also measure PSNR/SSIM of the SR chain vs bicubic on sampled windows (downscaled source → up → vs source).',
+      }),
+    ),
   },
   { $id: 'HostJob', description: 'One vodsr job as the GPU host receives it.' },
 );
@@ -211,6 +217,7 @@ const ISSUE_ORDER = [
   'cpuEncoderArgs',
   'requiredFilters',
   'scale',
+  'quality',
 ];
 
 /**

@@ -77,6 +77,8 @@ export const HOST_JOB_CASES: readonly HostJobCase[] = [
     paths: [],
   },
   { name: 'an unknown extra property (forward compatible)', job: { ...base, note: 'x' }, paths: [] },
+  { name: 'quality measurement asked', job: { ...base, quality: true }, paths: [] },
+  { name: 'quality measurement off', job: { ...base, quality: false }, paths: [] },
 
   // ------------------------------------------------------------------ refused: shape
   { name: 'an array', job: [base], paths: ['/'] },
@@ -124,6 +126,8 @@ export const HOST_JOB_CASES: readonly HostJobCase[] = [
   { name: 'scale 9', job: { ...base, scale: 9 }, paths: ['/scale'] },
   { name: 'a fractional scale', job: { ...base, scale: 2.5 }, paths: ['/scale'] },
   { name: 'scale as a string', job: { ...base, scale: '2' }, paths: ['/scale'] },
+  { name: 'quality as a string', job: { ...base, quality: 'yes' }, paths: ['/quality'] },
+  { name: 'quality as a number', job: { ...base, quality: 1 }, paths: ['/quality'] },
 
   // ------------------------------------------------------------------ refused: ids and locations
   {

@@ -6,6 +6,7 @@ import {
   type ValidationIssue,
   VodsrError,
 } from './errors.js';
+import type { WorkPriority } from './fleet.js';
 import { parseJobSpec } from './jobSpec.js';
 import {
   decodeS3EventKey,
@@ -13,6 +14,7 @@ import {
   formatS3Uri,
   joinLocation,
   MAX_S3_KEY_BYTES,
+  objectExecutionName,
   parseS3Uri,
   safeSegment,
   utf8Length,
@@ -104,7 +106,8 @@ export interface TriggerResult {
   }[];
 }
 
-interface ResolvedConfig {
+/** A trigger configuration with every default filled in (`resolveTriggerConfig`). */
+export interface ResolvedTriggerConfig {
   readonly outputRoot: string;
   readonly outputBucket: string;
   readonly instanceId?: string;
@@ -117,7 +120,7 @@ interface ResolvedConfig {
 }
 
 /** Checks a trigger configuration up front; throws `VODSR_VALIDATION` listing every problem. */
-export function resolveTriggerConfig(config: TriggerConfig): ResolvedConfig {
+export function resolveTriggerConfig(config: TriggerConfig): ResolvedTriggerConfig {
   const issues: ValidationIssue[] = [];
   let outBucket: string | undefined;
   let outputRoot = config.outputRoot;
@@ -203,9 +206,86 @@ export function mirroredOutputRoot(root: string, key: string): string {
   return kept.reduce((acc, d) => joinLocation(acc, `${d}/`), root);
 }
 
+/** Why an object does not become a job (the trigger's and the backfill's rules). */
+export type ObjectSkipReason = 'output-bucket' | 'other-bucket' | 'empty' | 'not-video';
+
+/**
+ * The trigger's rules for one object, shared with the backfill: `undefined` when the object is a video that
+ * should become a job, else why not (results bucket, another bucket, empty/folder marker, not a video suffix).
+ *
+ * @example objectSkipReason(resolveTriggerConfig(cfg), 'in', 'notes.txt', 10)?.reason === 'not-video'
+ */
+export function objectSkipReason(
+  config: ResolvedTriggerConfig,
+  bucket: string,
+  key: string,
+  size: number | undefined,
+): { reason: ObjectSkipReason; detail: string } | undefined {
+  if (bucket === config.outputBucket)
+    return { reason: 'output-bucket', detail: 'object is in the output bucket (results never start jobs)' };
+  if (config.inputBucket !== undefined && bucket !== config.inputBucket)
+    return { reason: 'other-bucket', detail: `bucket is not the input bucket ${config.inputBucket}` };
+  if (key.endsWith('/') || size === 0)
+    return { reason: 'empty', detail: 'object is empty or a folder marker' };
+  const lower = key.toLowerCase();
+  if (!config.videoSuffixes.some((s) => lower.endsWith(s)))
+    return { reason: 'not-video', detail: `not a video suffix (${config.videoSuffixes.join(', ')})` };
+  return undefined;
+}
+
+/** The version fields of an object that name its job (an S3 event's or a listing's). */
+export interface ObjectVersion {
+  readonly size?: number;
+  /** The ETag, quoted or not (`normalizeEtag`). Preferred: a listing has it too. */
+  readonly eTag?: string;
+  readonly versionId?: string;
+  readonly sequencer?: string;
+}
+
+/**
+ * The job name of an object: `objectExecutionName(bucket, key, eTag)` when the ETag is known (S3 events and
+ * listings both carry it, so the trigger and a backfill agree), else the version id or the event sequencer.
+ *
+ * @example objectJobName('in', 'a.mp4', { eTag: '"abc"' }) === objectExecutionName('in', 'a.mp4', 'abc')
+ */
+export function objectJobName(bucket: string, key: string, o: ObjectVersion): string {
+  if (o.eTag !== undefined && o.eTag.trim() !== '') return objectExecutionName(bucket, key, o.eTag);
+  return executionName(bucket, key, o.versionId ?? o.sequencer ?? '');
+}
+
+/**
+ * The job of one video object, exactly as the trigger makes it (and the backfill, with `priority: 'bulk'`):
+ * its deterministic name and the `prepareJob` input (mirrored output root, the configured model and preset, an
+ * SSM timeout from the size at the assumed minimum bitrate). Throws coded errors as `prepareJob` does.
+ *
+ * @example const { name, input } = prepareObjectJob(resolveTriggerConfig(cfg), 'in', 'a.mp4', { eTag: 'e', size: 9 });
+ */
+export function prepareObjectJob(
+  config: ResolvedTriggerConfig,
+  bucket: string,
+  key: string,
+  o: ObjectVersion,
+  priority: WorkPriority = 'interactive',
+): { name: string; input: WorkflowInput } {
+  const name = objectJobName(bucket, key, o);
+  const job = parseJobSpec({
+    source: formatS3Uri({ bucket, key }),
+    model: config.model,
+    packaging: { preset: config.packagingPreset },
+  });
+  const input = prepareJob(job, {
+    jobId: name,
+    outputRoot: mirroredOutputRoot(config.outputRoot, key),
+    ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
+    priority,
+    ...(o.size === undefined ? {} : { durationSeconds: (o.size * 8) / config.assumedMinBitrate }),
+  });
+  return { name, input };
+}
+
 /**
  * Creates the S3-upload trigger: every record of the event (not only the first) becomes one workflow execution with a
- * deterministic name (`executionName(bucket, key, sequencer)`), so a redelivered event starts nothing new and
+ * deterministic name (`objectJobName`: bucket + key + ETag, the name a backfill of the object gives it too), so a redelivered event starts nothing new and
  * `'exists'` counts as done. Objects of the output bucket, of other buckets and non-videos (suffix compared
  * case-insensitively) are ignored with a log line. One failing record does not stop the others; when a failure is
  * retryable (not bad input) the handler throws `VODSR_AWS_ERROR` at the end so the invocation is retried (safely:
@@ -243,37 +323,12 @@ export function createTriggerHandler(deps: {
           ignore(key, `event ${record.eventName} is not an object creation`);
           continue;
         }
-        if (bucket === config.outputBucket) {
-          ignore(key, 'object is in the output bucket (results never start jobs)');
+        const skip = objectSkipReason(config, bucket, key, record.s3.object.size);
+        if (skip !== undefined) {
+          ignore(key, skip.detail);
           continue;
         }
-        if (config.inputBucket !== undefined && bucket !== config.inputBucket) {
-          ignore(key, `bucket is not the input bucket ${config.inputBucket}`);
-          continue;
-        }
-        if (key.endsWith('/') || record.s3.object.size === 0) {
-          ignore(key, 'object is empty or a folder marker');
-          continue;
-        }
-        const lower = key.toLowerCase();
-        if (!config.videoSuffixes.some((s) => lower.endsWith(s))) {
-          ignore(key, `not a video suffix (${config.videoSuffixes.join(', ')})`);
-          continue;
-        }
-        const o = record.s3.object;
-        const name = executionName(bucket, key, o.sequencer ?? o.versionId ?? o.eTag ?? '');
-        const job = parseJobSpec({
-          source: formatS3Uri({ bucket, key }),
-          model: config.model,
-          packaging: { preset: config.packagingPreset },
-        });
-        const size = o.size;
-        const input = prepareJob(job, {
-          jobId: name,
-          outputRoot: mirroredOutputRoot(config.outputRoot, key),
-          ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
-          ...(size === undefined ? {} : { durationSeconds: (size * 8) / config.assumedMinBitrate }),
-        });
+        const { name, input } = prepareObjectJob(config, bucket, key, record.s3.object);
         const outcome = await deps.start(name, input);
         if (outcome === 'exists') {
           result.existing.push({ key, name });

@@ -152,5 +152,6 @@ export function parseJobSpec(input: unknown): JobSpec {
   if (spec.output !== undefined) job.output = spec.output;
   if (spec.filters) job.filters = structuredClone(spec.filters);
   if (spec.idempotencyKey !== undefined) job.idempotencyKey = spec.idempotencyKey;
+  if (spec.quality === true) job.quality = true;
   return job;
 }

@@ -295,6 +295,34 @@ export function executionName(bucket: string, key: string, version = ''): string
   return readable ? `${readable}-${hash}` : hash;
 }
 
+/**
+ * An ETag as S3 gives it, made comparable: S3 event records carry it bare (`d41d8…`), `ListObjectsV2` and
+ * `HeadObject` quoted (`"d41d8…"`), a Distributed Map's `ItemReader` as `Etag` with the quotes. Quotes and
+ * surrounding spaces go, hex letters are lower-cased; a multipart ETag keeps its `-<parts>` suffix.
+ *
+ * @example normalizeEtag('"D41D8CD98F00B204E9800998ECF8427E"') === 'd41d8cd98f00b204e9800998ecf8427e'
+ */
+export function normalizeEtag(etag: string): string {
+  return etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"+|"+$/g, '')
+    .toLowerCase();
+}
+
+/**
+ * The execution (= job) name of one S3 object's content: `executionName(bucket, key, 'etag:' + normalizeEtag(etag))`. The
+ * trigger (from the event's `eTag`) and a backfill (from the listing's `ETag`) both compute it, so the same object
+ * uploaded once and backfilled later gets ONE name: whichever starts second finds `ExecutionAlreadyExists`.
+ * Re-uploading the same bytes under the same key gives the same ETag, hence the same name: nothing new runs;
+ * new bytes give a new ETag and a new job.
+ *
+ * @example objectExecutionName('in', 'a.mp4', '"abc"') === objectExecutionName('in', 'a.mp4', 'ABC')
+ */
+export function objectExecutionName(bucket: string, key: string, etag: string): string {
+  return executionName(bucket, key, `etag:${normalizeEtag(etag)}`);
+}
+
 /** A deterministic id from arbitrary parts (e.g. an idempotency key), in the execution-name charset. */
 export function deterministicId(...parts: string[]): string {
   return shortHash('vodsr-id', ...parts).slice(0, 32);

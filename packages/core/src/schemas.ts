@@ -124,6 +124,13 @@ export const JobSpecSchema = Type.Object(
       Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 256 }), { maxProperties: 32 }),
     ),
     idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    quality: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "Measure what the SR bought: on a few sampled windows, PSNR/SSIM of the job's own SR chain vs plain bicubic (downscaled source → up → compared with the source). Costs a few % of the job.",
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'JobSpec' },
 );
@@ -175,6 +182,43 @@ export const MediaInfoSchema = Type.Object(
   { $id: 'MediaInfo' },
 );
 
+const PsnrSsimSchema = Type.Object({
+  psnr: Type.Number({ description: 'dB (average over the windows; 100 = identical)' }),
+  ssim: Type.Number({ minimum: 0, maximum: 1 }),
+});
+
+/** The opt-in quality measurement of a job (`quality: true`), as the host reports it. */
+export const QualityFiguresSchema = Type.Object(
+  {
+    sr: PsnrSsimSchema,
+    bicubic: PsnrSsimSchema,
+    gainDb: Type.Number({ description: 'sr.psnr − bicubic.psnr (≈ 0 for an interpolating model)' }),
+    windows: Type.Integer({ minimum: 1, description: 'Sampled windows measured.' }),
+    windowSeconds: Type.Number({ description: 'Length of each window.' }),
+    scale: Type.Integer({ minimum: 1 }),
+    seconds: Type.Number({ description: 'Wall time the measurement took on the host.' }),
+  },
+  { $id: 'QualityFigures' },
+);
+
+const CostUsdSchema = Type.Object({
+  gpu: Type.Number(),
+  packaging: Type.Number(),
+  transitions: Type.Number(),
+  total: Type.Number(),
+});
+
+/** An estimate or an actual cost (`estimateJob` / `actualCost` of core). */
+export const CostFiguresSchema = Type.Object(
+  {
+    gpuSeconds: Type.Number(),
+    usd: CostUsdSchema,
+    assumptions: Type.Array(Type.String()),
+    pricesDate: Type.String(),
+  },
+  { $id: 'CostFigures' },
+);
+
 export const JobOutputsSchema = Type.Object(
   {
     srFile: Type.Optional(Type.String({ description: 'Location of the SR video file.' })),
@@ -197,6 +241,7 @@ export const JobOutputsSchema = Type.Object(
     ),
     timings: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'Seconds per stage.' })),
     notes: Type.Optional(Type.Array(Type.String())),
+    quality: Type.Optional(QualityFiguresSchema),
   },
   { $id: 'JobOutputs' },
 );
@@ -216,6 +261,12 @@ export const JobRecordSchema = Type.Object(
     error: Type.Optional(JobErrorSchema),
     executionArn: Type.Optional(Type.String()),
     attempts: Type.Integer({ minimum: 0 }),
+    cost: Type.Optional(
+      Type.Object({
+        estimate: Type.Optional(CostFiguresSchema),
+        actual: Type.Optional(CostFiguresSchema),
+      }),
+    ),
   },
   { $id: 'JobRecord' },
 );
@@ -230,6 +281,7 @@ export type JobProgress = Static<typeof JobProgressSchema>;
 export type MediaInfo = Static<typeof MediaInfoSchema>;
 export type JobOutputs = Static<typeof JobOutputsSchema>;
 export type JobRecord = Static<typeof JobRecordSchema>;
+export type QualityFigures = Static<typeof QualityFiguresSchema>;
 
 /** Encoder settings with every default filled in. */
 export interface EncoderSettings {
@@ -261,4 +313,6 @@ export interface JobSpec {
   packaging: PackagingSpec;
   metadata: Record<string, string>;
   idempotencyKey?: string;
+  /** Measure PSNR/SSIM of the SR vs bicubic on sampled windows (absent = off). */
+  quality?: boolean;
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const names = ['trigger', 'planner', 'commandStatus'];
+const names = ['trigger', 'planner', 'commandStatus', 'backfill'];
 const out = join(root, 'bundles');
 rmSync(out, { recursive: true, force: true });
 await Promise.all(

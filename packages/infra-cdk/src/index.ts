@@ -8,6 +8,7 @@ export {
   type SsmStatusEvent,
 } from './commandStatus/createCommandStatusHandler.js';
 export { COMMAND_STATUS_DOCUMENT_ENV, createAwsCommandStatusHandler } from './commandStatus/lambda.js';
+export { VodsrBackfill, type VodsrBackfillProps } from './constructs/VodsrBackfill.js';
 export {
   AGENT_CONFIG_PATH,
   AGENT_UNIT,

@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { acknowledgeVodsrFunction } from './nag.js';
 
 /** The Lambda entry points of this package (`src/<name>/lambda.ts`, pre-bundled as `bundles/<name>/index.js`). */
-export type VodsrLambdaName = 'trigger' | 'planner' | 'commandStatus';
+export type VodsrLambdaName = 'trigger' | 'planner' | 'commandStatus' | 'backfill';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The package root: `src/constructs` (sources) and `dist/constructs` (built) are both two levels down. */

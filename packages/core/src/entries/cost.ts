@@ -1,0 +1,2 @@
+/** `@vodsr/core/cost` — What a job costs: the estimate before it runs, the actual after, learned throughput. */
+export * from '../cost.js';
