@@ -1,7 +1,9 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
+import { LEASE_PATTERN, MAX_SLOTS_PER_HOST } from './fleet.js';
 
 /**
- * The host contract's command half: `<runner> run --job-b64=<base64 HostJob> [--task-token-b64=<base64 token>]`.
+ * The host contract's command half:
+ * `<runner> run --job-b64=<base64 HostJob> [--task-token-b64=<base64 token>] [--slot=<n> --lease=<lease>]`.
  * Built here once; the SSM document, `hostCommand()` of `@vodsr/host-scripts` and the local command runner all
  * render these words.
  */
@@ -20,6 +22,10 @@ export interface HostCommandParts<V extends HostCommandValue = string> {
   readonly jobB64: V;
   /** Base64 of a Step Functions task token: the runner then heartbeats and calls back. */
   readonly taskTokenB64?: V;
+  /** The GPU slot the host agent reserved (with {@link HostCommandParts.lease}; both or neither). */
+  readonly slot?: V | number;
+  /** The reservation's lease (`LEASE_PATTERN`): the runner claims exactly that slot or refuses. */
+  readonly lease?: V;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -31,13 +37,38 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function hostCommandWords<V extends HostCommandValue>(p: HostCommandParts<V>): (string | V)[][] {
   const words: (string | V)[][] = [[p.runnerPath], [HOST_RUN_SUBCOMMAND], ['--job-b64=', p.jobB64]];
   if (p.taskTokenB64 !== undefined) words.push(['--task-token-b64=', p.taskTokenB64]);
+  if (p.slot !== undefined) words.push(['--slot=', typeof p.slot === 'number' ? String(p.slot) : p.slot]);
+  if (p.lease !== undefined) words.push(['--lease=', p.lease]);
   return words;
 }
 
-function valueIssues(path: string, v: HostCommandValue | undefined): ValidationIssue[] {
+const LEASE = new RegExp(LEASE_PATTERN);
+const SLOT = /^[0-9]{1,2}$/;
+
+function valueIssues(
+  path: string,
+  v: HostCommandValue | undefined,
+  literal: RegExp = BASE64,
+  what = 'must be base64',
+): ValidationIssue[] {
   if (v === undefined) return [];
-  if (typeof v === 'string') return BASE64.test(v) ? [] : [{ path, message: 'must be base64' }];
+  if (typeof v === 'string') return literal.test(v) ? [] : [{ path, message: what }];
   return ENV_NAME.test(v.env) ? [] : [{ path, message: 'must name an environment variable' }];
+}
+
+function slotIssues(p: HostCommandParts<HostCommandValue>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if ((p.slot === undefined) !== (p.lease === undefined))
+    issues.push({ path: p.slot === undefined ? '/slot' : '/lease', message: 'slot and lease go together' });
+  const s = p.slot;
+  if (typeof s === 'object') issues.push(...valueIssues('/slot', s));
+  else if (s !== undefined) {
+    const text = String(s);
+    if (!SLOT.test(text) || Number(text) >= MAX_SLOTS_PER_HOST)
+      issues.push({ path: '/slot', message: `must be a whole number below ${MAX_SLOTS_PER_HOST}` });
+  }
+  issues.push(...valueIssues('/lease', p.lease, LEASE, `must match ${LEASE_PATTERN}`));
+  return issues;
 }
 
 function check(p: HostCommandParts<HostCommandValue>, shell: boolean): void {
@@ -51,7 +82,11 @@ function check(p: HostCommandParts<HostCommandValue>, shell: boolean): void {
       message: shell ? 'must be an absolute path of [A-Za-z0-9._/-] without ..' : 'must be a non-empty path',
     });
   }
-  issues.push(...valueIssues('/jobB64', p.jobB64), ...valueIssues('/taskTokenB64', p.taskTokenB64));
+  issues.push(
+    ...valueIssues('/jobB64', p.jobB64),
+    ...valueIssues('/taskTokenB64', p.taskTokenB64),
+    ...slotIssues(p),
+  );
   if (issues.length) throw new ValidationError('host command', issues);
 }
 
@@ -62,6 +97,8 @@ function check(p: HostCommandParts<HostCommandValue>, shell: boolean): void {
  * @example
  * hostCommandArgv({ runnerPath: '/opt/vodsr/bin/vodsr-host', jobB64: 'eyJ2IjoxfQ==' })
  * // ['/opt/vodsr/bin/vodsr-host', 'run', '--job-b64=eyJ2IjoxfQ==']
+ * hostCommandArgv({ runnerPath: '/opt/vodsr/bin/vodsr-host', jobB64: 'eyJ2IjoxfQ==', slot: 1, lease: 'l-abcdefgh' })
+ * // [..., '--job-b64=eyJ2IjoxfQ==', '--slot=1', '--lease=l-abcdefgh']
  */
 export function hostCommandArgv(p: HostCommandParts): string[] {
   check(p, false);
