@@ -474,17 +474,21 @@ export class HostAgent {
       return;
     }
     const now = this.now();
-    for (const d of disk) {
-      const m = this.mem[d.slot] as SlotMem;
+    for (const listed of disk) {
+      const m = this.mem[listed.slot] as SlotMem;
+      // A slot the agent knows is busy is followed by its lease's exact names; a listing only discovers others.
+      const d = m.state === 'free' ? listed : this.files.lookup(listed.slot, m.lease);
       const known = m.state === 'free' ? undefined : m;
       if (d.claimed) {
         const pid = d.claimed.pid;
-        if (pid !== undefined && !alive(pid)) {
+        if ((pid !== undefined && !alive(pid)) || (d.claimed.released && pid === undefined)) {
           this.files.removeClaim(d.slot, d.claimed.lease);
-          this.say('warn', 'run-died', `the run on slot ${d.slot} died without cleaning up: slot freed`, {
-            slot: d.slot,
-            pid,
-          });
+          if (!d.claimed.released) {
+            this.say('warn', 'run-died', `the run on slot ${d.slot} died without cleaning up: slot freed`, {
+              slot: d.slot,
+              pid,
+            });
+          }
           this.mem[d.slot] = { state: 'free' };
           continue;
         }
