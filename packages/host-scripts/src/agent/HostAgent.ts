@@ -281,8 +281,13 @@ export class HostAgent {
           await this.sleep(this.o.scanIntervalMs ?? 1000);
           continue;
         }
+        const started = this.now();
         const took = await this.poll(free);
         if (took === undefined) await this.sleep(this.o.errorDelayMs ?? 2000);
+        else if (took === 0 && this.now() - started < 50) {
+          // An empty long poll that came back at once (an endpoint that does not wait): do not spin.
+          await this.sleep(this.o.scanIntervalMs ?? 1000);
+        } else await new Promise((r) => setImmediate(r));
       }
       if ((this.state as AgentState) === 'killed') return;
       await Promise.allSettled([...this.inFlight]);
