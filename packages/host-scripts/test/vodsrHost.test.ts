@@ -443,6 +443,111 @@ exec "${REAL_FFMPEG}" "$@"
     });
   });
 
+  describe('slot leases (--slot/--lease from the host agent)', () => {
+    /** The agent's reservation file (SlotFiles of the agent writes the same). */
+    function reserve(lockDir: string, slot: number, lease: string, expiresInSeconds = 300): void {
+      mkdirSync(lockDir, { recursive: true });
+      const expires = Math.floor(Date.now() / 1000) + expiresInSeconds;
+      writeFileSync(join(lockDir, `slot-${slot}.lease-${lease}`), `expires ${expires}\njob job-1\n`);
+    }
+
+    it('claims exactly the reserved slot, runs, and leaves it released for the agent', async () => {
+      const { env, workRoot } = hostEnv({ VODSR_SLOTS: '1' });
+      const lockDir = env.VODSR_LOCK_DIR as string;
+      reserve(lockDir, 3, 'l-lease-ok-1');
+      const run = await runHost(
+        [
+          ...jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/lease/clip_sr_2x.mp4')),
+          '--slot=3',
+          '--lease=l-lease-ok-1',
+        ],
+        { env },
+      );
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(await listKeys(s3, 'vout')).toEqual(['lease/clip_sr_2x.mp4']);
+      expect(readdirSync(lockDir).filter((f) => f.startsWith('slot-3.'))).toEqual([
+        'slot-3.lock',
+        'slot-3.released-l-lease-ok-1',
+      ]);
+      expect(readFileSync(join(lockDir, 'slot-3.released-l-lease-ok-1'), 'utf8')).toMatch(
+        /^pid \d+\njob job-1\n$/,
+      );
+      expect(existsSync(workRoot) ? readdirSync(workRoot) : []).toEqual([]);
+    });
+
+    it('refuses an unknown, expired or already claimed lease with VODSR_LEASE_INVALID, touching nothing', async () => {
+      const job = lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/x_sr_2x.mp4');
+      const unknown = hostEnv();
+      await expectCleanFailure(
+        await runHost([...jobArgs(job), '--slot=0', '--lease=l-never-given'], { env: unknown.env }),
+        unknown.workRoot,
+        'VODSR_LEASE_INVALID',
+      );
+      const expired = hostEnv();
+      reserve(expired.env.VODSR_LOCK_DIR as string, 0, 'l-expired-1', -5);
+      await expectCleanFailure(
+        await runHost([...jobArgs(job), '--slot=0', '--lease=l-expired-1'], { env: expired.env }),
+        expired.workRoot,
+        'VODSR_LEASE_INVALID',
+      );
+      const claimed = hostEnv();
+      const dir = claimed.env.VODSR_LOCK_DIR as string;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'slot-0.claimed-l-claimed-1'), 'pid 1\njob job-1\n');
+      await expectCleanFailure(
+        await runHost([...jobArgs(job), '--slot=0', '--lease=l-claimed-1'], { env: claimed.env }),
+        claimed.workRoot,
+        'VODSR_LEASE_INVALID',
+      );
+      const lost = hostEnv();
+      reserve(lost.env.VODSR_LOCK_DIR as string, 0, 'l-lost-host-1');
+      writeFileSync(join(lost.env.VODSR_LOCK_DIR as string, 'host-lost'), 'now\n');
+      await expectCleanFailure(
+        await runHost([...jobArgs(job), '--slot=0', '--lease=l-lost-host-1'], { env: lost.env }),
+        lost.workRoot,
+        'VODSR_HOST_LOST',
+      );
+      const usage = hostEnv();
+      const bad = await runHost([...jobArgs(job), '--slot=0'], { env: usage.env });
+      expect(bad.result).toMatchObject({
+        code: 'VODSR_HOST_USAGE',
+        message: '--slot and --lease go together',
+      });
+    });
+
+    it('SIGUSR1 (the agent: this host is being lost): VODSR_HOST_LOST at once, exit 13, nothing uploaded', async () => {
+      const bin = slowFfmpegBin();
+      const { env, workRoot } = hostEnv({ PATH: `${bin}:${process.env.PATH}` });
+      reserve(env.VODSR_LOCK_DIR as string, 0, 'l-usr1-test');
+      const long = readFileSync(await makeVideo(join(tmp.dir, 'long-usr1.mp4'), { seconds: 8 }));
+      await putObject(s3, 'vin', 'long-usr1.mp4', long);
+      let sent = false;
+      const { child, done } = startHost(
+        [
+          ...jobArgs(lanczosJob('s3://vin/long-usr1.mp4', 's3://vout/u_sr_2x.mp4')),
+          '--slot=0',
+          '--lease=l-usr1-test',
+        ],
+        {
+          env,
+          onEvent: (e) => {
+            if (!sent && e.event === 'progress' && e.stage === 'upscale') {
+              sent = true;
+              child.kill('SIGUSR1');
+            }
+          },
+        },
+      );
+      const run = await done;
+
+      expect(sent).toBe(true);
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_LOST');
+      expect(run.code).toBe(13);
+      expect(readdirSync(env.VODSR_LOCK_DIR as string)).toContain('slot-0.released-l-usr1-test');
+    });
+  });
+
   describe('Step Functions callbacks', () => {
     /** An aws CLI stand-in: records stepfunctions calls (one JSON argv per line), forwards the rest. */
     function recordingAws(heartbeatError = ''): { bin: string; log: string } {
