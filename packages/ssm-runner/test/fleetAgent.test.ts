@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AcquireHostMessage, encodeHostJob, isVodsrError } from '@vodsr/core';
+import { encodeHostJob, isVodsrError } from '@vodsr/core';
 import {
   type AgentLogEntry,
   HostAgent,
@@ -24,7 +24,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
-function message(jobId: string, taskToken: string): AcquireHostMessage {
+function message(jobId: string, taskToken: string): object {
   return { v: 1, jobId, taskToken, priority: 'interactive', attempt: 1 };
 }
 
