@@ -419,9 +419,12 @@ exec "${REAL_FFMPEG}" "$@"
     it('all GPU slots busy past the wait: VODSR_HOST_BUSY', async () => {
       const { env, workRoot } = hostEnv({ VODSR_LOCK_WAIT_SECONDS: '1' });
       mkdirSync(env.VODSR_LOCK_DIR as string, { recursive: true });
-      const holder = startHost(['-x', join(env.VODSR_LOCK_DIR as string, 'slot-0.lock'), 'sleep', '3'], {
-        script: 'flock',
-      });
+      const holder = startHost(
+        ['-F', '-x', join(env.VODSR_LOCK_DIR as string, 'slot-0.lock'), 'sleep', '120'],
+        {
+          script: 'flock',
+        },
+      );
       await new Promise((r) => setTimeout(r, 300));
       const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/busy_sr_2x.mp4')), {
         env,
