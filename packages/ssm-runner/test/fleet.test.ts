@@ -104,8 +104,11 @@ describe('LocalFleet', () => {
     const inputs = jobInputs(1, source, out);
 
     const running = runWorkflow(fleet, inputs);
-    await until(() => fleet.status().hosts.some((h) => h.running === 1));
-    const victim = fleet.status().hosts.find((h) => h.running === 1)?.instanceId as string;
+    // The run has claimed its slot (the agent knows its pid).
+    const claimed = (h: { slots: readonly { state: string; pid?: number }[] }) =>
+      h.slots.some((s) => s.state === 'running' && s.pid !== undefined);
+    await until(() => fleet.status().hosts.some(claimed));
+    const victim = fleet.status().hosts.find(claimed)?.instanceId as string;
     fleet.interruptSpot(victim);
     const [r] = await running;
 
@@ -122,8 +125,11 @@ describe('LocalFleet', () => {
     const inputs = jobInputs(1, source, out);
 
     const running = runWorkflow(fleet, inputs);
-    await until(() => fleet.status().hosts.some((h) => h.running === 1));
-    const victim = fleet.status().hosts.find((h) => h.running === 1)?.instanceId as string;
+    // The run has claimed its slot (the agent knows its pid).
+    const claimed = (h: { slots: readonly { state: string; pid?: number }[] }) =>
+      h.slots.some((s) => s.state === 'running' && s.pid !== undefined);
+    await until(() => fleet.status().hosts.some(claimed));
+    const victim = fleet.status().hosts.find(claimed)?.instanceId as string;
     fleet.terminate(victim);
     const [r] = await running;
     await until(() => fleet.lifecycleCompletions(victim) === 1);

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import {
   type AcquireHostMessage,
   checkHostPlacement,
+  type FleetHostStatus,
+  type FleetSlotStatus,
+  type FleetStatus,
   type HostPlacement,
   VodsrError,
-  type WorkPriority,
 } from '@vodsr/core';
 import {
   type AgentLogEntry,
-  type AgentSlotStatus,
-  type AgentState,
   HostAgent,
   type InstanceControlPort,
   type InstanceMetadataPort,
@@ -20,7 +20,7 @@ import {
 import { LocalCommandRunner } from '../LocalCommandRunner.js';
 import type { CommandRunner, HostRunResult, RunOptions } from '../types.js';
 import { LocalTaskCallbacks, LocalTaskTokenError } from './LocalTaskCallbacks.js';
-import { type LocalQueueDepth, LocalWorkQueue } from './LocalWorkQueue.js';
+import { LocalWorkQueue } from './LocalWorkQueue.js';
 
 /** Options of {@link LocalFleet}. */
 export interface LocalFleetOptions {
@@ -54,33 +54,8 @@ export interface LocalFleetOptions {
   readonly start?: boolean;
 }
 
-/** A slot in {@link FleetStatus}. */
-export type FleetSlotStatus = AgentSlotStatus;
-
-/** One host in {@link FleetStatus}. */
-export interface FleetHostStatus {
-  readonly instanceId: string;
-  /** The agent's state; `dead` once killed or terminated. */
-  readonly state: AgentState | 'dead';
-  readonly protectedFromScaleIn: boolean;
-  readonly slots: readonly FleetSlotStatus[];
-  /** Runner processes alive on the host now. */
-  readonly running: number;
-  /** Most runner processes ever alive at once on the host. */
-  readonly maxRunning: number;
-  /** Placements the agent answered. */
-  readonly placed: number;
-}
-
-/** What `vodsr fleet` / `GET /v1/fleet` show of a local fleet. */
-export interface FleetStatus {
-  readonly hosts: readonly FleetHostStatus[];
-  readonly queues: Readonly<Record<WorkPriority, LocalQueueDepth>>;
-  /** Age of the oldest job waiting for a host (seconds), when one waits. */
-  readonly oldestWaitingSeconds?: number;
-  /** Jobs waiting in AcquireHost now. */
-  readonly waitingJobs: number;
-}
+/** What `vodsr fleet` / `GET /v1/fleet` show of a local fleet: core's `FleetStatus` (schema `FleetStatusSchema`). */
+export type { FleetHostStatus, FleetSlotStatus, FleetStatus };
 
 interface LocalHost {
   readonly instanceId: string;
@@ -292,7 +267,7 @@ export class LocalFleet {
           instanceId: h.instanceId,
           state: h.dead ? 'dead' : s.state,
           protectedFromScaleIn: h.protectedFromScaleIn,
-          slots: s.slots,
+          slots: [...s.slots],
           running: liveProcesses(h.children),
           maxRunning: h.maxRunning,
           placed: s.counts.placed,
