@@ -113,3 +113,65 @@ export function parseAcquireHostMessage(body: string): AcquireHostMessage {
 export function checkHostPlacement(v: unknown): HostPlacement {
   return check<HostPlacement>(HostPlacementSchema, 'host placement', v);
 }
+
+/** One GPU slot of a host as `vodsr fleet` / `GET /v1/fleet` show it. */
+export const FleetSlotStatusSchema = Type.Object(
+  {
+    slot: Type.Integer({ minimum: 0, maximum: MAX_SLOTS_PER_HOST - 1 }),
+    state: Type.Union([Type.Literal('free'), Type.Literal('reserved'), Type.Literal('running')]),
+    jobId: Type.Optional(Type.String()),
+    lease: Type.Optional(Type.String()),
+    leaseExpiresAt: Type.Optional(Type.String()),
+    pid: Type.Optional(Type.Integer()),
+  },
+  { $id: 'FleetSlotStatus' },
+);
+
+/** One host of the fleet. */
+export const FleetHostStatusSchema = Type.Object(
+  {
+    instanceId: Type.String(),
+    /** The agent's state (`starting`, `running`, `draining`, `lost`, `stopped`, `killed`) or `dead`. */
+    state: Type.String(),
+    protectedFromScaleIn: Type.Boolean(),
+    slots: Type.Array(FleetSlotStatusSchema),
+    /** Runner processes alive now. */
+    running: Type.Integer({ minimum: 0 }),
+    /** Most runner processes ever alive at once. */
+    maxRunning: Type.Integer({ minimum: 0 }),
+    /** Placements the agent answered. */
+    placed: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'FleetHostStatus' },
+);
+
+/** Depth of one work queue. */
+export const FleetQueueStatusSchema = Type.Object(
+  {
+    visible: Type.Integer({ minimum: 0 }),
+    inFlight: Type.Integer({ minimum: 0 }),
+    deadLetters: Type.Integer({ minimum: 0 }),
+    oldestAgeSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { $id: 'FleetQueueStatus' },
+);
+
+/** The fleet: hosts with their slots, queue depths per priority, the oldest waiting job's age. */
+export const FleetStatusSchema = Type.Object(
+  {
+    hosts: Type.Array(FleetHostStatusSchema),
+    queues: Type.Object({ interactive: FleetQueueStatusSchema, bulk: FleetQueueStatusSchema }),
+    waitingJobs: Type.Integer({ minimum: 0 }),
+    oldestWaitingSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { $id: 'FleetStatus' },
+);
+
+/** What `vodsr fleet` and `GET /v1/fleet` return. */
+export type FleetStatus = Static<typeof FleetStatusSchema>;
+/** One host of {@link FleetStatus}. */
+export type FleetHostStatus = Static<typeof FleetHostStatusSchema>;
+/** One slot of {@link FleetHostStatus}. */
+export type FleetSlotStatus = Static<typeof FleetSlotStatusSchema>;
+/** One queue of {@link FleetStatus}. */
+export type FleetQueueStatus = Static<typeof FleetQueueStatusSchema>;

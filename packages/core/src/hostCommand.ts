@@ -1,5 +1,5 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
-import { LEASE_PATTERN } from './fleet.js';
+import { LEASE_PATTERN, MAX_SLOTS_PER_HOST } from './fleet.js';
 
 /**
  * The host contract's command half:
@@ -22,9 +22,9 @@ export interface HostCommandParts<V extends HostCommandValue = string> {
   readonly jobB64: V;
   /** Base64 of a Step Functions task token: the runner then heartbeats and calls back. */
   readonly taskTokenB64?: V;
-  /** The GPU slot the host agent reserved for this job (0..63, `HostPlacement.slot`); with `lease`. */
-  readonly slot?: V;
-  /** The reservation's lease (`LEASE_PATTERN`, `HostPlacement.lease`): the runner claims the slot with it. */
+  /** The GPU slot the host agent reserved (with {@link HostCommandParts.lease}; both or neither). */
+  readonly slot?: V | number;
+  /** The reservation's lease (`LEASE_PATTERN`): the runner claims exactly that slot or refuses. */
   readonly lease?: V;
 }
 
@@ -32,26 +32,43 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** A runner path that can stand in single quotes in any shell. */
 const SHELL_SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SLOT = /^[0-9]{1,2}$/;
-const LEASE = new RegExp(LEASE_PATTERN);
 
 /** Each word of the command line as parts: literal text, or an environment variable reference. */
 function hostCommandWords<V extends HostCommandValue>(p: HostCommandParts<V>): (string | V)[][] {
   const words: (string | V)[][] = [[p.runnerPath], [HOST_RUN_SUBCOMMAND], ['--job-b64=', p.jobB64]];
   if (p.taskTokenB64 !== undefined) words.push(['--task-token-b64=', p.taskTokenB64]);
-  if (p.slot !== undefined) words.push(['--slot=', p.slot]);
+  if (p.slot !== undefined) words.push(['--slot=', typeof p.slot === 'number' ? String(p.slot) : p.slot]);
   if (p.lease !== undefined) words.push(['--lease=', p.lease]);
   return words;
 }
 
+const LEASE = new RegExp(LEASE_PATTERN);
+const SLOT = /^[0-9]{1,2}$/;
+
 function valueIssues(
   path: string,
   v: HostCommandValue | undefined,
-  literal: { re: RegExp; message: string } = { re: BASE64, message: 'must be base64' },
+  literal: RegExp = BASE64,
+  what = 'must be base64',
 ): ValidationIssue[] {
   if (v === undefined) return [];
-  if (typeof v === 'string') return literal.re.test(v) ? [] : [{ path, message: literal.message }];
+  if (typeof v === 'string') return literal.test(v) ? [] : [{ path, message: what }];
   return ENV_NAME.test(v.env) ? [] : [{ path, message: 'must name an environment variable' }];
+}
+
+function slotIssues(p: HostCommandParts<HostCommandValue>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if ((p.slot === undefined) !== (p.lease === undefined))
+    issues.push({ path: p.slot === undefined ? '/slot' : '/lease', message: 'slot and lease go together' });
+  const s = p.slot;
+  if (typeof s === 'object') issues.push(...valueIssues('/slot', s));
+  else if (s !== undefined) {
+    const text = String(s);
+    if (!SLOT.test(text) || Number(text) >= MAX_SLOTS_PER_HOST)
+      issues.push({ path: '/slot', message: `must be a whole number below ${MAX_SLOTS_PER_HOST}` });
+  }
+  issues.push(...valueIssues('/lease', p.lease, LEASE, `must match ${LEASE_PATTERN}`));
+  return issues;
 }
 
 function check(p: HostCommandParts<HostCommandValue>, shell: boolean): void {
@@ -65,13 +82,11 @@ function check(p: HostCommandParts<HostCommandValue>, shell: boolean): void {
       message: shell ? 'must be an absolute path of [A-Za-z0-9._/-] without ..' : 'must be a non-empty path',
     });
   }
-  issues.push(...valueIssues('/jobB64', p.jobB64), ...valueIssues('/taskTokenB64', p.taskTokenB64));
   issues.push(
-    ...valueIssues('/slot', p.slot, { re: SLOT, message: 'must be a slot number 0..99' }),
-    ...valueIssues('/lease', p.lease, { re: LEASE, message: `must match ${LEASE_PATTERN}` }),
+    ...valueIssues('/jobB64', p.jobB64),
+    ...valueIssues('/taskTokenB64', p.taskTokenB64),
+    ...slotIssues(p),
   );
-  if ((p.slot === undefined) !== (p.lease === undefined))
-    issues.push({ path: p.slot === undefined ? '/slot' : '/lease', message: 'slot and lease go together' });
   if (issues.length) throw new ValidationError('host command', issues);
 }
 
@@ -82,6 +97,8 @@ function check(p: HostCommandParts<HostCommandValue>, shell: boolean): void {
  * @example
  * hostCommandArgv({ runnerPath: '/opt/vodsr/bin/vodsr-host', jobB64: 'eyJ2IjoxfQ==' })
  * // ['/opt/vodsr/bin/vodsr-host', 'run', '--job-b64=eyJ2IjoxfQ==']
+ * hostCommandArgv({ runnerPath: '/opt/vodsr/bin/vodsr-host', jobB64: 'eyJ2IjoxfQ==', slot: 1, lease: 'l-abcdefgh' })
+ * // [..., '--job-b64=eyJ2IjoxfQ==', '--slot=1', '--lease=l-abcdefgh']
  */
 export function hostCommandArgv(p: HostCommandParts): string[] {
   check(p, false);
@@ -90,7 +107,7 @@ export function hostCommandArgv(p: HostCommandParts): string[] {
 
 /**
  * The host command as one POSIX shell line, `exec`-ing the runner (so a cancel's SIGTERM reaches it directly).
- * Literals are base64 (slot: digits, lease: `LEASE_PATTERN`) only and the runner path is single-quoted; `{ env: 'NAME' }` renders as `"$NAME"`, which
+ * Literals are base64 only and the runner path is single-quoted; `{ env: 'NAME' }` renders as `"$NAME"`, which
  * is how the SSM document passes its `interpolationType: ENV_VAR` parameters. Nothing from a job is shell syntax.
  *
  * @example

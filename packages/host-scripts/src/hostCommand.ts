@@ -42,3 +42,11 @@ export function hostCommand(job: HostJob | string, opts: HostCommandOptions = {}
     }),
   ];
 }
+
+/** Absolute path of the host agent's launcher shipped in this package (`bin/vodsr-agent`). */
+export const AGENT_LAUNCHER_PATH: string = fileURLToPath(new URL('../bin/vodsr-agent', import.meta.url));
+
+/** Absolute path of the bundled host agent (`dist/agent/vodsr-agent.mjs`, built by `npm run bundle:agent`). */
+export const AGENT_BUNDLE_PATH: string = fileURLToPath(
+  new URL('../dist/agent/vodsr-agent.mjs', import.meta.url),
+);

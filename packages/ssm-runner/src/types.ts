@@ -12,6 +12,10 @@ export interface RunOptions {
   durationSeconds?: number;
   /** Base64 of a Step Functions task token: the host runner heartbeats and calls back itself. */
   taskTokenB64?: string;
+  /** The GPU slot the host agent reserved (`HostPlacement.slot`): the runner claims it with {@link RunOptions.lease}. */
+  slot?: number;
+  /** The reservation's lease (`HostPlacement.lease`); with `slot`, or neither. */
+  lease?: string;
 }
 
 /** What a successful host run returns: the final result line of `vodsr-host`. */
