@@ -17,7 +17,8 @@ import {
   safeSegment,
   utf8Length,
 } from './naming.js';
-import { prepareJob, type WorkflowInput } from './prepareJob.js';
+import { type PrepareJobContext, prepareJob, type WorkflowInput } from './prepareJob.js';
+import type { PackagingEngine } from './schemas.js';
 
 /** The video suffixes the trigger accepts by default (compared case-insensitively). */
 export const DEFAULT_VIDEO_SUFFIXES: readonly string[] = [
@@ -47,6 +48,11 @@ export interface TriggerConfig {
   readonly model?: string;
   /** Packaging preset id. @default 'hls-single' */
   readonly packagingPreset?: string;
+  /**
+   * Who packages: `mediaconvert` (the use case's, the default on AWS) or `host` (one pass on the GPU host; needs
+   * the trigger's `hostHlsPlan`). @default 'mediaconvert'
+   */
+  readonly packagingEngine?: PackagingEngine;
   /** Object suffixes that are videos, compared case-insensitively. @default DEFAULT_VIDEO_SUFFIXES */
   readonly videoSuffixes?: readonly string[];
   /** When set, records of any other bucket are ignored. */
@@ -110,6 +116,7 @@ interface ResolvedConfig {
   readonly instanceId: string;
   readonly model: string;
   readonly packagingPreset: string;
+  readonly packagingEngine: PackagingEngine;
   readonly videoSuffixes: readonly string[];
   readonly inputBucket?: string;
   readonly assumedMinBitrate: number;
@@ -158,6 +165,7 @@ export function resolveTriggerConfig(config: TriggerConfig): ResolvedConfig {
     instanceId: config.instanceId,
     model: config.model ?? 'A',
     packagingPreset: config.packagingPreset ?? 'hls-single',
+    packagingEngine: config.packagingEngine ?? 'mediaconvert',
     videoSuffixes: suffixes,
     ...(config.inputBucket === undefined ? {} : { inputBucket: config.inputBucket }),
     assumedMinBitrate: minBitrate,
@@ -221,6 +229,8 @@ export function createTriggerHandler(deps: {
   start: StartExecution;
   config: TriggerConfig;
   log?: TriggerLog;
+  /** The presets' `hostHlsPlan`, for `packagingEngine: 'host'` (see `PrepareJobContext.hostHlsPlan`). */
+  hostHlsPlan?: PrepareJobContext['hostHlsPlan'];
 }): (event: S3NotificationEvent) => Promise<TriggerResult> {
   const config = resolveTriggerConfig(deps.config);
   const log = deps.log ?? defaultLog;
@@ -272,6 +282,8 @@ export function createTriggerHandler(deps: {
           jobId: name,
           outputRoot: mirroredOutputRoot(config.outputRoot, key),
           instanceId: config.instanceId,
+          packagingEngine: config.packagingEngine,
+          ...(deps.hostHlsPlan ? { hostHlsPlan: deps.hostHlsPlan } : {}),
           ...(size === undefined ? {} : { durationSeconds: (size * 8) / config.assumedMinBitrate }),
         });
         const outcome = await deps.start(name, input);

@@ -15,6 +15,7 @@ export {
   type MediaConvertPlaylists,
   mediaConvertPlaylists,
 } from './mediaConvert.js';
+export { HOST_NVENC_PRESET, type HostHlsPlanOptions, hostHlsPlan } from './hostHlsPlan.js';
 export { packageLocally } from './packageLocally.js';
 export {
   createPlanPackagingHandler,
