@@ -71,7 +71,11 @@ export const HostHlsSchema = Type.Object(
     segmentSeconds: Type.Integer({ minimum: 1, maximum: 60 }),
     gopSeconds: Type.Integer({ minimum: 1, maximum: 10 }),
     maxRungs: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
-    steps: Type.Array(HostHlsStepSchema, { minItems: 1, maxItems: 12, description: 'Ladder, highest first.' }),
+    steps: Type.Array(HostHlsStepSchema, {
+      minItems: 1,
+      maxItems: 12,
+      description: 'Ladder, highest first.',
+    }),
     single: Type.Object({
       maxBitrate: Type.Integer({ minimum: 100_000, maximum: 100_000_000 }),
       qvbrQuality: Type.Integer({ minimum: 0, maximum: 10 }),

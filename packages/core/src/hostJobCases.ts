@@ -307,7 +307,11 @@ export const HOST_JOB_CASES: readonly HostJobCase[] = [
     job: { ...base, hls: { ...hls, variantPrefix: 'a\nb' } },
     paths: ['/hls/variantPrefix'],
   },
-  { name: 'an unknown HLS preset', job: { ...base, hls: { ...hls, preset: 'dash' } }, paths: ['/hls/preset'] },
+  {
+    name: 'an unknown HLS preset',
+    job: { ...base, hls: { ...hls, preset: 'dash' } },
+    paths: ['/hls/preset'],
+  },
   {
     name: 'a segment length of 0',
     job: { ...base, hls: { ...hls, segmentSeconds: 0 } },

@@ -133,7 +133,10 @@ export function parseJobSpec(input: unknown): JobSpec {
     semantic.push({ path: '/srName', message: 'must be a file name (no "/", not "." or "..")' });
   }
   if (spec.srFile === false && (spec.packaging?.preset ?? 'hls-single') === 'none') {
-    semantic.push({ path: '/srFile', message: 'false (HLS only) needs a packaging preset other than "none"' });
+    semantic.push({
+      path: '/srFile',
+      message: 'false (HLS only) needs a packaging preset other than "none"',
+    });
   }
   if (spec.srFile === false && spec.packaging?.engine === 'mediaconvert') {
     semantic.push({

@@ -156,14 +156,20 @@ export function prepareJob(job: JobSpec, ctx: PrepareJobContext): WorkflowInput 
   const packaged = prepared.packaging.preset !== 'none';
   if (!prepared.srFile && engine !== 'host') {
     throw new ValidationError('job', [
-      { path: '/srFile', message: 'false (HLS only) needs packaging.engine "host": MediaConvert packages from the SR file' },
+      {
+        path: '/srFile',
+        message: 'false (HLS only) needs packaging.engine "host": MediaConvert packages from the SR file',
+      },
     ]);
   }
   let hls: HostHls | undefined;
   if (packaged && engine === 'host') {
     if (!ctx.hostHlsPlan) {
       throw new ValidationError('job', [
-        { path: '/packaging/engine', message: 'this entry point cannot plan host packaging (no hostHlsPlan)' },
+        {
+          path: '/packaging/engine',
+          message: 'this entry point cannot plan host packaging (no hostHlsPlan)',
+        },
       ]);
     }
     hls = ctx.hostHlsPlan(prepared.packaging.preset, {

@@ -80,7 +80,7 @@ export const PackagingSpecSchema = Type.Object(
       Type.Union([Type.Literal('mediaconvert'), Type.Literal('host')], {
         description:
           "Who packages: 'mediaconvert' (a second generation, billed per output minute) or 'host' (SR and HLS in " +
-          'one FFmpeg pass on the GPU host). Absent = the entry point\'s default: host locally, mediaconvert on AWS.',
+          "one FFmpeg pass on the GPU host). Absent = the entry point's default: host locally, mediaconvert on AWS.",
       }),
     ),
   },
@@ -191,6 +191,9 @@ export const MediaInfoSchema = Type.Object(
 export const JobOutputsSchema = Type.Object(
   {
     srFile: Type.Optional(Type.String({ description: 'Location of the SR video file.' })),
+    packagingEngine: Type.Optional(
+      Type.String({ description: "Who packaged HLS: 'host' (same pass as SR) or 'mediaconvert'." }),
+    ),
     hlsDir: Type.Optional(Type.String()),
     hlsMaster: Type.Optional(Type.String({ description: 'Location of the HLS master/variant playlist.' })),
     modelUsed: Type.Optional(Type.String()),

@@ -480,7 +480,8 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
     },
     [S.skipPackaging]: {
       Type: 'Choice',
-      Comment: 'Nothing to package (preset none), or the host already packaged HLS in the SR pass (engine host).',
+      Comment:
+        'Nothing to package (preset none), or the host already packaged HLS in the SR pass (engine host).',
       Choices: [
         { Variable: '$.packagingPreset', StringEquals: NO_PACKAGING_PRESET, Next: S.notifySuccess },
         { Variable: '$.packagingEngine', StringEquals: 'host', Next: S.notifySuccess },

@@ -6,6 +6,7 @@ export {
   MASTER_PLAYLIST,
 } from './buildFfmpegHlsArgs.js';
 export { describePreset, PLACEHOLDERS, type PresetDescription } from './describePreset.js';
+export { HOST_NVENC_PRESET, type HostHlsPlanOptions, hostHlsPlan } from './hostHlsPlan.js';
 export {
   buildMediaConvertSettings,
   createJobRequest,
@@ -15,7 +16,6 @@ export {
   type MediaConvertPlaylists,
   mediaConvertPlaylists,
 } from './mediaConvert.js';
-export { HOST_NVENC_PRESET, type HostHlsPlanOptions, hostHlsPlan } from './hostHlsPlan.js';
 export { packageLocally } from './packageLocally.js';
 export {
   createPlanPackagingHandler,

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3NotificationEvent, StartExecution, TriggerLog, TriggerResult } from '@vodsr/core';
-import { type JobRecord, toErrorInfo, type WorkflowInput } from '@vodsr/core';
+import { type JobRecord, type PackagingEngine, toErrorInfo, type WorkflowInput } from '@vodsr/core';
+import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import type { FastifyInstance } from 'fastify';
 import type { LocalJobService } from '../local/LocalJobService.js';
 import { localS3Client } from '../local/s3Client.js';
@@ -34,6 +35,8 @@ export interface DevPipelineOptions {
   readonly model?: string;
   /** Packaging preset. @default 'hls-single' */
   readonly packagingPreset?: string;
+  /** Who packages. @default 'host' (one pass, as `vodsr run`) */
+  readonly packagingEngine?: PackagingEngine;
   /** Jobs at a time. @default 1 */
   readonly slots?: number;
   /** Serve the viewer at `/viewer`. @default true */
@@ -224,11 +227,14 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
     const trigger = createTriggerHandler({
       start,
       log,
+      hostHlsPlan,
       config: {
         outputRoot: `s3://${outputBucket}/`,
         instanceId: DEV_INSTANCE_ID,
         model,
         packagingPreset: opts.packagingPreset ?? 'hls-single',
+        // Locally the host packages in the SR pass (as `vodsr run` does); on AWS the trigger keeps MediaConvert.
+        packagingEngine: opts.packagingEngine ?? 'host',
         inputBucket,
         outputBucket,
         keysEncoded: true,

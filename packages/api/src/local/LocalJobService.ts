@@ -12,6 +12,7 @@ import {
   type JobRecord,
   type JobSpec,
   type JobStatus,
+  type PackagingEngine,
   parseJobSpec,
   parseLocation,
   prepareJob,
@@ -21,6 +22,7 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
+import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import type {
   JobEvent,
   JobPage,
@@ -82,7 +84,16 @@ export interface LocalJobServiceOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Endpoint of a local S3-compatible server for s3:// sources/outputs. */
   readonly s3EndpointUrl?: string;
+  /**
+   * The packaging engine of jobs that name none. Locally the host packages in the SR pass (one decode, one
+   * generation, no MediaConvert to stand in for); `mediaconvert` runs the presets' FFmpeg twin after the SR file.
+   * @default 'host'
+   */
+  readonly packagingEngine?: PackagingEngine;
 }
+
+/** The local backend's default packaging engine (see `LocalJobServiceOptions.packagingEngine`). */
+export const LOCAL_PACKAGING_ENGINE: PackagingEngine = 'host';
 
 const STAGE_SPAN = { upscaling: [0, 85], packaging: [85, 100] } as const;
 
@@ -129,6 +140,7 @@ export class LocalJobService implements JobService {
       | 'checkSource'
       | 'outputRoot'
       | 'dataDir'
+      | 'packagingEngine'
     >
   >;
 
@@ -148,6 +160,7 @@ export class LocalJobService implements JobService {
       heartbeatMs: options.heartbeatMs ?? 1000,
       leaseMs: options.leaseMs ?? 15_000,
       checkSource: options.checkSource ?? true,
+      packagingEngine: options.packagingEngine ?? LOCAL_PACKAGING_ENGINE,
     };
     if (!Number.isInteger(this.opts.slots) || this.opts.slots < 0) {
       throw new ValidationError('local backend options', [
@@ -197,8 +210,18 @@ export class LocalJobService implements JobService {
     if (this.opts.checkSource) this.checkSource(spec.source);
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
-    const prepared = prepareJob(spec, { jobId: id, outputRoot: join(this.opts.outputRoot, id) });
+    const prepared = prepareJob(spec, this.prepareContext(id));
     return this.insert(prepared, key, specHash(spec));
+  }
+
+  /** prepareJob's context here: the local output root, the local packaging engine and the presets' host plan. */
+  private prepareContext(jobId: string) {
+    return {
+      jobId,
+      outputRoot: join(this.opts.outputRoot, jobId),
+      packagingEngine: this.opts.packagingEngine,
+      hostHlsPlan,
+    };
   }
 
   /**
@@ -498,9 +521,7 @@ export class LocalJobService implements JobService {
     let input: WorkflowInput;
     try {
       // jobs stored before inputs were: prepare them now (the same function, the same result)
-      input =
-        this.store.getInput(rec.id) ??
-        prepareJob(parseJobSpec(rec.spec), { jobId: rec.id, outputRoot: join(this.opts.outputRoot, rec.id) });
+      input = this.store.getInput(rec.id) ?? prepareJob(parseJobSpec(rec.spec), this.prepareContext(rec.id));
     } catch (e) {
       this.finishFailed(rec.id, e);
       this.running.delete(rec.id);

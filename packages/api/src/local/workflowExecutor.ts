@@ -273,10 +273,16 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
     if (!model.requiresBluewhale) {
       notes.push(`Open model ${model.id} (stock FFmpeg): not the Bluewhale SR.`);
     }
-    if (packaged)
+    const onHost = host.hls !== undefined;
+    if (packaged && onHost)
+      notes.push(
+        `Packaged by the host in the SR pass (${host.hls?.encoder}, MediaConvert's names), not by MediaConvert.`,
+      );
+    else if (packaged)
       notes.push("Packaged locally with FFmpeg (the MediaConvert preset's twin), not MediaConvert.");
     const outputs: JobOutputs = {
-      srFile: input.srFile,
+      ...(host.srFile === false ? {} : { srFile: input.srFile }),
+      ...(packaged ? { packagingEngine: input.packagingEngine } : {}),
       modelUsed: model.id,
       encoderUsed: host.encoder,
       source: host.source,
@@ -284,7 +290,20 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       timings,
       notes,
     };
-    if (pkg) {
+    if (host.hls) {
+      outputs.hlsDir = host.hls.destination;
+      outputs.hlsMaster = host.hls.master;
+      outputs.renditions = host.hls.variants.map((r) => {
+        const sum = r.maxBitrate + (r.audioBitrate ?? 0);
+        return {
+          name: r.name,
+          width: r.width,
+          height: r.height,
+          bandwidth: sum + Math.floor(sum / 10),
+          playlist: r.playlist,
+        };
+      });
+    } else if (pkg) {
       outputs.hlsDir = input.hlsDestination;
       outputs.hlsMaster = pkg.masterPlaylist;
       outputs.renditions = pkg.renditions.map((r) => ({

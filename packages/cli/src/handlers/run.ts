@@ -16,6 +16,10 @@ export interface RunArgs extends GlobalOptions {
   output?: string;
   srName?: string;
   segmentSeconds?: number;
+  /** Who packages: `host` (the local default: SR and HLS in one FFmpeg pass) or `mediaconvert`. */
+  engine?: string;
+  /** false (`--no-sr-file`): HLS only, no mezzanine SR file. */
+  srFile?: boolean;
   /** Fail instead of switching to the open model when the requested model's filters are missing. */
   fallback?: boolean;
   slots?: number;
@@ -27,10 +31,12 @@ export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>, model: string
   if (a.scale !== undefined) job.scale = a.scale;
   if (a.output !== undefined) job.output = a.output;
   if (a.srName !== undefined) job.srName = a.srName;
-  if (a.preset !== undefined || a.segmentSeconds !== undefined) {
+  if (a.srFile === false) job.srFile = false;
+  if (a.preset !== undefined || a.segmentSeconds !== undefined || a.engine !== undefined) {
     job.packaging = {
       ...(a.preset !== undefined ? { preset: a.preset } : {}),
       ...(a.segmentSeconds !== undefined ? { segmentSeconds: a.segmentSeconds } : {}),
+      ...(a.engine !== undefined ? { engine: a.engine } : {}),
     };
   }
   return job;
