@@ -44,7 +44,13 @@ export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>, model: string
 
 /** Picks the model this machine can run (Bluewhale filters present or not) and prints why it switched. */
 export async function pickLocalModel(requested: string, fallback: boolean, io: Io): Promise<string> {
-  const { chooseLocalModel, listFfmpegFilters } = await import('@vodsr/api');
+  const [{ chooseLocalModel, listFfmpegFilters }, { SR_MODELS }] = await Promise.all([
+    import('@vodsr/api'),
+    import('@vodsr/core'),
+  ]);
+  // An open model needs no Bluewhale filters: no `ffmpeg -filters` on its path (the host checks, cached).
+  const known = Object.hasOwn(SR_MODELS, requested) ? SR_MODELS[requested] : undefined;
+  if (known && !known.requiresBluewhale) return requested;
   const choice = chooseLocalModel(requested, await listFfmpegFilters());
   if (choice.note && fallback) {
     io.err(choice.note);
