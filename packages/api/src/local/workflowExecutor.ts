@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -61,6 +62,11 @@ function named(e: unknown): Error {
   return err;
 }
 
+/** Where local hosts cache their FFmpeg capabilities (keyed by the binary inside): the user's cache folder. */
+function hostCapsDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vodsr', 'host-caps');
+}
+
 /**
  * The local backend's executor: runs core's workflow definition in-process with aws-local-stepfunctions. Task
  * handlers (keyed by state name): `RunHost` runs the host script through `LocalCommandRunner`, `PlanPackaging`
@@ -101,7 +107,8 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       lockDir: opts.lockDir ?? join(ctx.workDir, 'locks'),
       ...(opts.slots !== undefined ? { slots: opts.slots } : {}),
       ...(opts.s3EndpointUrl ? { s3EndpointUrl: opts.s3EndpointUrl } : {}),
-      ...(opts.env ? { env: { ...opts.env } } : {}),
+      // The host's capability cache outlives the per-job work root: one check per FFmpeg binary on this machine.
+      env: { VODSR_CAPS_DIR: hostCapsDir(), ...(opts.env ?? {}) },
     });
     let host: HostOk | undefined;
     let pkg:
