@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The main job — SR ×2 + HLS ABR ladder — three ways, side by side, on one test clip:
-//   1. `vodsr run` (the product: local backend, workflow, host script, packaging; open model lanczos-x2 here),
+// The main job — SR ×2 + HLS ABR ladder — side by side, on one test clip:
+//   1. `vodsr run` (the product: local backend, workflow, host script; packaging engine `host` = SR and the whole
+//      ladder in the host script's one FFmpeg process; open model lanczos-x2 here), and `vodsr run --no-sr-file`
+//      (HLS only); with `--engine mediaconvert` also the product's two-step path (SR file, then the FFmpeg twin),
 //   2. the seed's two-step design: SR to an MP4 (x264 CRF 13, the CPU twin of `-cq 13`), THEN a separate HLS
 //      transcode of that MP4 (same ladder, same encoder settings as vodsr's packaging),
 //   3. one hand-written FFmpeg command: decode once, SR, split into the ladder + the SR MP4, one process.
@@ -8,7 +10,9 @@
 // the same SR filter, FFV1). Frames are renumbered before PSNR (TS vs MKV timestamps differ).
 // Needs the built packages (`npx nx run-many -t build`), ffmpeg/ffprobe on PATH.
 //
-//   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--repeat 3] [--json] [--keep]
+// The fixed cost per job: `vodsr run` minus the one command, both on a 1 s clip (median of --repeat interleaved).
+//
+//   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--repeat 3] [--json] [--keep] [--engine mediaconvert]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -75,33 +79,38 @@ function psnr(video, reference, size) {
 }
 
 // ------------------------------------------------------------------ inputs
+function makeSource(source, seconds) {
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=${W}x${H}:r=${FPS}:d=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:d=${seconds}`,
+    '-vf',
+    'noise=c0s=6:allf=t',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'medium',
+    '-crf',
+    '20',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-shortest',
+    source,
+  ]);
+}
 const source = join(work, 'source.mp4');
-ffmpeg([
-  '-f',
-  'lavfi',
-  '-i',
-  `testsrc2=s=${W}x${H}:r=${FPS}:d=${SECONDS}`,
-  '-f',
-  'lavfi',
-  '-i',
-  `sine=frequency=440:d=${SECONDS}`,
-  '-vf',
-  'noise=c0s=6:allf=t',
-  '-c:v',
-  'libx264',
-  '-preset',
-  'medium',
-  '-crf',
-  '20',
-  '-pix_fmt',
-  'yuv420p',
-  '-c:a',
-  'aac',
-  '-b:a',
-  '128k',
-  '-shortest',
-  source,
-]);
+makeSource(source, SECONDS);
+const shortSource = join(work, 'short.mp4');
+makeSource(shortSource, 1);
 const reference = join(work, 'reference.mkv');
 ffmpeg(['-i', source, '-vf', SR_VF, '-an', '-c:v', 'ffv1', reference]);
 const srMedia = { width: W * 2, height: H * 2, durationSeconds: SECONDS, hasAudio: true, fps: FPS };
@@ -112,16 +121,16 @@ const cli = join(root, 'packages', 'cli', 'dist', 'bin', 'vodsr.js');
 if (!existsSync(cli)) throw new Error(`build the CLI first: npx nx run cli:build (${cli} is missing)`);
 
 // ------------------------------------------------------------------ 1. vodsr run
-function runVodsr(n) {
+function runVodsr(n, extra = [], src = source, tag = 'vodsr') {
   const t = timed(() =>
     execFileSync(
       process.execPath,
-      [cli, 'run', source, '-m', MODEL, '-p', 'hls-ladder', '-o', join(work, `vodsr-${n}`), '--json'],
+      [cli, 'run', src, '-m', MODEL, '-p', 'hls-ladder', '-o', join(work, `${tag}-${n}`), '--json', ...extra],
       {
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
         cwd: work,
-        env: { ...process.env, VODSR_DATA_DIR: join(work, `vodsr-data-${n}`) },
+        env: { ...process.env, VODSR_DATA_DIR: join(work, `${tag}-data-${n}`) },
       },
     ),
   );
@@ -134,7 +143,7 @@ function runVodsr(n) {
     top: topR.playlist,
     sr: job.outputs.srFile,
     hls: dirname(job.outputs.hlsMaster),
-    detail: `workflow + host script (${job.outputs.encoderUsed}) + packaging; stages ${JSON.stringify(job.outputs.timings)}`,
+    detail: `engine ${job.outputs.packagingEngine}, ${job.outputs.encoderUsed}${job.outputs.srFile ? '' : ', no SR file'}; stages ${JSON.stringify(job.outputs.timings)}`,
   };
 }
 
@@ -156,15 +165,15 @@ function runSeed(n) {
 }
 
 // ------------------------------------------------------------------ 3. one hand-written command
-function runOne(n) {
-  const out = join(work, `one-${n}`);
+function runOne(n, src = source, tag = 'one') {
+  const out = join(work, `${tag}-${n}`);
   mkdirSync(join(out, 'hls'), { recursive: true });
   const labels = rungs.map((_, i) => `[s${i}]`).join('');
   const graph = [
     `[0:v]${SR_VF},split=${rungs.length + 1}[sr]${labels}`,
     ...rungs.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height}:flags=bicubic[v${i}]`),
   ].join(';');
-  const args = ['-i', source, '-filter_complex', graph];
+  const args = ['-i', src, '-filter_complex', graph];
   for (let i = 0; i < rungs.length; i += 1) args.push('-map', `[v${i}]`);
   for (let i = 0; i < rungs.length; i += 1) args.push('-map', '0:a:0');
   args.push('-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p');
@@ -199,11 +208,20 @@ function runOne(n) {
 }
 
 // Interleaved repeats (the order rotates) so that load from elsewhere hits every pipeline alike; median wall time.
+const ENGINE_MC = arg('engine', '') === 'mediaconvert';
 const pipelines = [
-  ['vodsr run (product)', runVodsr],
+  ['vodsr run (host)', (n) => runVodsr(n)],
+  ['vodsr run HLS only', (n) => runVodsr(n, ['--no-sr-file'], source, 'hlsonly')],
   ['seed two-step', runSeed],
   ['one FFmpeg command', runOne],
+  ...(ENGINE_MC
+    ? [['vodsr run (mc twin)', (n) => runVodsr(n, ['--engine', 'mediaconvert'], source, 'mc')]]
+    : []),
+  // The fixed cost: the same job on a 1 s clip, product vs one command.
+  ['vodsr run 1 s clip', (n) => runVodsr(n, [], shortSource, 'short')],
+  ['one command 1 s clip', (n) => runOne(n, shortSource, 'oneshort')],
 ];
+const FIXED = pipelines.length - 2;
 const runs = pipelines.map(() => []);
 for (let n = 0; n < REPEAT; n += 1) {
   for (let k = 0; k < pipelines.length; k += 1) {
@@ -217,22 +235,37 @@ const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const size = [top.width, top.height];
 const rows = pipelines.map(([name], i) => {
   const last = runs[i][runs[i].length - 1];
+  const short = i >= FIXED;
   return {
     name,
     seconds: median(runs[i].map((r) => r.seconds)),
     all: runs[i].map((r) => Number(r.seconds.toFixed(2))),
     detail: last.detail,
-    psnrTop: psnr(last.top, reference, size),
-    psnrSr: psnr(last.sr, reference, [W * 2, H * 2]),
+    psnrTop: short ? Number.NaN : psnr(last.top, reference, size),
+    psnrSr: short || !last.sr ? Number.NaN : psnr(last.sr, reference, [W * 2, H * 2]),
     hlsBytes: treeBytes(last.hls),
   };
 });
-const base = rows[2].seconds;
+const byName = (n) => rows.find((r) => r.name === n);
+const base = byName('one FFmpeg command').seconds;
+const ratio = (x) => Number(x.toFixed(3));
+const summary = {
+  vodsrOverOneCommand: ratio(byName('vodsr run (host)').seconds / base),
+  seedOverOneCommand: ratio(byName('seed two-step').seconds / base),
+  /** HLS-only wall time over the seed's: ≤ 0.556 means ≥ 1.8× faster. */
+  hlsOnlyOverSeed: ratio(byName('vodsr run HLS only').seconds / byName('seed two-step').seconds),
+  hlsOnlySpeedupOverSeed: ratio(byName('seed two-step').seconds / byName('vodsr run HLS only').seconds),
+  fixedOverheadSeconds: ratio(byName('vodsr run 1 s clip').seconds - byName('one command 1 s clip').seconds),
+  psnrTop: Object.fromEntries(
+    rows.filter((r) => !Number.isNaN(r.psnrTop)).map((r) => [r.name, ratio(r.psnrTop)]),
+  ),
+  loadAverage: { start: ratio(loadStart), end: ratio(loadavg()[0]) },
+};
 
 if (process.argv.includes('--json')) {
   console.log(
     JSON.stringify(
-      { clip: { width: W, height: H, seconds: SECONDS, fps: FPS }, model: MODEL, rungs, rows },
+      { ...summary, clip: { width: W, height: H, seconds: SECONDS, fps: FPS }, model: MODEL, rungs, rows },
       null,
       2,
     ),
@@ -254,6 +287,7 @@ if (process.argv.includes('--json')) {
     );
   }
   console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`);
+  console.log(JSON.stringify(summary));
   console.log(
     `wall = median of ${REPEAT} interleaved run(s): ${rows.map((r) => `${r.name} ${r.all.join('/')} s`).join('; ')}`,
   );

@@ -33,44 +33,59 @@ describe('LocalJobService (running jobs)', () => {
     }
   });
 
-  it('runs a real video through the workflow: SR file and HLS that ffprobe reads, with progress events', async () => {
-    const dir = tempDir();
-    const source = makeVideo(dir, 'clip.mp4', { width: 160, height: 120, seconds: 2 });
-    const svc = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
-    const { job } = await svc.submit({
-      source,
-      model: 'lanczos-x2',
-      encoder: { codec: 'libx264', preset: 'veryfast' },
-    });
-    const events = [];
-    for await (const ev of svc.watch(job.id)) events.push(ev);
-    await svc.close();
+  // The local default engine is the host (SR + HLS in one FFmpeg pass, MediaConvert's names); `mediaconvert` runs
+  // the presets' FFmpeg twin after the SR file (its own names, a `packaging` stage).
+  it.each([
+    { engine: undefined, master: 'clip_sr_2x.m3u8', stages: ['upscaling', 'succeeded'], used: 'host' },
+    {
+      engine: 'mediaconvert',
+      master: 'index.m3u8',
+      stages: ['upscaling', 'packaging', 'succeeded'],
+      used: 'mediaconvert',
+    },
+  ])(
+    'runs a real video through the workflow (engine $used): SR file and HLS that ffprobe reads, with progress events',
+    async ({ engine, master: masterName, stages, used }) => {
+      const dir = tempDir();
+      const source = makeVideo(dir, 'clip.mp4', { width: 160, height: 120, seconds: 2 });
+      const svc = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+      const { job } = await svc.submit({
+        source,
+        model: 'lanczos-x2',
+        encoder: { codec: 'libx264', preset: 'veryfast' },
+        ...(engine ? { packaging: { engine } } : {}),
+      });
+      const events = [];
+      for await (const ev of svc.watch(job.id)) events.push(ev);
+      await svc.close();
 
-    const final = events.at(-1)?.job as JobRecord;
-    expect(final.status, JSON.stringify(final.error)).toBe('succeeded');
-    const types = events.map((e) => e.type);
-    expect(types[0]).toBe('snapshot');
-    expect(types.at(-1)).toBe('end');
-    const statuses = [...new Set(events.map((e) => e.job.status))];
-    expect(statuses).toEqual(expect.arrayContaining(['upscaling', 'packaging', 'succeeded']));
-    expect(final.progress.percent).toBe(100);
+      const final = events.at(-1)?.job as JobRecord;
+      expect(final.status, JSON.stringify(final.error)).toBe('succeeded');
+      const types = events.map((e) => e.type);
+      expect(types[0]).toBe('snapshot');
+      expect(types.at(-1)).toBe('end');
+      const statuses = [...new Set(events.map((e) => e.job.status))];
+      expect(statuses).toEqual(expect.arrayContaining(stages));
+      expect(final.progress.percent).toBe(100);
 
-    const out = final.outputs ?? {};
-    expect(out.srFile).toBe(join(dir, 'out', job.id, 'clip_sr_2x.mp4'));
-    const sr = ffprobe(out.srFile as string);
-    expect(sr.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
-    expect(sr.streams.some((s) => s.codec_type === 'audio')).toBe(true);
-    expect(out.hlsMaster).toBe(join(dir, 'out', job.id, 'hls', 'clip_sr_2x.mp4', 'index.m3u8'));
-    const master = readFileSync(out.hlsMaster as string, 'utf8');
-    expect(master).toMatch(/^#EXTM3U/);
-    const hls = ffprobe(out.hlsMaster as string);
-    expect(hls.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
-    expect(Number(hls.format.duration)).toBeGreaterThan(1.5);
-    expect(out.modelUsed).toBe('lanczos-x2');
-    expect(out.notes).toEqual(
-      expect.arrayContaining([expect.stringMatching(/Open model lanczos-x2.*not the Bluewhale SR/)]),
-    );
-  });
+      const out = final.outputs ?? {};
+      expect(out.srFile).toBe(join(dir, 'out', job.id, 'clip_sr_2x.mp4'));
+      const sr = ffprobe(out.srFile as string);
+      expect(sr.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+      expect(sr.streams.some((s) => s.codec_type === 'audio')).toBe(true);
+      expect(out.packagingEngine).toBe(used);
+      expect(out.hlsMaster).toBe(join(dir, 'out', job.id, 'hls', 'clip_sr_2x.mp4', masterName));
+      const master = readFileSync(out.hlsMaster as string, 'utf8');
+      expect(master).toMatch(/^#EXTM3U/);
+      const hls = ffprobe(out.hlsMaster as string);
+      expect(hls.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+      expect(Number(hls.format.duration)).toBeGreaterThan(1.5);
+      expect(out.modelUsed).toBe('lanczos-x2');
+      expect(out.notes).toEqual(
+        expect.arrayContaining([expect.stringMatching(/Open model lanczos-x2.*not the Bluewhale SR/)]),
+      );
+    },
+  );
 
   it('fails a job with the host error code and leaves no SR file', async () => {
     const dir = tempDir();

@@ -89,7 +89,8 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
     expect(keys).toContain('uploads/clip one_sr_2x.mp4');
     // the HLS folder is made safe (only [A-Za-z0-9._-], a hash when the name had to change), as on AWS
     expect(
-      keys.filter((k) => /^uploads\/hls\/clip_one_sr_2x\.mp4_[0-9a-f]{10}\/index\.m3u8$/.test(k)),
+      // MediaConvert's hls-single names (the host engine, `vodsr dev`'s default, writes the same tree)
+      keys.filter((k) => /^uploads\/hls\/clip_one_sr_2x\.mp4_[0-9a-f]{10}\/clip one_sr_2x\.m3u8$/.test(k)),
     ).toHaveLength(1);
     expect(done.published?.srFile).toBe('s3://vodsr-out/uploads/clip one_sr_2x.mp4');
 
@@ -166,7 +167,10 @@ describe('vodsr dev pipeline (local S3 → trigger handler → local backend →
     expect(done.published?.srFile).toBe(`s3://vodsr-out/${srKey}`);
     const keys = await listKeys(dev, 'vodsr-out');
     expect(keys).toContain(srKey);
-    expect(keys.some((k) => k.startsWith('evil/hls/') && k.endsWith('/index.m3u8'))).toBe(true);
+    // the master playlist (MediaConvert's hls-single name: the SR file's stem), next to its variant
+    expect(keys.some((k) => k.startsWith('evil/hls/') && k.endsWith(`/${srKey.slice(5, -4)}.m3u8`))).toBe(
+      true,
+    );
     // HLS folder names are made safe: only [A-Za-z0-9._-]
     for (const k of keys.filter((k) => k.startsWith('evil/hls/')))
       expect(k).toMatch(/^evil\/hls\/[A-Za-z0-9._-]+\//);

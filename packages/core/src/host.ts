@@ -71,6 +71,24 @@ export interface HostProgressEvent {
   readonly outTimeSeconds?: number;
 }
 
+/** What the host packaged: locations as MediaConvert would name them, one variant per rung (highest first). */
+export interface HostHlsResult {
+  readonly destination: string;
+  readonly master: string;
+  /** The rungs' encoder: h264_nvenc on a GPU host, libx264 elsewhere. */
+  readonly encoder: string;
+  readonly variants: ReadonlyArray<{
+    readonly name: string;
+    readonly width: number;
+    readonly height: number;
+    readonly maxBitrate: number;
+    readonly qvbrQuality: number;
+    readonly crf: number;
+    readonly audioBitrate?: number;
+    readonly playlist: string;
+  }>;
+}
+
 /** The final line of the host runner. */
 export type HostResultEvent =
   | {
@@ -84,6 +102,10 @@ export type HostResultEvent =
       readonly elapsedSeconds: number;
       /** With `quality: true`: the SR chain vs bicubic (PSNR/SSIM) on sampled windows. */
       readonly quality?: QualityFigures;
+      /** Present when the host packaged HLS in the SR pass (`HostJob.hls`). */
+      readonly hls?: HostHlsResult;
+      /** false when no SR file was written (HLS only); `sr` then describes the top rendition. */
+      readonly srFile?: boolean;
     }
   | {
       readonly event: 'result';

@@ -35,6 +35,63 @@ const MAX_KEY_BYTES = 1024;
 const NonEmpty = (description: string) => Type.String({ minLength: 1, description });
 const Strings = (description: string) => Type.Array(Type.String(), { description });
 
+/** A file name the host writes into the HLS folder: no `/`, no control characters, not `.`/`..`. */
+export const HOST_HLS_NAME_PATTERN = '^(?!\\.{1,2}$)[^/\\u0000-\\u001f\\u007f]{1,200}$';
+
+const HlsNumber = (min: number, max: number, description: string) =>
+  Type.Number({ minimum: min, maximum: max, description });
+
+/**
+ * One step of a preset's ladder, as data for the host (`LadderStep` of @vodsr/mediaconvert-presets): the host
+ * chooses the rungs from these after probing, with the same rules as the presets' `planRungs`.
+ */
+export const HostHlsStepSchema = Type.Object({
+  shortSide: Type.Integer({ minimum: 2, maximum: 4320 }),
+  maxBitrate: Type.Integer({ minimum: 100_000, maximum: 100_000_000 }),
+  qvbrQuality: Type.Integer({ minimum: 0, maximum: 10 }),
+  crf: Type.Integer({ minimum: 0, maximum: 51, description: 'libx264 CRF; NVENC -cq on a GPU host.' }),
+  audioBitrate: Type.Integer({ minimum: 16_000, maximum: 512_000 }),
+});
+
+/**
+ * The HLS half of a host job (`packaging.engine: 'host'`): the preset's data, rendered by
+ * `hostHlsPlan()` of @vodsr/mediaconvert-presets from the same tables MediaConvert's settings come from. The host
+ * plans the rungs from the probed size, runs SR and every rung in one FFmpeg process, and names the files as
+ * MediaConvert would (`<master>`, `<variantPrefix>[_<rung>].m3u8`, `<variant>_00001.ts`).
+ */
+export const HostHlsSchema = Type.Object(
+  {
+    preset: Type.Union([Type.Literal('hls-single'), Type.Literal('hls-ladder')]),
+    destination: NonEmpty('The HLS folder: `s3://bucket/prefix/` or a local folder, ending with `/`.'),
+    master: Type.String({ pattern: HOST_HLS_NAME_PATTERN, description: 'Master playlist file name.' }),
+    variantPrefix: Type.String({
+      pattern: HOST_HLS_NAME_PATTERN,
+      description: "Variant base name; the ladder appends '_<rung>' (e.g. index_720p), hls-single does not.",
+    }),
+    segmentSeconds: Type.Integer({ minimum: 1, maximum: 60 }),
+    gopSeconds: Type.Integer({ minimum: 1, maximum: 10 }),
+    maxRungs: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+    steps: Type.Array(HostHlsStepSchema, {
+      minItems: 1,
+      maxItems: 12,
+      description: 'Ladder, highest first.',
+    }),
+    single: Type.Object({
+      maxBitrate: Type.Integer({ minimum: 100_000, maximum: 100_000_000 }),
+      qvbrQuality: Type.Integer({ minimum: 0, maximum: 10 }),
+      audioBitrate: Type.Integer({ minimum: 16_000, maximum: 512_000 }),
+    }),
+    minRungStep: HlsNumber(0.1, 1, 'A lower rung is used only below this fraction of the top short side.'),
+    maxSize: Type.Object({ long: Type.Integer({ minimum: 16 }), short: Type.Integer({ minimum: 16 }) }),
+    x264Preset: Type.String({ pattern: '^[a-z]{1,16}$' }),
+    nvencPreset: Type.String({ pattern: '^p[1-7]$' }),
+  },
+  { description: 'HLS packaged by the host in the SR pass.' },
+);
+
+/** The HLS half of a host job. */
+export type HostHls = Static<typeof HostHlsSchema>;
+
 /** The HostJob as a TypeBox schema: a JSON Schema at runtime, the `HostJob` type through `Static<>`. */
 export const HostJobSchema = Type.Object(
   {
@@ -60,6 +117,10 @@ export const HostJobSchema = Type.Object(
           'Also measure PSNR/SSIM of the SR chain vs bicubic on sampled windows (downscaled source → up → vs source).',
       }),
     ),
+    hls: Type.Optional(HostHlsSchema),
+    srFile: Type.Optional(
+      Type.Boolean({ description: 'false: no SR file is written (HLS only; needs `hls`). @default true' }),
+    ),
   },
   { $id: 'HostJob', description: 'One vodsr job as the GPU host receives it.' },
 );
@@ -76,7 +137,8 @@ function schemaIssues(value: unknown): ValidationIssue[] {
     const path = e.instancePath || '/';
     const params = e.params as { requiredProperties?: string[] };
     if (e.keyword === 'required' && params.requiredProperties) {
-      for (const p of params.requiredProperties) issues.push({ path: `/${p}`, message: 'is required' });
+      const at = path === '/' ? '' : path;
+      for (const p of params.requiredProperties) issues.push({ path: `${at}/${p}`, message: 'is required' });
     } else if (path === '/') {
       issues.push({ path, message: 'must be a JSON object' });
     } else if (!issues.some((i) => i.path === path)) {
@@ -194,6 +256,10 @@ export function validateHostJob(value: unknown): ValidationIssue[] {
   issues.push(...encoderIssues('/encoderArgs', o.encoderArgs));
   if (o.cpuEncoderArgs !== undefined) issues.push(...encoderIssues('/cpuEncoderArgs', o.cpuEncoderArgs));
   issues.push(...filterIssues(o.vf, o.requiredFilters), ...nulIssues(value, ''));
+  if (o.hls !== undefined) issues.push(...hlsIssues(o.hls, o.vf));
+  if (o.srFile === false && o.hls === undefined) {
+    issues.push({ path: '/srFile', message: 'false (HLS only) needs hls' });
+  }
   // Field by field, in the order of the contract (the schema's errors come grouped by keyword).
   const rank = (i: ValidationIssue) => {
     const r = ISSUE_ORDER.indexOf(i.path.split('/')[1] ?? '');
@@ -203,6 +269,26 @@ export function validateHostJob(value: unknown): ValidationIssue[] {
     .map((i, n) => ({ i, n }))
     .sort((a, b) => rank(a.i) - rank(b.i) || a.n - b.n)
     .map(({ i }) => i);
+}
+
+function hlsIssues(hls: unknown, vf: unknown): ValidationIssue[] {
+  if (typeof hls !== 'object' || hls === null || Array.isArray(hls)) return [];
+  const h = hls as Record<string, unknown>;
+  const issues: ValidationIssue[] = [];
+  const dest = h.destination;
+  if (typeof dest === 'string' && dest.length > 0) {
+    if (!dest.endsWith('/')) issues.push({ path: '/hls/destination', message: 'must end with /' });
+    else if (dest.startsWith('s3://')) {
+      issues.push(...locationIssues('/hls/destination', `${dest}x`));
+    } else if (SCHEME.test(dest)) {
+      issues.push({ path: '/hls/destination', message: 'must be an s3:// prefix or a local folder' });
+    }
+  }
+  // The SR chain is spliced into a -filter_complex before `split`: it must stay one linear chain.
+  if (typeof vf === 'string' && /[;[\]]/.test(vf)) {
+    issues.push({ path: '/vf', message: 'must be one linear chain (no ; [ ]) when the host packages HLS' });
+  }
+  return issues;
 }
 
 const ISSUE_ORDER = [
@@ -218,6 +304,8 @@ const ISSUE_ORDER = [
   'requiredFilters',
   'scale',
   'quality',
+  'hls',
+  'srFile',
 ];
 
 /**

@@ -29,7 +29,27 @@ export const BASE_HOST_JOB = {
   scale: 2,
 } as const;
 
+/** The HLS half of a host-packaged job (what `hostHlsPlan('hls-ladder', …)` of the presets renders). */
+export const BASE_HOST_HLS = {
+  preset: 'hls-ladder',
+  destination: 's3://vout/sr/hls/clip_sr_2x.mp4/',
+  master: 'index.m3u8',
+  variantPrefix: 'index_',
+  segmentSeconds: 10,
+  gopSeconds: 2,
+  steps: [
+    { shortSide: 720, maxBitrate: 3_500_000, qvbrQuality: 7, crf: 22, audioBitrate: 128_000 },
+    { shortSide: 360, maxBitrate: 800_000, qvbrQuality: 6, crf: 24, audioBitrate: 96_000 },
+  ],
+  single: { maxBitrate: 5_000_000, qvbrQuality: 0, audioBitrate: 96_000 },
+  minRungStep: 0.9,
+  maxSize: { long: 4096, short: 2304 },
+  x264Preset: 'veryfast',
+  nvencPreset: 'p5',
+} as const;
+
 const base = BASE_HOST_JOB;
+const hls = BASE_HOST_HLS;
 const { cpuEncoderArgs: _cpu, ...withoutCpu } = base;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, as data
 const HOSTILE = 'a;$(touch /tmp/vodsr-pwned) `id` \'q"\n|&<>*?~ ${HOME}';
@@ -79,6 +99,17 @@ export const HOST_JOB_CASES: readonly HostJobCase[] = [
   { name: 'an unknown extra property (forward compatible)', job: { ...base, note: 'x' }, paths: [] },
   { name: 'quality measurement asked', job: { ...base, quality: true }, paths: [] },
   { name: 'quality measurement off', job: { ...base, quality: false }, paths: [] },
+  { name: 'HLS packaged on the host', job: { ...base, hls }, paths: [] },
+  { name: 'HLS only (no SR file)', job: { ...base, hls, srFile: false }, paths: [] },
+  {
+    name: 'HLS into a local folder, hls-single naming with spaces',
+    job: {
+      ...base,
+      output: '/tmp/out/a b_sr_2x.mp4',
+      hls: { ...hls, preset: 'hls-single', destination: '/tmp/out/hls/a b/', master: 'a b_sr_2x.m3u8' },
+    },
+    paths: [],
+  },
 
   // ------------------------------------------------------------------ refused: shape
   { name: 'an array', job: [base], paths: ['/'] },
@@ -253,6 +284,62 @@ export const HOST_JOB_CASES: readonly HostJobCase[] = [
   {
     name: 'a filter not in requiredFilters',
     job: { ...base, vf: 'scale=w=iw*2:h=ih*2,drawtext=textfile=/etc/passwd' },
+    paths: ['/vf'],
+  },
+
+  // ------------------------------------------------------------------ refused: host packaging
+  { name: 'no SR file and no HLS', job: { ...base, srFile: false }, paths: ['/srFile'] },
+  { name: 'srFile not a boolean', job: { ...base, srFile: 'no' }, paths: ['/srFile'] },
+  { name: 'hls not an object', job: { ...base, hls: 'index.m3u8' }, paths: ['/hls'] },
+  {
+    name: 'an HLS destination without a trailing slash',
+    job: { ...base, hls: { ...hls, destination: 's3://vout/hls' } },
+    paths: ['/hls/destination'],
+  },
+  {
+    name: 'an HLS destination in an invalid bucket',
+    job: { ...base, hls: { ...hls, destination: 's3://BAD/hls/' } },
+    paths: ['/hls/destination'],
+  },
+  {
+    name: 'a master playlist name with a slash',
+    job: { ...base, hls: { ...hls, master: '../index.m3u8' } },
+    paths: ['/hls/master'],
+  },
+  {
+    name: 'a variant prefix with a newline',
+    job: { ...base, hls: { ...hls, variantPrefix: 'a\nb' } },
+    paths: ['/hls/variantPrefix'],
+  },
+  {
+    name: 'an unknown HLS preset',
+    job: { ...base, hls: { ...hls, preset: 'dash' } },
+    paths: ['/hls/preset'],
+  },
+  {
+    name: 'a segment length of 0',
+    job: { ...base, hls: { ...hls, segmentSeconds: 0 } },
+    paths: ['/hls/segmentSeconds'],
+  },
+  {
+    name: 'a ladder step with a string crf',
+    job: { ...base, hls: { ...hls, steps: [{ ...hls.steps[0], crf: '22' }] } },
+    paths: ['/hls/steps/0/crf'],
+  },
+  { name: 'an empty ladder', job: { ...base, hls: { ...hls, steps: [] } }, paths: ['/hls/steps'] },
+  {
+    name: 'an HLS plan without its master name',
+    job: { ...base, hls: (({ master: _m, ...rest }) => rest)(hls) },
+    paths: ['/hls/master'],
+  },
+  {
+    name: 'an x264 preset that is an option',
+    job: { ...base, hls: { ...hls, x264Preset: '-y' } },
+    paths: ['/hls/x264Preset'],
+  },
+  {
+    name: 'a branching SR chain when the host packages',
+    job: { ...base, hls, vf: 'scale=w=iw*2:h=ih*2[a];[a]scale=w=iw:h=ih' },
     paths: ['/vf'],
   },
 

@@ -19,7 +19,8 @@ import {
   safeSegment,
   utf8Length,
 } from './naming.js';
-import { prepareJob, type WorkflowInput } from './prepareJob.js';
+import { type PrepareJobContext, prepareJob, type WorkflowInput } from './prepareJob.js';
+import type { PackagingEngine } from './schemas.js';
 
 /** The video suffixes the trigger accepts by default (compared case-insensitively). */
 export const DEFAULT_VIDEO_SUFFIXES: readonly string[] = [
@@ -49,6 +50,11 @@ export interface TriggerConfig {
   readonly model?: string;
   /** Packaging preset id. @default 'hls-single' */
   readonly packagingPreset?: string;
+  /**
+   * Who packages: `mediaconvert` (the use case's, the default on AWS) or `host` (one pass on the GPU host; needs
+   * the trigger's `hostHlsPlan`). @default 'mediaconvert'
+   */
+  readonly packagingEngine?: PackagingEngine;
   /** Object suffixes that are videos, compared case-insensitively. @default DEFAULT_VIDEO_SUFFIXES */
   readonly videoSuffixes?: readonly string[];
   /** When set, records of any other bucket are ignored. */
@@ -113,6 +119,7 @@ export interface ResolvedTriggerConfig {
   readonly instanceId?: string;
   readonly model: string;
   readonly packagingPreset: string;
+  readonly packagingEngine: PackagingEngine;
   readonly videoSuffixes: readonly string[];
   readonly inputBucket?: string;
   readonly assumedMinBitrate: number;
@@ -161,6 +168,7 @@ export function resolveTriggerConfig(config: TriggerConfig): ResolvedTriggerConf
     ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
     model: config.model ?? 'A',
     packagingPreset: config.packagingPreset ?? 'hls-single',
+    packagingEngine: config.packagingEngine ?? 'mediaconvert',
     videoSuffixes: suffixes,
     ...(config.inputBucket === undefined ? {} : { inputBucket: config.inputBucket }),
     assumedMinBitrate: minBitrate,
@@ -266,6 +274,7 @@ export function prepareObjectJob(
   key: string,
   o: ObjectVersion,
   priority: WorkPriority = 'interactive',
+  hostHlsPlan?: PrepareJobContext['hostHlsPlan'],
 ): { name: string; input: WorkflowInput } {
   const name = objectJobName(bucket, key, o);
   const job = parseJobSpec({
@@ -277,6 +286,8 @@ export function prepareObjectJob(
     jobId: name,
     outputRoot: mirroredOutputRoot(config.outputRoot, key),
     ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
+    packagingEngine: config.packagingEngine,
+    ...(hostHlsPlan ? { hostHlsPlan } : {}),
     priority,
     ...(o.size === undefined ? {} : { durationSeconds: (o.size * 8) / config.assumedMinBitrate }),
   });
@@ -301,6 +312,8 @@ export function createTriggerHandler(deps: {
   start: StartExecution;
   config: TriggerConfig;
   log?: TriggerLog;
+  /** The presets' `hostHlsPlan`, for `packagingEngine: 'host'` (see `PrepareJobContext.hostHlsPlan`). */
+  hostHlsPlan?: PrepareJobContext['hostHlsPlan'];
 }): (event: S3NotificationEvent) => Promise<TriggerResult> {
   const config = resolveTriggerConfig(deps.config);
   const log = deps.log ?? defaultLog;
@@ -328,7 +341,14 @@ export function createTriggerHandler(deps: {
           ignore(key, skip.detail);
           continue;
         }
-        const { name, input } = prepareObjectJob(config, bucket, key, record.s3.object);
+        const { name, input } = prepareObjectJob(
+          config,
+          bucket,
+          key,
+          record.s3.object,
+          'interactive',
+          deps.hostHlsPlan,
+        );
         const outcome = await deps.start(name, input);
         if (outcome === 'exists') {
           result.existing.push({ key, name });

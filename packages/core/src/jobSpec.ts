@@ -132,6 +132,18 @@ export function parseJobSpec(input: unknown): JobSpec {
   ) {
     semantic.push({ path: '/srName', message: 'must be a file name (no "/", not "." or "..")' });
   }
+  if (spec.srFile === false && (spec.packaging?.preset ?? 'hls-single') === 'none') {
+    semantic.push({
+      path: '/srFile',
+      message: 'false (HLS only) needs a packaging preset other than "none"',
+    });
+  }
+  if (spec.srFile === false && spec.packaging?.engine === 'mediaconvert') {
+    semantic.push({
+      path: '/srFile',
+      message: 'false (HLS only) needs packaging.engine "host": MediaConvert packages from the SR file',
+    });
+  }
   if (semantic.length) throw new ValidationError('job', semantic);
 
   const encoder = Value.Default(JobSpecSchema.properties.encoder, spec.encoder ?? {}) as JobSpec['encoder'];
@@ -147,6 +159,7 @@ export function parseJobSpec(input: unknown): JobSpec {
     scale,
     encoder: { ...NVENC_DEFAULTS, ...encoder },
     packaging,
+    srFile: spec.srFile ?? true,
     metadata: { ...(spec.metadata ?? {}) },
   };
   if (spec.output !== undefined) job.output = spec.output;

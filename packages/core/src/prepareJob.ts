@@ -1,7 +1,7 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { WORK_PRIORITIES, type WorkPriority } from './fleet.js';
 import { buildHostJob, encodeHostJob, executionTimeoutSeconds } from './host.js';
-import { validateHostJob } from './hostJob.js';
+import { type HostHls, validateHostJob } from './hostJob.js';
 import {
   fitFileName,
   HLS_FILE_NAME_BUDGET,
@@ -13,7 +13,7 @@ import {
   parseS3Uri,
   utf8Length,
 } from './naming.js';
-import type { JobSpec } from './schemas.js';
+import type { JobSpec, PackagingEngine } from './schemas.js';
 
 /**
  * The execution input of the workflow. Built by {@link prepareJob} only — the trigger, the AWS service, the local
@@ -37,6 +37,11 @@ export interface WorkflowInput {
   hlsDestination: string;
   /** Packaging preset id (`none` = SR file only). */
   packagingPreset: string;
+  /**
+   * Who packages: `host` = the host already wrote HLS in the SR pass (the workflow goes RunHost → NotifySuccess),
+   * `mediaconvert` = PlanPackaging + Package. The job's `packaging.engine`, else the entry point's default.
+   */
+  packagingEngine: PackagingEngine;
   /** The work queue the job waits on for a host: `interactive` (uploads, API) or `bulk` (backfills). */
   priority: WorkPriority;
   /** The placement attempt (`AcquireHost` → `RunHost`); a lost host counts it up. */
@@ -55,6 +60,20 @@ export interface PrepareJobContext {
   readonly durationSeconds?: number;
   /** The work queue. @default 'interactive' */
   readonly priority?: WorkPriority;
+  /**
+   * The packaging engine of jobs that name none: the entry point decides — the local service and `vodsr dev`
+   * say `host` (one pass, no bill), the trigger and the AWS service keep `mediaconvert` (the use case's).
+   * @default 'mediaconvert'
+   */
+  readonly packagingEngine?: PackagingEngine;
+  /**
+   * Renders the host engine's HLS plan from the preset's data: `hostHlsPlan` of @vodsr/mediaconvert-presets
+   * (core cannot import the presets). Required when a job is packaged by the host.
+   */
+  readonly hostHlsPlan?: (
+    preset: string,
+    opts: { destination: string; srFileName: string; segmentSeconds: number; maxRungs?: number },
+  ) => HostHls;
 }
 
 const INSTANCE_ID = /^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17}|local(-[A-Za-z0-9_-]{1,64})?)$/;
@@ -133,8 +152,39 @@ export function prepareJob(job: JobSpec, ctx: PrepareJobContext): WorkflowInput 
       },
     ]);
   }
+  const engine: PackagingEngine = prepared.packaging.engine ?? ctx.packagingEngine ?? 'mediaconvert';
+  const packaged = prepared.packaging.preset !== 'none';
+  if (!prepared.srFile && engine !== 'host') {
+    throw new ValidationError('job', [
+      {
+        path: '/srFile',
+        message: 'false (HLS only) needs packaging.engine "host": MediaConvert packages from the SR file',
+      },
+    ]);
+  }
+  let hls: HostHls | undefined;
+  if (packaged && engine === 'host') {
+    if (!ctx.hostHlsPlan) {
+      throw new ValidationError('job', [
+        {
+          path: '/packaging/engine',
+          message: 'this entry point cannot plan host packaging (no hostHlsPlan)',
+        },
+      ]);
+    }
+    hls = ctx.hostHlsPlan(prepared.packaging.preset, {
+      destination: hlsDestination,
+      srFileName: srName,
+      segmentSeconds: prepared.packaging.segmentSeconds,
+      ...(prepared.packaging.maxRungs === undefined ? {} : { maxRungs: prepared.packaging.maxRungs }),
+    });
+  }
   // What the host will check, checked here: a job the host would refuse is refused at submit.
-  const hostJob = buildHostJob(prepared, { jobId: ctx.jobId, output: srFile });
+  const hostJob = {
+    ...buildHostJob(prepared, { jobId: ctx.jobId, output: srFile }),
+    ...(hls ? { hls } : {}),
+    ...(prepared.srFile ? {} : { srFile: false }),
+  };
   const hostIssues = validateHostJob(hostJob);
   if (hostIssues.length) {
     throw new ValidationError(
@@ -151,6 +201,7 @@ export function prepareJob(job: JobSpec, ctx: PrepareJobContext): WorkflowInput 
     srFile,
     hlsDestination,
     packagingPreset: prepared.packaging.preset,
+    packagingEngine: engine,
     priority: ctx.priority ?? 'interactive',
     attempt: { number: 1 },
   };

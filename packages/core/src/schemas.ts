@@ -76,6 +76,13 @@ export const PackagingSpecSchema = Type.Object(
     }),
     segmentSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
     maxRungs: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+    engine: Type.Optional(
+      Type.Union([Type.Literal('mediaconvert'), Type.Literal('host')], {
+        description:
+          "Who packages: 'mediaconvert' (a second generation, billed per output minute) or 'host' (SR and HLS in " +
+          "one FFmpeg pass on the GPU host). Absent = the entry point's default: host locally, mediaconvert on AWS.",
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'PackagingSpec' },
 );
@@ -120,6 +127,12 @@ export const JobSpecSchema = Type.Object(
     ),
     encoder: Type.Optional(EncoderSettingsSchema),
     packaging: Type.Optional(PackagingSpecSchema),
+    srFile: Type.Optional(
+      Type.Boolean({
+        description:
+          'Keep the mezzanine SR file (default true). false = HLS only: needs packaging.engine host and a preset.',
+      }),
+    ),
     metadata: Type.Optional(
       Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 256 }), { maxProperties: 32 }),
     ),
@@ -222,6 +235,9 @@ export const CostFiguresSchema = Type.Object(
 export const JobOutputsSchema = Type.Object(
   {
     srFile: Type.Optional(Type.String({ description: 'Location of the SR video file.' })),
+    packagingEngine: Type.Optional(
+      Type.String({ description: "Who packaged HLS: 'host' (same pass as SR) or 'mediaconvert'." }),
+    ),
     hlsDir: Type.Optional(Type.String()),
     hlsMaster: Type.Optional(Type.String({ description: 'Location of the HLS master/variant playlist.' })),
     modelUsed: Type.Optional(Type.String()),
@@ -299,7 +315,15 @@ export interface PackagingSpec {
   preset: string;
   segmentSeconds: number;
   maxRungs?: number;
+  /** Absent: the entry point's default (`PrepareJobContext.packagingEngine`). */
+  engine?: PackagingEngine;
 }
+
+/** Who packages HLS: MediaConvert after the host, or the host in the same FFmpeg pass as SR. */
+export type PackagingEngine = 'mediaconvert' | 'host';
+
+/** Every packaging engine. */
+export const PACKAGING_ENGINES: readonly PackagingEngine[] = ['mediaconvert', 'host'];
 
 /** A validated job with every default filled in: what every adapter works from. */
 export interface JobSpec {
@@ -311,6 +335,8 @@ export interface JobSpec {
   filters?: FilterSpecInput[];
   encoder: EncoderSettings;
   packaging: PackagingSpec;
+  /** false = no mezzanine SR file (HLS only). @default true */
+  srFile: boolean;
   metadata: Record<string, string>;
   idempotencyKey?: string;
   /** Measure PSNR/SSIM of the SR vs bicubic on sampled windows (absent = off). */

@@ -283,9 +283,10 @@ function putEvent(
  *
  * `RunHost` starts the host command with `ssm:sendCommand.waitForTaskToken`: the host job and the task token travel
  * as base64 document parameters (no shell string is built), the host sends heartbeats and then
- * `SendTaskSuccess` (its `HostResultEvent`) or `SendTaskFailure` (a `VODSR_HOST_*` code). `PlanPackaging` builds the
- * MediaConvert job from the PROBED SR file (`$.host.sr`), `NeedsPackaging` skips preset `none`, `Package` runs
- * `mediaconvert:createJob.sync`. Every failure is caught into `$.error`, announced by `NotifyFailure`
+ * `SendTaskSuccess` (its `HostResultEvent`) or `SendTaskFailure` (a `VODSR_HOST_*` code). `NeedsPackaging` goes
+ * straight to `NotifySuccess` for preset `none` and for `packagingEngine: 'host'` (the host wrote HLS in the SR
+ * pass); otherwise `PlanPackaging` builds the MediaConvert job from the PROBED SR file (`$.host.sr`) and `Package`
+ * runs `mediaconvert:createJob.sync`. Every failure is caught into `$.error`, announced by `NotifyFailure`
  * (`vodsr.job.failed`) and ends in the `JobFailed` Fail state, whose error and cause are `$.error`'s. There is no
  * Wait/poll loop: the number of state transitions does not depend on the video's duration.
  *
@@ -442,7 +443,7 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: S.hostTimeout },
         catchAll(S.notifyFailure),
       ],
-      Next: S.planPackaging,
+      Next: S.skipPackaging,
     },
     [S.hostHeartbeatTimeout]: {
       Type: 'Pass',
@@ -475,12 +476,17 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
       ResultPath: '$.packaging',
       Retry: [LAMBDA_RETRY],
       Catch: [catchAll(S.notifyFailure)],
-      Next: S.skipPackaging,
+      Next: S.package,
     },
     [S.skipPackaging]: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.packagingPreset', StringEquals: NO_PACKAGING_PRESET, Next: S.notifySuccess }],
-      Default: S.package,
+      Comment:
+        'Nothing to package (preset none), or the host already packaged HLS in the SR pass (engine host).',
+      Choices: [
+        { Variable: '$.packagingPreset', StringEquals: NO_PACKAGING_PRESET, Next: S.notifySuccess },
+        { Variable: '$.packagingEngine', StringEquals: 'host', Next: S.notifySuccess },
+      ],
+      Default: S.planPackaging,
     },
     [S.package]: {
       Type: 'Task',
@@ -519,6 +525,7 @@ export function buildWorkflowDefinition(o: WorkflowOptions = {}): Record<string,
           'srFile.$': '$.srFile',
           'hlsDestination.$': '$.hlsDestination',
           'packagingPreset.$': '$.packagingPreset',
+          'packagingEngine.$': '$.packagingEngine',
           'host.$': '$.host',
         },
         bus,

@@ -101,6 +101,7 @@ describe('parseJobSpec', () => {
       scale: 2,
       encoder: { codec: 'h264_nvenc', cq: 13, audio: 'copy', audioBitrate: 192000, cpuFallback: true },
       packaging: { preset: 'hls-single', segmentSeconds: 10 },
+      srFile: true,
       metadata: {},
     });
   });

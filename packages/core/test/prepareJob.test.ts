@@ -6,6 +6,7 @@ import {
   ValidationError,
   type WorkflowInput,
 } from '@vodsr/core';
+import { BASE_HOST_HLS } from '@vodsr/core/host-job-cases';
 import { createTriggerHandler, mirroredOutputRoot } from '@vodsr/core/ingest';
 import { fitFileName, HLS_FILE_NAME_BUDGET, MAX_S3_KEY_BYTES, utf8Length } from '@vodsr/core/naming';
 import { describe, expect, it } from 'vitest';
@@ -144,5 +145,45 @@ describe('prepareJob and the host contract', () => {
     }
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues.map((i) => i.path)).toEqual(['/hostJob/output']);
+  });
+});
+
+describe('prepareJob and the packaging engine', () => {
+  const plan = (preset: string, o: { destination: string; srFileName: string; segmentSeconds: number }) => ({
+    ...BASE_HOST_HLS,
+    steps: [...BASE_HOST_HLS.steps],
+    preset: preset as 'hls-ladder',
+    destination: o.destination,
+    segmentSeconds: o.segmentSeconds,
+  });
+  const job = (extra: Record<string, unknown> = {}) =>
+    parseJobSpec({ source: 's3://vin/a.mp4', packaging: { preset: 'hls-ladder' }, ...extra });
+
+  it("applies the entry point's default engine, and a job's own engine wins", () => {
+    const ctx = { jobId: 'j1', outputRoot: 's3://vout/', hostHlsPlan: plan };
+    expect(prepareJob(job(), ctx).packagingEngine).toBe('mediaconvert');
+    const local = prepareJob(job(), { ...ctx, packagingEngine: 'host' });
+    expect(local.packagingEngine).toBe('host');
+    const host = decodeHostJob(local.hostJobB64);
+    expect(host.hls).toMatchObject({ destination: 's3://vout/hls/a_sr_2x.mp4/', segmentSeconds: 10 });
+    const mc = prepareJob(job({ packaging: { preset: 'hls-ladder', engine: 'mediaconvert' } }), {
+      ...ctx,
+      packagingEngine: 'host',
+    });
+    expect(mc.packagingEngine).toBe('mediaconvert');
+    expect(decodeHostJob(mc.hostJobB64).hls).toBeUndefined();
+  });
+
+  it('HLS only needs the host engine and a planner; the host job then writes no SR file', () => {
+    const ctx = { jobId: 'j1', outputRoot: 's3://vout/', hostHlsPlan: plan };
+    expect(() => prepareJob(job({ srFile: false }), ctx)).toThrow(/srFile/);
+    expect(() =>
+      prepareJob(job(), { jobId: 'j1', outputRoot: 's3://vout/', packagingEngine: 'host' }),
+    ).toThrow(/hostHlsPlan/);
+    const hlsOnly = prepareJob(job({ srFile: false }), { ...ctx, packagingEngine: 'host' });
+    expect(decodeHostJob(hlsOnly.hostJobB64).srFile).toBe(false);
+    expect(() =>
+      parseJobSpec({ source: 's3://vin/a.mp4', srFile: false, packaging: { preset: 'none' } }),
+    ).toThrow(/srFile/);
   });
 });

@@ -256,11 +256,16 @@ describe('buildWorkflowDefinition', () => {
       ResultSelector: { 'request.$': '$.Payload' },
       ResultPath: '$.packaging',
     });
+    expect(d[WORKFLOW_STATES.runHost]).toMatchObject({ Next: WORKFLOW_STATES.skipPackaging });
     expect(d[WORKFLOW_STATES.skipPackaging]).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Variable: '$.packagingPreset', StringEquals: 'none', Next: WORKFLOW_STATES.notifySuccess }],
-      Default: WORKFLOW_STATES.package,
+      Choices: [
+        { Variable: '$.packagingPreset', StringEquals: 'none', Next: WORKFLOW_STATES.notifySuccess },
+        { Variable: '$.packagingEngine', StringEquals: 'host', Next: WORKFLOW_STATES.notifySuccess },
+      ],
+      Default: WORKFLOW_STATES.planPackaging,
     });
+    expect(d[WORKFLOW_STATES.planPackaging]).toMatchObject({ Next: WORKFLOW_STATES.package });
     expect(d[WORKFLOW_STATES.package]).toMatchObject({
       Resource: 'arn:aws:states:::mediaconvert:createJob.sync',
       Parameters: {

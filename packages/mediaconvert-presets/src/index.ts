@@ -6,6 +6,7 @@ export {
   MASTER_PLAYLIST,
 } from './buildFfmpegHlsArgs.js';
 export { describePreset, PLACEHOLDERS, type PresetDescription } from './describePreset.js';
+export { HOST_NVENC_PRESET, type HostHlsPlanOptions, hostHlsPlan } from './hostHlsPlan.js';
 export {
   buildMediaConvertSettings,
   createJobRequest,

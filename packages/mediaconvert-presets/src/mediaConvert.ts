@@ -154,7 +154,12 @@ const LONGEST_SEGMENT_SUFFIX = '_000000000.ts';
  * hls-ladder does, so no key can outgrow S3's 1,024 bytes.
  */
 function singleNaming(o: PackagingOptions & MediaConvertLocations): { base?: string; modifier: string } {
-  const file = baseName(parseS3Uri(o.input).key);
+  return singleNamingOf(baseName(parseS3Uri(o.input).key), o.nameModifier);
+}
+
+/** hls-single naming of an SR file called `file` (see `singleNaming`); shared with the host engine's plan. */
+export function singleNamingOf(file: string, nameModifier?: string): { base?: string; modifier: string } {
+  const o = { nameModifier };
   const stem = splitExt(file).stem;
   const modifier = o.nameModifier ?? `_modifier_${safeSegment(file)}`;
   if (utf8Length(`${stem}${modifier}${LONGEST_SEGMENT_SUFFIX}`) <= HLS_FILE_NAME_BUDGET) return { modifier };

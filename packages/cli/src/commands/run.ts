@@ -34,6 +34,17 @@ export const runModule: CommandModule<GlobalOptions, RunArgs> = {
         describe: 'Packaging preset: hls-single (default), hls-ladder, none',
       })
       .option('segment-seconds', { type: 'number', describe: 'HLS segment length (default 10)' })
+      .option('engine', {
+        type: 'string',
+        choices: ['host', 'mediaconvert'],
+        describe:
+          "Who packages HLS: host (default here: SR and HLS in one FFmpeg pass) or mediaconvert (the preset's FFmpeg twin after the SR file)",
+      })
+      .option('sr-file', {
+        type: 'boolean',
+        default: true,
+        describe: 'Keep the mezzanine SR file (--no-sr-file: HLS only, needs the host engine)',
+      })
       .option('output', {
         alias: 'o',
         type: 'string',
@@ -43,6 +54,8 @@ export const runModule: CommandModule<GlobalOptions, RunArgs> = {
       .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time (one per GPU)' })
       .example('# SR (open model here) + single-rendition HLS under vodsr-out/', '')
       .example('$0 run clip.mp4', '')
+      .example('# HLS ladder only: SR straight into the rungs, no SR file', '')
+      .example('$0 run clip.mp4 -p hls-ladder --no-sr-file', '')
       .example('# ABR ladder with a sharper open model', '')
       .example('$0 run clip.mp4 -p hls-ladder -m lanczos-cas-x2', '') as never,
   handler: async (argv) => {

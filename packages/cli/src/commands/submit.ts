@@ -20,6 +20,12 @@ export const submitModule: CommandModule<GlobalOptions, SubmitArgs> = {
       .option('scale', { type: 'number' })
       .option('preset', { alias: 'p', type: 'string', describe: 'hls-single (default), hls-ladder, none' })
       .option('segment-seconds', { type: 'number' })
+      .option('engine', {
+        type: 'string',
+        choices: ['host', 'mediaconvert'],
+        describe: "Who packages HLS (default: the backend's: host locally, mediaconvert on AWS)",
+      })
+      .option('sr-file', { type: 'boolean', describe: '--no-sr-file: HLS only (host engine)' })
       .option('output', { alias: 'o', type: 'string', describe: 'Output folder or s3://bucket/prefix/' })
       .option('sr-name', { type: 'string' })
       .option('idempotency-key', { alias: 'k', type: 'string', describe: 'Same key → same job' })

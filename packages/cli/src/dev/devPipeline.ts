@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { localS3Client } from '@vodsr/api';
 import type { WorkflowInput } from '@vodsr/core';
 import type { StartExecution, TriggerLog } from '@vodsr/core/ingest';
+import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { JobFollower } from './JobFollower.js';
 import { LOCAL_S3_ENV, startLocalS3 } from './localS3.js';
 import { createTriggerDelivery, forwardInputEvents } from './triggerDelivery.js';
@@ -87,11 +88,14 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
     const trigger = createTriggerHandler({
       start,
       log,
+      hostHlsPlan,
       config: {
         outputRoot: `s3://${outputBucket}/`,
         instanceId: DEV_INSTANCE_ID,
         model,
         packagingPreset: opts.packagingPreset ?? 'hls-single',
+        // Locally the host packages in the SR pass (as `vodsr run` does); on AWS the trigger keeps MediaConvert.
+        packagingEngine: opts.packagingEngine ?? 'host',
         inputBucket,
         outputBucket,
         keysEncoded: true,

@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { LocalJobService, serveApi } from '@vodsr/api';
 import type { JobRecord } from '@vodsr/core';
 import type { S3NotificationEvent, TriggerLog, TriggerResult } from '@vodsr/core/ingest';
+import type { PackagingEngine } from '@vodsr/core/job';
 
 /** Options of `startDevPipeline`. */
 export interface DevPipelineOptions {
@@ -22,6 +23,8 @@ export interface DevPipelineOptions {
   readonly model?: string;
   /** Packaging preset. @default 'hls-single' */
   readonly packagingPreset?: string;
+  /** Who packages. @default 'host' (one pass, as `vodsr run`) */
+  readonly packagingEngine?: PackagingEngine;
   /** Jobs at a time. @default 1 */
   readonly slots?: number;
   /** Serve the viewer at `/viewer`. @default true */

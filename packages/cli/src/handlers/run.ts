@@ -16,6 +16,10 @@ export interface RunArgs extends GlobalOptions {
   output?: string;
   srName?: string;
   segmentSeconds?: number;
+  /** Who packages: `host` (the local default: SR and HLS in one FFmpeg pass) or `mediaconvert`. */
+  engine?: string;
+  /** false (`--no-sr-file`): HLS only, no mezzanine SR file. */
+  srFile?: boolean;
   /** Fail instead of switching to the open model when the requested model's filters are missing. */
   fallback?: boolean;
   slots?: number;
@@ -27,10 +31,12 @@ export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>, model: string
   if (a.scale !== undefined) job.scale = a.scale;
   if (a.output !== undefined) job.output = a.output;
   if (a.srName !== undefined) job.srName = a.srName;
-  if (a.preset !== undefined || a.segmentSeconds !== undefined) {
+  if (a.srFile === false) job.srFile = false;
+  if (a.preset !== undefined || a.segmentSeconds !== undefined || a.engine !== undefined) {
     job.packaging = {
       ...(a.preset !== undefined ? { preset: a.preset } : {}),
       ...(a.segmentSeconds !== undefined ? { segmentSeconds: a.segmentSeconds } : {}),
+      ...(a.engine !== undefined ? { engine: a.engine } : {}),
     };
   }
   return job;
@@ -38,7 +44,13 @@ export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>, model: string
 
 /** Picks the model this machine can run (Bluewhale filters present or not) and prints why it switched. */
 export async function pickLocalModel(requested: string, fallback: boolean, io: Io): Promise<string> {
-  const { chooseLocalModel, listFfmpegFilters } = await import('@vodsr/api');
+  const [{ chooseLocalModel, listFfmpegFilters }, { SR_MODELS }] = await Promise.all([
+    import('@vodsr/api'),
+    import('@vodsr/core/models'),
+  ]);
+  // An open model needs no Bluewhale filters: no `ffmpeg -filters` on its path (the host checks, cached).
+  const known = Object.hasOwn(SR_MODELS, requested) ? SR_MODELS[requested] : undefined;
+  if (known && !known.requiresBluewhale) return requested;
   const choice = chooseLocalModel(requested, await listFfmpegFilters());
   if (choice.note && fallback) {
     io.err(choice.note);

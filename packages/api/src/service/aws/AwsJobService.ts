@@ -15,6 +15,7 @@ import {
   type WorkflowInput,
 } from '@vodsr/core';
 import { WORKFLOW_STATES } from '@vodsr/core/workflow';
+import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { snapshotsToEvents } from '../local/events.js';
 import type {
   JobEvent,
@@ -130,6 +131,9 @@ export class AwsJobService implements JobService {
       jobId: name,
       outputRoot: this.opts.outputRoot,
       instanceId: this.opts.instanceId,
+      // AWS default: MediaConvert (the use case's); a job may ask for `packaging.engine: 'host'`.
+      packagingEngine: 'mediaconvert',
+      hostHlsPlan,
     });
     const { client, sdk } = await this.api();
     const requestedAt = Date.now();

@@ -27,6 +27,7 @@ import type {
 import { JobFeed } from './JobFeed.js';
 import { JobStore } from './JobStore.js';
 import { notFound, now, specHash, withStatus } from './jobRecords.js';
+import { LOCAL_PACKAGING_ENGINE, localPrepareContext } from './prepareContext.js';
 import type { LocalExecutor, LocalJobServiceOptions } from './types.js';
 import { WorkerPool, type WorkerPoolSettings } from './WorkerPool.js';
 
@@ -57,6 +58,7 @@ export class LocalJobService implements JobService {
       maxAttempts: options.maxAttempts ?? 3,
       heartbeatMs: options.heartbeatMs ?? 1000,
       leaseMs: options.leaseMs ?? 15_000,
+      packagingEngine: options.packagingEngine ?? LOCAL_PACKAGING_ENGINE,
     };
     this.checkSources = options.checkSource ?? true;
     if (!Number.isInteger(this.settings.slots) || this.settings.slots < 0) {
@@ -109,7 +111,7 @@ export class LocalJobService implements JobService {
     if (this.checkSources) this.checkSource(spec.source);
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
-    const prepared = prepareJob(spec, { jobId: id, outputRoot: join(this.settings.outputRoot, id) });
+    const prepared = prepareJob(spec, localPrepareContext(this.settings, id));
     return this.insert(prepared, key, specHash(spec));
   }
 

@@ -14,6 +14,7 @@ import { reportLostJobs, requeueInterrupted } from './crashRecovery.js';
 import type { JobFeed } from './JobFeed.js';
 import type { JobStore } from './JobStore.js';
 import { now, withStatus } from './jobRecords.js';
+import { localPrepareContext } from './prepareContext.js';
 import { overallProgress, ProgressReporter, type ProgressStage, stageSpan } from './progressMapping.js';
 import type { LocalExecutionContext, LocalExecutor, LocalJobServiceOptions } from './types.js';
 
@@ -21,7 +22,14 @@ import type { LocalExecutionContext, LocalExecutor, LocalJobServiceOptions } fro
 export type WorkerPoolSettings = Required<
   Pick<
     LocalJobServiceOptions,
-    'slots' | 'workers' | 'maxAttempts' | 'heartbeatMs' | 'leaseMs' | 'outputRoot' | 'dataDir'
+    | 'slots'
+    | 'workers'
+    | 'maxAttempts'
+    | 'heartbeatMs'
+    | 'leaseMs'
+    | 'outputRoot'
+    | 'dataDir'
+    | 'packagingEngine'
   >
 >;
 
@@ -184,10 +192,7 @@ export class WorkerPool {
   private inputOf(rec: JobRecord): WorkflowInput {
     return (
       this.store.getInput(rec.id) ??
-      prepareJob(parseJobSpec(rec.spec), {
-        jobId: rec.id,
-        outputRoot: join(this.settings.outputRoot, rec.id),
-      })
+      prepareJob(parseJobSpec(rec.spec), localPrepareContext(this.settings, rec.id))
     );
   }
 

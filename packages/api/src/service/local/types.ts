@@ -1,4 +1,5 @@
 import type { JobOutputs, JobSpec, WorkflowInput } from '@vodsr/core';
+import type { PackagingEngine } from '@vodsr/core/job';
 
 /** What the local executor gets for one attempt of one job. */
 export interface LocalExecutionContext {
@@ -49,4 +50,6 @@ export interface LocalJobServiceOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Endpoint of a local S3-compatible server for s3:// sources/outputs. */
   readonly s3EndpointUrl?: string;
+  /** The packaging engine of jobs that name none. @default 'host' (`LOCAL_PACKAGING_ENGINE`) */
+  readonly packagingEngine?: PackagingEngine;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -63,6 +64,11 @@ function named(e: unknown): VodsrError {
   return err;
 }
 
+/** Where local hosts cache their FFmpeg capabilities (keyed by the binary inside): the user's cache folder. */
+function hostCapsDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vodsr', 'host-caps');
+}
+
 /**
  * The local backend's executor: runs core's workflow definition in-process with aws-local-stepfunctions. Task
  * handlers (keyed by state name): `RunHost` runs the host script through `LocalCommandRunner`, `PlanPackaging`
@@ -103,7 +109,8 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       lockDir: opts.lockDir ?? join(ctx.workDir, 'locks'),
       ...(opts.slots !== undefined ? { slots: opts.slots } : {}),
       ...(opts.s3EndpointUrl ? { s3EndpointUrl: opts.s3EndpointUrl } : {}),
-      ...(opts.env ? { env: { ...opts.env } } : {}),
+      // The host's capability cache outlives the per-job work root: one check per FFmpeg binary on this machine.
+      env: { VODSR_CAPS_DIR: hostCapsDir(), ...(opts.env ?? {}) },
     });
     let host: HostOk | undefined;
     let pkg:
@@ -275,10 +282,16 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
     if (!model.requiresBluewhale) {
       notes.push(`Open model ${model.id} (stock FFmpeg): not the Bluewhale SR.`);
     }
-    if (packaged)
+    const onHost = host.hls !== undefined;
+    if (packaged && onHost)
+      notes.push(
+        `Packaged by the host in the SR pass (${host.hls?.encoder}, MediaConvert's names), not by MediaConvert.`,
+      );
+    else if (packaged)
       notes.push("Packaged locally with FFmpeg (the MediaConvert preset's twin), not MediaConvert.");
     const outputs: JobOutputs = {
-      srFile: input.srFile,
+      ...(host.srFile === false ? {} : { srFile: input.srFile }),
+      ...(packaged ? { packagingEngine: input.packagingEngine } : {}),
       modelUsed: model.id,
       encoderUsed: host.encoder,
       source: host.source,
@@ -286,7 +299,20 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       timings,
       notes,
     };
-    if (pkg) {
+    if (host.hls) {
+      outputs.hlsDir = host.hls.destination;
+      outputs.hlsMaster = host.hls.master;
+      outputs.renditions = host.hls.variants.map((r) => {
+        const sum = r.maxBitrate + (r.audioBitrate ?? 0);
+        return {
+          name: r.name,
+          width: r.width,
+          height: r.height,
+          bandwidth: sum + Math.floor(sum / 10),
+          playlist: r.playlist,
+        };
+      });
+    } else if (pkg) {
       outputs.hlsDir = input.hlsDestination;
       outputs.hlsMaster = pkg.masterPlaylist;
       outputs.renditions = pkg.renditions.map((r) => ({
