@@ -224,6 +224,7 @@ describe('HTTP API', () => {
     expect(documented).toEqual(
       [
         'GET /healthz',
+        'GET /v1/fleet',
         'GET /v1/jobs',
         'POST /v1/jobs',
         'GET /v1/jobs/{id}',
@@ -239,7 +240,7 @@ describe('HTTP API', () => {
       expect(app.hasRoute({ method: method as 'GET', url: path.replace('{id}', ':id') })).toBe(true);
       expect((await app.inject({ method: method as 'GET', url, headers: auth })).statusCode).not.toBe(405);
     }
-    expect(API_ROUTES).toHaveLength(3);
+    expect(API_ROUTES).toHaveLength(4);
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     const post = doc.paths['/v1/jobs']?.post as {
       requestBody: { content: Record<string, { schema: { $ref: string } }> };
@@ -308,7 +309,13 @@ describe('HTTP API with a running job', () => {
       method: 'POST',
       url: '/v1/jobs',
       headers: auth,
-      payload: { source, model: 'lanczos-x2', encoder: { codec: 'libx264', preset: 'veryfast' } },
+      payload: {
+        source,
+        model: 'lanczos-x2',
+        encoder: { codec: 'libx264', preset: 'veryfast' },
+        // the SR file, then packaging as its own stage (the host engine packages inside the upscaling stage)
+        packaging: { engine: 'mediaconvert' },
+      },
     });
     const id = created.json().id as string;
     const res = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: auth });

@@ -1,5 +1,6 @@
 import { JOB_STATUSES } from '@vodsr/core';
 import { JobRecordSchema as CoreJobRecordSchema, JobSpecSchema as CoreJobSpecSchema } from '@vodsr/core/job';
+import { FleetStatusSchema as CoreFleetStatusSchema } from '@vodsr/core/workflow';
 import Type from 'typebox';
 
 /** A deep copy of a schema without `$id`s, so each route can embed core's schemas inline. */
@@ -10,6 +11,7 @@ export function inline<T>(schema: T): T {
 // Each shared schema is titled: the OpenAPI document names it under `components.schemas` (openapiDocument.ts).
 export const JobSpecBody = { ...inline(CoreJobSpecSchema), title: 'JobSpec' };
 export const JobRecordBody = { ...inline(CoreJobRecordSchema), title: 'JobRecord' };
+export const FleetStatusBody = { ...inline(CoreFleetStatusSchema), title: 'FleetStatus' };
 
 /** An error as `application/problem+json` (RFC 9457) with vodsr's stable code and validation issues. */
 export const ProblemSchema = Type.Object(

@@ -1,4 +1,5 @@
 import type { JobRecord, JobStatus } from '@vodsr/core';
+import type { FleetStatus } from '@vodsr/core/workflow';
 
 /** Options of `JobService.submit`. */
 export interface SubmitOptions {
@@ -65,6 +66,8 @@ export interface JobService {
   cancel(id: string): Promise<JobRecord>;
   /** A snapshot, then status/progress events, then `end` once the job is final. */
   watch(id: string, opts?: WatchOptions): AsyncIterable<JobEvent>;
+  /** The fleet's hosts, slots and queues, when this backend runs or reaches one (`GET /v1/fleet`). */
+  fleetStatus?(): Promise<FleetStatus | undefined>;
   /** Releases the backend (stops workers, closes the database). */
   close(): Promise<void>;
 }

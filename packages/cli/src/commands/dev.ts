@@ -21,7 +21,12 @@ export const devModule: CommandModule<GlobalOptions, DevArgs> = {
         describe: 'SR model (default: A, or the open model lanczos-x2 when the Bluewhale filters are absent)',
       })
       .option('preset', { alias: 'p', type: 'string', describe: 'Packaging preset (default hls-single)' })
-      .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time' })
+      .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time; per host with --hosts' })
+      .option('hosts', {
+        type: 'number',
+        describe:
+          'Run a local fleet of N hosts (the real agent + host script each, pulling from a local queue)',
+      })
       .option('viewer', { type: 'boolean', default: true, describe: '--no-viewer: API only' })
       .example('# S3 on 127.0.0.1:4569, API + viewer on 127.0.0.1:8080/viewer; data in .vodsr-dev', '')
       .example('$0 dev', '')

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../options.js';
 import { cancelModule } from './cancel.js';
 import { devModule } from './dev.js';
+import { fleetModule } from './fleet.js';
 import { hostCommandModule } from './hostCommand.js';
 import { listModule } from './list.js';
 import { modelsModule } from './models.js';
@@ -28,4 +29,5 @@ export const COMMANDS: ReadonlyArray<CommandModule<GlobalOptions, never>> = [
   hostCommandModule,
   serveModule,
   devModule,
+  fleetModule,
 ] as unknown as ReadonlyArray<CommandModule<GlobalOptions, never>>;

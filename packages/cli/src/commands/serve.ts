@@ -16,7 +16,16 @@ export const serveModule: CommandModule<GlobalOptions, ServeArgs> = {
         default: true,
         describe: '--no-auth: no bearer token (loopback only)',
       })
-      .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time (one per GPU)' })
+      .option('slots', {
+        type: 'number',
+        default: 1,
+        describe: 'Jobs at a time (one per GPU); per host with --hosts',
+      })
+      .option('hosts', {
+        type: 'number',
+        describe:
+          'Run a local fleet of N hosts (the real agent + host script each, pulling from a local queue)',
+      })
       .option('rate-limit', { type: 'number', describe: 'Requests per minute per client (default 600)' })
       .option('log', { type: 'boolean', default: false, describe: 'Request logs (JSON) on stdout' })
       .example('# API on 127.0.0.1:8080, docs at /docs', '')

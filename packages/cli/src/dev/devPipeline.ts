@@ -70,6 +70,7 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
       dataDir: join(dataDir, 'jobs'),
       outputRoot: join(dataDir, 'out'),
       slots: opts.slots ?? 1,
+      ...(opts.hosts ? { fleet: { hosts: opts.hosts, slots: opts.slots ?? 1 } } : {}),
       s3EndpointUrl: s3server.endpoint,
       env: { ...LOCAL_S3_ENV, VODSR_S3_ENDPOINT_URL: s3server.endpoint },
     });

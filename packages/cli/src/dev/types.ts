@@ -25,8 +25,10 @@ export interface DevPipelineOptions {
   readonly packagingPreset?: string;
   /** Who packages. @default 'host' (one pass, as `vodsr run`) */
   readonly packagingEngine?: PackagingEngine;
-  /** Jobs at a time. @default 1 */
+  /** Jobs at a time (per host with `hosts`). @default 1 */
   readonly slots?: number;
+  /** Run a local fleet of this many hosts (the real agent and host script each). @default none */
+  readonly hosts?: number;
   /** Serve the viewer at `/viewer`. @default true */
   readonly viewer?: boolean;
   /** Structured log lines (trigger decisions, job ends, publishing). @default none */

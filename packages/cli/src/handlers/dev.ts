@@ -17,6 +17,8 @@ export interface DevArgs extends GlobalOptions {
   model?: string;
   preset?: string;
   slots?: number;
+  /** Local hosts of a local fleet; `slots` is then per host. */
+  hosts?: number;
   /** `--no-viewer`: API only. */
   viewer?: boolean;
 }
@@ -48,6 +50,7 @@ export async function devCommand(
       ...(args.model !== undefined ? { model: args.model } : {}),
       ...(args.preset !== undefined ? { packagingPreset: args.preset } : {}),
       ...(args.slots !== undefined ? { slots: args.slots } : {}),
+      ...(args.hosts !== undefined && args.hosts > 0 ? { hosts: args.hosts } : {}),
       viewer: args.viewer !== false,
       log: (e) => io.err(json ? JSON.stringify(e) : `[${String(e.level ?? 'info')}] ${String(e.msg ?? '')}`),
     });

@@ -11,6 +11,8 @@ export interface ServeArgs extends GlobalOptions {
   /** `--no-auth`: run without tokens (loopback addresses only). */
   auth?: boolean;
   slots?: number;
+  /** Local hosts of a local fleet (each with the real agent and host script); `slots` is then per host. */
+  hosts?: number;
   rateLimit?: number;
   log?: boolean;
 }
@@ -39,6 +41,9 @@ export async function serveCommand(
     const service = await openService({ ...args, api: undefined } as GlobalOptions, {
       workers: true,
       ...(args.slots !== undefined ? { slots: args.slots } : {}),
+      ...(args.hosts !== undefined && args.hosts > 0
+        ? { fleet: { hosts: args.hosts, slots: args.slots ?? 1 } }
+        : {}),
     });
     try {
       const { app, url } = await serveApi({

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { JobService } from '../../service/types.js';
 import { catalogRoutes } from './catalog.js';
+import { fleetRoutes } from './fleet.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 
@@ -18,4 +19,5 @@ export const API_ROUTES: readonly RoutePlugin[] = [
   healthRoutes as unknown as RoutePlugin,
   jobRoutes as unknown as RoutePlugin,
   catalogRoutes as unknown as RoutePlugin,
+  fleetRoutes as unknown as RoutePlugin,
 ];

@@ -15,6 +15,8 @@ import {
   type WorkflowInput,
 } from '@vodsr/core';
 import { deterministicId } from '@vodsr/core/naming';
+import type { FleetStatus } from '@vodsr/core/workflow';
+import type { LocalFleet } from '@vodsr/ssm-runner';
 import type {
   JobEvent,
   JobPage,
@@ -37,6 +39,7 @@ import { WorkerPool, type WorkerPoolSettings } from './WorkerPool.js';
  * (`VODSR_WORKER_LOST`) and re-queued by the next process that runs workers, never silently lost.
  */
 export class LocalJobService implements JobService {
+  private fleet: LocalFleet | undefined;
   public readonly backend = 'local' as const;
   public readonly workerId = `w-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly feed: JobFeed;
@@ -82,16 +85,37 @@ export class LocalJobService implements JobService {
     const dataDir = resolve(options.dataDir ?? '.vodsr');
     const store = await JobStore.open(options.dbPath ?? join(dataDir, 'jobs.db'));
     let executor = options.executor;
+    let fleet: LocalFleet | undefined;
     if (!executor) {
-      const { createWorkflowExecutor } = await import('./workflowExecutor.js');
+      const { createWorkflowExecutor, hostCapsDir } = await import('./workflowExecutor.js');
+      if (options.fleet) {
+        // N local hosts × K slots, each with the real agent and host script, pulling from a local work queue
+        const { LocalFleet } = await import('@vodsr/ssm-runner');
+        fleet = new LocalFleet({
+          hosts: options.fleet.hosts,
+          slots: options.fleet.slots,
+          baseDir: join(dataDir, 'fleet'),
+          env: { VODSR_CAPS_DIR: hostCapsDir(), ...(options.env ?? {}) },
+          ...(options.s3EndpointUrl ? { s3EndpointUrl: options.s3EndpointUrl } : {}),
+        });
+      }
       executor = createWorkflowExecutor({
         lockDir: join(dataDir, 'locks'),
         slots: Math.max(1, options.slots ?? 1),
         ...(options.env ? { env: options.env } : {}),
         ...(options.s3EndpointUrl ? { s3EndpointUrl: options.s3EndpointUrl } : {}),
+        ...(fleet ? { fleet } : {}),
       });
     }
-    const svc = new LocalJobService(store, executor, options);
+    // With a fleet, the worker pool admits every slot's job; the agents' pull keeps each host within its slots.
+    const opened: LocalJobServiceOptions = fleet
+      ? {
+          ...options,
+          slots: Math.max(options.slots ?? 1, (options.fleet?.hosts ?? 1) * (options.fleet?.slots ?? 1)),
+        }
+      : options;
+    const svc = new LocalJobService(store, executor, opened);
+    svc.fleet = fleet;
     svc.pool.recoverLost();
     if (svc.settings.workers) svc.pool.start();
     return svc;
@@ -204,8 +228,14 @@ export class LocalJobService implements JobService {
   public async close(): Promise<void> {
     if (this.pool.closing) return;
     await this.pool.stop();
+    await this.fleet?.close();
     this.store.close();
     this.feed.closed();
+  }
+
+  /** The local fleet's hosts, slots and queues (`vodsr fleet`, `GET /v1/fleet`); undefined without a fleet. */
+  public async fleetStatus(): Promise<FleetStatus | undefined> {
+    return this.fleet?.status();
   }
 
   /** Number of jobs this process is running now. */

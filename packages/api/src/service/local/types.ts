@@ -50,6 +50,8 @@ export interface LocalJobServiceOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Endpoint of a local S3-compatible server for s3:// sources/outputs. */
   readonly s3EndpointUrl?: string;
+  /** Run jobs on a local fleet of `hosts` × `slots` (the deployed pull admission, locally). @default none */
+  readonly fleet?: { readonly hosts: number; readonly slots: number };
   /** The packaging engine of jobs that name none. @default 'host' (`LOCAL_PACKAGING_ENGINE`) */
   readonly packagingEngine?: PackagingEngine;
 }

@@ -49,6 +49,33 @@ export interface WorkflowExecutorOptions {
    * @default this machine, slot 0, at once (the local service's worker pool already bounds concurrency)
    */
   readonly acquireHost?: (message: AcquireHostMessage, signal: AbortSignal) => Promise<HostPlacement>;
+  /**
+   * A local fleet (`LocalFleet` of @vodsr/ssm-runner): `AcquireHost` waits for one of its agents to answer, and
+   * `RunHost` runs the command on the host and slot the placement names — the deployed pull admission, locally.
+   * @default none: this machine runs the command itself
+   */
+  readonly fleet?: LocalFleetPort;
+}
+
+/** What the executor needs of a local fleet. */
+export interface LocalFleetPort {
+  acquireHost(message: AcquireHostMessage, signal?: AbortSignal): Promise<HostPlacement>;
+  run(placement: HostPlacement, hostJobB64: string, opts: RunOptions): Promise<HostOk>;
+}
+
+type RunOptions = {
+  signal?: AbortSignal;
+  onProgress?: (e: { stage: string; percent: number; fps?: number; speed?: number }) => void;
+};
+
+/** The placement `RunHost`'s SendCommand parameters carry (`InstanceIds`, `slot`, `lease`). */
+function placementOf(task: unknown): HostPlacement {
+  const t = task as { InstanceIds?: string[]; Parameters?: { slot?: string[]; lease?: string[] } };
+  return {
+    instanceId: t.InstanceIds?.[0] ?? 'local',
+    slot: Number(t.Parameters?.slot?.[0] ?? 0),
+    lease: t.Parameters?.lease?.[0] ?? '',
+  };
 }
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -65,7 +92,7 @@ function named(e: unknown): VodsrError {
 }
 
 /** Where local hosts cache their FFmpeg capabilities (keyed by the binary inside): the user's cache folder. */
-function hostCapsDir(): string {
+export function hostCapsDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vodsr', 'host-caps');
 }
 
@@ -131,19 +158,23 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
 
     const acquire = async (task: unknown): Promise<JsonValue> => {
       const { MessageBody } = task as { MessageBody: AcquireHostMessage };
-      const placement = opts.acquireHost
-        ? await opts.acquireHost(MessageBody, ctx.signal)
-        : { instanceId: 'local', slot: 0, lease: `l-${randomBytes(6).toString('hex')}` };
+      const placement = opts.fleet
+        ? await opts.fleet.acquireHost(MessageBody, ctx.signal)
+        : opts.acquireHost
+          ? await opts.acquireHost(MessageBody, ctx.signal)
+          : { instanceId: 'local', slot: 0, lease: `l-${randomBytes(6).toString('hex')}` };
       return { ...placement };
     };
     const handlers: Record<string, (task: unknown) => Promise<JsonValue>> = {
       [S.acquireHost]: acquire,
       [S.acquireBulkHost]: acquire,
-      [S.runHost]: async () => {
+      [S.runHost]: async (task: unknown) => {
         ctx.setStage('upscaling');
         const t0 = Date.now();
         try {
-          const res = await runner.run(input.hostJobB64, {
+          const run = (hostJobB64: string, o: RunOptions) =>
+            opts.fleet ? opts.fleet.run(placementOf(task), hostJobB64, o) : runner.run(hostJobB64, o);
+          const res = await run(input.hostJobB64, {
             signal: ctx.signal,
             onProgress: (e: { stage: string; percent: number; fps?: number; speed?: number }) => {
               // host stages: fetch/probe/upscale/verify/upload; only upscale carries the bulk of the time

@@ -1,4 +1,5 @@
-import { type ErrorCode, isFinalStatus, type JobRecord, VodsrError } from '@vodsr/core';
+import { type ErrorCode, isFinalStatus, isVodsrError, type JobRecord, VodsrError } from '@vodsr/core';
+import type { FleetStatus } from '@vodsr/core/workflow';
 import type {
   JobEvent,
   JobEventType,
@@ -86,6 +87,16 @@ export class HttpJobService implements JobService {
 
   public async get(id: string): Promise<JobRecord> {
     return (await (await this.request('GET', `/v1/jobs/${encodeURIComponent(id)}`)).json()) as JobRecord;
+  }
+
+  /** `GET /v1/fleet`; undefined when the server runs no fleet (404). */
+  public async fleetStatus(): Promise<FleetStatus | undefined> {
+    try {
+      return (await (await this.request('GET', '/v1/fleet')).json()) as FleetStatus;
+    } catch (e) {
+      if (isVodsrError(e) && e.code === 'VODSR_NOT_FOUND') return undefined;
+      throw e;
+    }
   }
 
   public async list(opts: ListOptions = {}): Promise<JobPage> {
