@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { JobService } from '../../service/types.js';
+import { backfillRoutes } from './backfills.js';
 import { catalogRoutes } from './catalog.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
@@ -18,4 +19,5 @@ export const API_ROUTES: readonly RoutePlugin[] = [
   healthRoutes as unknown as RoutePlugin,
   jobRoutes as unknown as RoutePlugin,
   catalogRoutes as unknown as RoutePlugin,
+  backfillRoutes as unknown as RoutePlugin,
 ];
