@@ -56,10 +56,14 @@ const SFN_STATUS: Readonly<Record<string, JobStatus>> = {
  * name (`ExecutionAlreadyExists` = exists: done or in flight), statuses from `DescribeExecution`. This is what the
  * CLI does on AWS; the deployed `VodsrBackfill` Distributed Map does the same per item inside Step Functions.
  *
- * @example const target = await awsBackfillTarget(new SFNClient({}), 'arn:aws:states:…:stateMachine:vodsr');
+ * @example const target = await awsBackfillTarget('arn:aws:states:…:stateMachine:vodsr', { region: 'eu-west-1' });
  */
-export async function awsBackfillTarget(client: SFNClient, stateMachineArn: string): Promise<BackfillTarget> {
+export async function awsBackfillTarget(
+  stateMachineArn: string,
+  opts: { client?: SFNClient; region?: string } = {},
+): Promise<BackfillTarget> {
   const sdk = await import('@aws-sdk/client-sfn');
+  const client = opts.client ?? new sdk.SFNClient(opts.region ? { region: opts.region } : {});
   const arnOf = (name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   const errName = (e: unknown) => (e as { name?: string } | undefined)?.name;
   const awsError = (e: unknown, op: string) =>

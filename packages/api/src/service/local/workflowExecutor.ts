@@ -286,6 +286,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       timings,
       notes,
     };
+    if (host.quality !== undefined) outputs.quality = host.quality;
     if (pkg) {
       outputs.hlsDir = input.hlsDestination;
       outputs.hlsMaster = pkg.masterPlaylist;
