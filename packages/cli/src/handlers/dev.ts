@@ -19,6 +19,8 @@ export interface DevArgs extends GlobalOptions {
   slots?: number;
   /** `--no-viewer`: API only. */
   viewer?: boolean;
+  /** Jobs measure SR vs bicubic PSNR/SSIM. @default true */
+  quality?: boolean;
 }
 
 /** Folder of `vodsr dev`'s S3 data, job database and staging files. */
@@ -49,6 +51,7 @@ export async function devCommand(
       ...(args.preset !== undefined ? { packagingPreset: args.preset } : {}),
       ...(args.slots !== undefined ? { slots: args.slots } : {}),
       viewer: args.viewer !== false,
+      quality: args.quality !== false,
       log: (e) => io.err(json ? JSON.stringify(e) : `[${String(e.level ?? 'info')}] ${String(e.msg ?? '')}`),
     });
     try {
