@@ -152,7 +152,8 @@ describe('VodsrStack (synthesized offline from context)', () => {
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties?.Runtime);
     // trigger, planner, dead-host (+ aws-cdk-lib's Python bucket-notification handler)
-    expect(runtimes.filter((r) => r === 'nodejs22.x')).toHaveLength(3);
+    // + the backfill's per-item Lambda
+    expect(runtimes.filter((r) => r === 'nodejs22.x')).toHaveLength(4);
   });
 
   it('bundles the three Lambdas with esbuild into CommonJS that runs on plain Node.js', async () => {
@@ -651,7 +652,9 @@ describe('VodsrStack (synthesized offline from context)', () => {
         expect.objectContaining({ Action: 'states:SendTaskFailure', Resource: '*' }),
       ]),
     );
-    expect(states).toHaveLength(3);
+    // + the backfill state machine's own role: StartExecution and Describe/StopExecution of the job workflow
+    // (startExecution.sync:2) and of its own child executions (Distributed Map)
+    expect(states).toHaveLength(p.backfill ? 7 : 3);
   });
 
   it('fails the waiting task on SSM command failures through an EventBridge rule', () => {

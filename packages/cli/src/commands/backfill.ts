@@ -30,6 +30,7 @@ export const backfillModule: CommandModule<GlobalOptions, BackfillArgs> = {
         describe: 'A local S3-compatible server (vodsr dev prints it)',
       })
       .option('slots', { type: 'number', describe: 'Local backend: jobs run at once here (1)' })
+      .option('quality', { type: 'boolean', describe: 'Each job measures SR vs bicubic PSNR/SSIM' })
       .option('wait', { type: 'boolean', default: true, describe: 'Follow the jobs to the end' })
       .example('# what a backfill would do, and what it would cost', '')
       .example(

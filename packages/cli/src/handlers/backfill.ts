@@ -34,6 +34,8 @@ export interface BackfillArgs extends GlobalOptions {
   slots?: number;
   /** Wait for the jobs to end. @default true */
   wait?: boolean;
+  /** Each job measures SR vs bicubic PSNR/SSIM (`quality: true`). */
+  quality?: boolean;
 }
 
 /** Injected by tests: a fast executor, a stop signal, the poll interval. */
@@ -116,6 +118,7 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
           outputRoot: output,
           model,
           ...(args.preset ? { packagingPreset: args.preset } : {}),
+          ...(args.quality ? { quality: true } : {}),
           outputBucket: api.parseBackfillLocation(output).bucket,
         };
       } else if (backend === 'aws') {
@@ -134,6 +137,7 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
           ...(args.model ? { model: args.model } : {}),
           ...(args.preset ? { packagingPreset: args.preset } : {}),
           ...(args.instanceId ? { instanceId: args.instanceId } : {}),
+          ...(args.quality ? { quality: true } : {}),
         };
       } else {
         const { VodsrError } = await import('@vodsr/core');
