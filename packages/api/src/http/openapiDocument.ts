@@ -1,5 +1,14 @@
 /** Names of the schemas the OpenAPI document shares under `components.schemas` (each carries it as `title`). */
-export const NAMED_SCHEMAS = ['JobSpec', 'JobRecord', 'JobPage', 'Problem', 'Model', 'Health'] as const;
+export const NAMED_SCHEMAS = [
+  'JobSpec',
+  'JobRecord',
+  'JobPage',
+  'Problem',
+  'Model',
+  'Health',
+  'BackfillRequest',
+  'Backfill',
+] as const;
 
 type Json = unknown;
 const NAMED = new Set<string>(NAMED_SCHEMAS);

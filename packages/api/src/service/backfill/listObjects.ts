@@ -15,20 +15,22 @@ export interface BackfillLocation {
  * @example parseBackfillLocation('s3://in/movies/') // { bucket: 'in', prefix: 'movies/' }
  */
 export function parseBackfillLocation(uri: string): BackfillLocation {
-  const trimmed = typeof uri === 'string' ? uri : '';
-  if (/^s3:\/\/[^/]+\/?$/.test(trimmed)) return { bucket: trimmed.slice(5).replace(/\/$/, ''), prefix: '' };
-  let loc: ReturnType<typeof parseLocation> | undefined;
-  try {
-    loc = parseLocation(trimmed);
-  } catch {
-    loc = undefined;
+  const m = typeof uri === 'string' ? /^s3:\/\/([^/]+)(?:\/(.*))?$/s.exec(uri) : null;
+  const bucket = m?.[1] ?? '';
+  const prefix = m?.[2] ?? '';
+  const issues = [];
+  if (!m)
+    issues.push({ path: '/source', message: 'must be s3://bucket/prefix/ (a backfill lists an S3 bucket)' });
+  else {
+    try {
+      // the bucket name and the prefix as a key (when there is one) follow core's S3 rules
+      parseLocation(`s3://${bucket}/${prefix.length > 0 ? prefix : 'x'}`);
+    } catch (e) {
+      issues.push({ path: '/source', message: (e as Error).message });
+    }
   }
-  if (loc === undefined || loc.kind !== 's3') {
-    throw new ValidationError('backfill', [
-      { path: '/source', message: 'must be s3://bucket/prefix/ (a backfill lists an S3 bucket)' },
-    ]);
-  }
-  return { bucket: loc.bucket, prefix: loc.key };
+  if (issues.length) throw new ValidationError('backfill', issues);
+  return { bucket, prefix };
 }
 
 /**
