@@ -78,7 +78,12 @@ describe('/v1/backfills', () => {
       method: 'POST',
       url: '/v1/backfills',
       headers: auth,
-      payload: { source: 's3://cat-in/cat/', output: 's3://cat-out/', include: '*.mp4,*.mov', model: 'lanczos-x2' },
+      payload: {
+        source: 's3://cat-in/cat/',
+        output: 's3://cat-out/',
+        include: '*.mp4,*.mov',
+        model: 'lanczos-x2',
+      },
     });
     expect(res.statusCode, res.body).toBe(201);
     const id = res.json().id as string;
@@ -111,7 +116,12 @@ describe('/v1/backfills', () => {
       method: 'POST',
       url: '/v1/backfills',
       headers: auth,
-      payload: { source: 's3://cat-in/cat/', output: 's3://cat-out/', include: '*.mp4,*.mov', model: 'lanczos-x2' },
+      payload: {
+        source: 's3://cat-in/cat/',
+        output: 's3://cat-out/',
+        include: '*.mp4,*.mov',
+        model: 'lanczos-x2',
+      },
     });
     expect(again.json().plan.counts.byReason).toMatchObject({ exists: 2 });
     expect(again.json().plan.counts.submit).toBe(0);
