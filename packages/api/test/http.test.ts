@@ -231,6 +231,8 @@ describe('HTTP API', () => {
         'GET /v1/jobs/{id}/events',
         'GET /v1/models',
         'GET /v1/presets',
+        'POST /v1/backfills',
+        'GET /v1/backfills/{id}',
       ].sort(),
     );
     for (const op of documented) {
