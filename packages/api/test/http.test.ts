@@ -241,7 +241,7 @@ describe('HTTP API', () => {
       expect(app.hasRoute({ method: method as 'GET', url: path.replace('{id}', ':id') })).toBe(true);
       expect((await app.inject({ method: method as 'GET', url, headers: auth })).statusCode).not.toBe(405);
     }
-    expect(API_ROUTES).toHaveLength(3);
+    expect(API_ROUTES).toHaveLength(4);
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     const post = doc.paths['/v1/jobs']?.post as {
       requestBody: { content: Record<string, { schema: { $ref: string } }> };

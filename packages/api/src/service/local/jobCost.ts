@@ -1,9 +1,30 @@
+import { statSync } from 'node:fs';
 import { type JobOutputs, type JobRecord, parseLocation, type WorkflowInput } from '@vodsr/core';
 import { actualCost } from '@vodsr/core/cost';
 import { estimateFor, type GuessedMedia, mediaFromSize, probeMedia } from '../backfill/estimates.js';
 
 /** Cost figures as the job record stores them. */
 export type RecordCost = NonNullable<NonNullable<JobRecord['cost']>['estimate']>;
+
+/** Probes of recent sources (path + size + mtime), so a burst of jobs of one file probes it once. */
+const probes = new Map<string, Promise<GuessedMedia | undefined>>();
+
+function probeCached(path: string): Promise<GuessedMedia | undefined> {
+  let key: string;
+  try {
+    const st = statSync(path);
+    key = `${path}\0${st.size}\0${st.mtimeMs}`;
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  let p = probes.get(key);
+  if (!p) {
+    p = probeMedia(path).catch(() => undefined);
+    probes.set(key, p);
+    if (probes.size > 256) probes.delete(probes.keys().next().value as string);
+  }
+  return p;
+}
 
 /**
  * The estimate stored on a local job at submit (`cost.estimate`): a local source is probed (ffprobe), an S3 source
@@ -15,7 +36,7 @@ export type RecordCost = NonNullable<NonNullable<JobRecord['cost']>['estimate']>
 export async function estimateAtSubmit(input: WorkflowInput): Promise<RecordCost | undefined> {
   let media: GuessedMedia | undefined;
   const loc = parseLocation(input.job.source);
-  if (loc.kind === 'file') media = await probeMedia(loc.path).catch(() => undefined);
+  if (loc.kind === 'file') media = await probeCached(loc.path);
   if (media === undefined) {
     const g = mediaFromSize(0);
     media = {
