@@ -63,6 +63,7 @@ tmp_files+=("$run_out")
 started="$(date +%s)"
 node packages/cli/dist/bin/vodsr.js run "$input" \
   --preset hls-single \
+  --quality \
   --data-dir "${OUT_DIR}/.vodsr" \
   --output-dir "$OUT_DIR" >"$run_out"
 elapsed="$(($(date +%s) - started))"
@@ -78,5 +79,6 @@ step "done in ${elapsed} s"
 sr_size="$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 "$sr_file")"
 echo "SR file:             ${sr_file} (${sr_size})"
 echo "HLS master playlist: ${master}"
+sed -n 's/^\(Quality\|Cost\): */\1: /p' "$run_out"
 echo "HLS folder:          $(dirname "$master")"
 echo "Play it:             ffplay '${master}'   (or any HLS player)"

@@ -4,6 +4,44 @@ export { type BuildAppOptions, buildApp, type ServeApiOptions, serveApi } from '
 export type { Problem } from './http/problem.js';
 export { API_ROUTES, type RouteContext, type RoutePlugin } from './http/routes/index.js';
 export { AwsJobService, type AwsJobServiceOptions } from './service/aws/AwsJobService.js';
+export {
+  type BackfillRecord,
+  BackfillRegistry,
+  type BackfillRegistryDeps,
+  type BackfillRequest,
+} from './service/backfill/BackfillRegistry.js';
+export {
+  estimateFor,
+  type FleetInstance,
+  fleetHourlyUsd,
+  type GuessedMedia,
+  mediaFromSize,
+  probeMedia,
+  SIZE_GUESS,
+  sumEstimates,
+} from './service/backfill/estimates.js';
+export {
+  type BackfillLocation,
+  listS3Objects,
+  parseBackfillLocation,
+} from './service/backfill/listObjects.js';
+export {
+  type BackfillEstimate,
+  type BackfillEvent,
+  type BackfillPlanSummary,
+  type BackfillRunProgress,
+  type BackfillRunResult,
+  type BackfillTarget,
+  type RunBackfillOptions,
+  runBackfill,
+  summarizePlan,
+} from './service/backfill/runBackfill.js';
+export {
+  awsBackfillTarget,
+  type StartsExecutions,
+  serviceBackfillTarget,
+  startsExecutions,
+} from './service/backfill/targets.js';
 export { chooseLocalModel, type LocalModelChoice, listFfmpegFilters } from './service/local/ffmpegFilters.js';
 export { LocalJobService } from './service/local/LocalJobService.js';
 export { LOCAL_S3_ENV, localS3Client } from './service/local/s3Client.js';

@@ -232,6 +232,8 @@ describe('HTTP API', () => {
         'GET /v1/jobs/{id}/events',
         'GET /v1/models',
         'GET /v1/presets',
+        'POST /v1/backfills',
+        'GET /v1/backfills/{id}',
       ].sort(),
     );
     for (const op of documented) {
@@ -240,7 +242,7 @@ describe('HTTP API', () => {
       expect(app.hasRoute({ method: method as 'GET', url: path.replace('{id}', ':id') })).toBe(true);
       expect((await app.inject({ method: method as 'GET', url, headers: auth })).statusCode).not.toBe(405);
     }
-    expect(API_ROUTES).toHaveLength(4);
+    expect(API_ROUTES).toHaveLength(5);
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     const post = doc.paths['/v1/jobs']?.post as {
       requestBody: { content: Record<string, { schema: { $ref: string } }> };

@@ -50,6 +50,8 @@ describe('the OpenAPI document', () => {
     // Assess
     expect(problems, JSON.stringify(problems)).toEqual([]); // no error, no warning
     expect(Object.keys(doc.components.schemas)).toEqual([
+      'Backfill',
+      'BackfillRequest',
       'FleetStatus',
       'Health',
       'JobPage',

@@ -43,10 +43,35 @@ export function describeJob(job: JobRecord): string {
     );
   if (o?.hlsMaster) lines.push(`  HLS:      ${o.hlsMaster}`);
   else if (o?.hlsDir) lines.push(`  HLS:      ${o.hlsDir}`);
+  if (o?.quality) lines.push(`  quality:  ${describeQuality(o.quality)}`);
+  const est = job.cost?.estimate;
+  const act = job.cost?.actual;
+  if (est) lines.push(`  estimate: ${describeCost(est)}`);
+  if (act) lines.push(`  actual:   ${describeCost(act)}`);
   for (const n of o?.notes ?? []) lines.push(`  note:     ${n}`);
   if (job.error) lines.push(`  error:    ${job.error.code}: ${job.error.message}`);
   if (job.executionArn) lines.push(`  execution: ${job.executionArn}`);
   return lines.join('\n');
+}
+
+/**
+ * The quality figures as one line: `SR: 34.1 dB / 0.93, bicubic: 31.8 dB / 0.89 (+2.3 dB)`.
+ *
+ * @example describeQuality(job.outputs.quality)
+ */
+export function describeQuality(q: NonNullable<NonNullable<JobRecord['outputs']>['quality']>): string {
+  const gain = q.gainDb;
+  return `SR: ${q.sr.psnr.toFixed(1)} dB / ${q.sr.ssim.toFixed(2)}, bicubic: ${q.bicubic.psnr.toFixed(1)} dB / ${q.bicubic.ssim.toFixed(2)} (${gain >= 0 ? '+' : ''}${gain.toFixed(1)} dB)`;
+}
+
+/**
+ * A cost as one line: GPU seconds and dollars (`cost.estimate` / `cost.actual` of a job).
+ *
+ * @example describeCost(job.cost.estimate) // '2.5 GPU s, $0.001300 (GPU …, packaging …, transitions …; prices of 2026-11-20)'
+ */
+export function describeCost(c: NonNullable<NonNullable<JobRecord['cost']>['estimate']>): string {
+  const d = (n: number) => `$${n.toFixed(6)}`;
+  return `${c.gpuSeconds} GPU s, ${d(c.usd.total)} (GPU ${d(c.usd.gpu)}, packaging ${d(c.usd.packaging)}, transitions ${d(c.usd.transitions)}; prices of ${c.pricesDate})`;
 }
 
 /** One line per job (for `list`). */

@@ -10,9 +10,12 @@ export {
   type PublishedOutputs,
   startDevPipeline,
 } from './dev/devPipeline.js';
+export { type LocalS3, type LocalS3Options, startLocalS3 } from './dev/localS3.js';
 export { EXIT, type ExitCode } from './exitCodes.js';
+export { type BackfillArgs, type BackfillDeps, backfillCommand } from './handlers/backfill.js';
 export { cancelCommand } from './handlers/cancel.js';
 export { type DevArgs, devCommand } from './handlers/dev.js';
+export { type EstimateArgs, type EstimatedSource, estimateCommand } from './handlers/estimate.js';
 export { type HostCommandArgs, hostCommandCommand } from './handlers/hostCommand.js';
 export { type ListArgs, listCommand } from './handlers/list.js';
 export { modelsCommand } from './handlers/models.js';

@@ -71,6 +71,8 @@ export interface TriggerConfig {
    * sends raw keys: set `false` there. @default true
    */
   readonly keysEncoded?: boolean;
+  /** Jobs measure what the SR bought (`quality: true` on each job; on in `vodsr dev`). @default false */
+  readonly quality?: boolean;
 }
 
 /** A minimal S3 event notification record (real S3, or a local server's look-alike). */
@@ -124,6 +126,7 @@ export interface ResolvedTriggerConfig {
   readonly inputBucket?: string;
   readonly assumedMinBitrate: number;
   readonly keysEncoded: boolean;
+  readonly quality?: boolean;
 }
 
 /** Checks a trigger configuration up front; throws `VODSR_VALIDATION` listing every problem. */
@@ -169,6 +172,7 @@ export function resolveTriggerConfig(config: TriggerConfig): ResolvedTriggerConf
     model: config.model ?? 'A',
     packagingPreset: config.packagingPreset ?? 'hls-single',
     packagingEngine: config.packagingEngine ?? 'mediaconvert',
+    ...(config.quality === true ? { quality: true } : {}),
     videoSuffixes: suffixes,
     ...(config.inputBucket === undefined ? {} : { inputBucket: config.inputBucket }),
     assumedMinBitrate: minBitrate,
@@ -281,6 +285,7 @@ export function prepareObjectJob(
     source: formatS3Uri({ bucket, key }),
     model: config.model,
     packaging: { preset: config.packagingPreset },
+    ...(config.quality === true ? { quality: true } : {}),
   });
   const input = prepareJob(job, {
     jobId: name,

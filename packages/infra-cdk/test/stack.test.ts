@@ -31,8 +31,10 @@ function logicalId(s: Stack, c: IConstruct): string {
   return s.getLogicalId((CfnElement.isCfnElement(c) ? c : c.node.defaultChild) as CfnElement);
 }
 
-function only(type: string): [string, Record<string, unknown>] {
-  const found = Object.entries(resources).filter(([, r]) => r.Type === type);
+function only(type: string, idPart?: string): [string, Record<string, unknown>] {
+  const found = Object.entries(resources).filter(
+    ([id, r]) => r.Type === type && (idPart === undefined || id.includes(idPart)),
+  );
   expect(found, type).toHaveLength(1);
   const [id, r] = found[0] as [string, { Properties: Record<string, unknown> }];
   return [id, r.Properties];
@@ -60,7 +62,7 @@ function statements(): {
 
 /** The synthesized definition with its CloudFormation references replaced by example values. */
 function synthesizedDefinition(): Record<string, unknown> {
-  const [, sm] = only('AWS::StepFunctions::StateMachine');
+  const [, sm] = only('AWS::StepFunctions::StateMachine', 'Workflow');
   const join = (sm.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
   const pseudo: Record<string, string> = {
     'AWS::Partition': 'aws',
@@ -150,7 +152,8 @@ describe('VodsrStack (synthesized offline from context)', () => {
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties?.Runtime);
     // trigger, planner, dead-host (+ aws-cdk-lib's Python bucket-notification handler)
-    expect(runtimes.filter((r) => r === 'nodejs22.x')).toHaveLength(3);
+    // + the backfill's per-item Lambda
+    expect(runtimes.filter((r) => r === 'nodejs22.x')).toHaveLength(4);
   });
 
   it('bundles the three Lambdas with esbuild into CommonJS that runs on plain Node.js', async () => {
@@ -458,7 +461,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
     const actions = statements().flatMap((s) => [s.Action].flat());
     expect(actions.length).toBeGreaterThan(20);
     expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
-    const [, sm] = only('AWS::StepFunctions::StateMachine');
+    const [, sm] = only('AWS::StepFunctions::StateMachine', 'Workflow');
     expect(sm.RoleArn).toBeDefined();
   });
 
@@ -649,7 +652,9 @@ describe('VodsrStack (synthesized offline from context)', () => {
         expect.objectContaining({ Action: 'states:SendTaskFailure', Resource: '*' }),
       ]),
     );
-    expect(states).toHaveLength(3);
+    // + the backfill state machine's own role: StartExecution and Describe/StopExecution of the job workflow
+    // (startExecution.sync:2) and of its own child executions (Distributed Map)
+    expect(states).toHaveLength(p.backfill ? 7 : 3);
   });
 
   it('fails the waiting task on SSM command failures through an EventBridge rule', () => {
@@ -680,7 +685,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
   });
 
   it('deploys the core definition with logging (ALL) and tracing on', () => {
-    const [, sm] = only('AWS::StepFunctions::StateMachine');
+    const [, sm] = only('AWS::StepFunctions::StateMachine', 'Workflow');
     expect(sm.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     expect(sm.TracingConfiguration).toEqual({ Enabled: true });
     expect(sm.StateMachineType).toBe('STANDARD');

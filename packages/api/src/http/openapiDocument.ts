@@ -7,6 +7,8 @@ export const NAMED_SCHEMAS = [
   'Model',
   'Health',
   'FleetStatus',
+  'BackfillRequest',
+  'Backfill',
 ] as const;
 
 type Json = unknown;

@@ -27,6 +27,11 @@ export const devModule: CommandModule<GlobalOptions, DevArgs> = {
         describe:
           'Run a local fleet of N hosts (the real agent + host script each, pulling from a local queue)',
       })
+      .option('quality', {
+        type: 'boolean',
+        default: true,
+        describe: 'Jobs measure SR vs bicubic PSNR/SSIM (--no-quality: off)',
+      })
       .option('viewer', { type: 'boolean', default: true, describe: '--no-viewer: API only' })
       .example('# S3 on 127.0.0.1:4569, API + viewer on 127.0.0.1:8080/viewer; data in .vodsr-dev', '')
       .example('$0 dev', '')

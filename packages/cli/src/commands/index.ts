@@ -1,7 +1,9 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../options.js';
+import { backfillModule } from './backfill.js';
 import { cancelModule } from './cancel.js';
 import { devModule } from './dev.js';
+import { estimateModule } from './estimate.js';
 import { fleetModule } from './fleet.js';
 import { hostCommandModule } from './hostCommand.js';
 import { listModule } from './list.js';
@@ -24,6 +26,8 @@ export const COMMANDS: ReadonlyArray<CommandModule<GlobalOptions, never>> = [
   listModule,
   watchModule,
   cancelModule,
+  backfillModule,
+  estimateModule,
   modelsModule,
   presetsModule,
   hostCommandModule,

@@ -50,6 +50,11 @@ export const runModule: CommandModule<GlobalOptions, RunArgs> = {
         type: 'string',
         describe: 'Output folder (default vodsr-out/jobs/<job id>)',
       })
+      .option('quality', {
+        type: 'boolean',
+        describe:
+          'Measure what the SR bought: PSNR/SSIM of SR vs bicubic on sampled windows (a few % of the job)',
+      })
       .option('sr-name', { type: 'string', describe: 'SR file name (default <name>_sr_<scale>x<ext>)' })
       .option('slots', { type: 'number', default: 1, describe: 'Jobs at a time (one per GPU)' })
       .example('# SR (open model here) + single-rendition HLS under vodsr-out/', '')

@@ -27,6 +27,11 @@ export const submitModule: CommandModule<GlobalOptions, SubmitArgs> = {
       })
       .option('sr-file', { type: 'boolean', describe: '--no-sr-file: HLS only (host engine)' })
       .option('output', { alias: 'o', type: 'string', describe: 'Output folder or s3://bucket/prefix/' })
+      .option('quality', {
+        type: 'boolean',
+        describe:
+          'Measure what the SR bought: PSNR/SSIM of SR vs bicubic on sampled windows (a few % of the job)',
+      })
       .option('sr-name', { type: 'string' })
       .option('idempotency-key', { alias: 'k', type: 'string', describe: 'Same key → same job' })
       .example('# start (once) a Step Functions execution', '')

@@ -100,6 +100,7 @@ export async function startDevPipeline(opts: DevPipelineOptions = {}): Promise<D
         inputBucket,
         outputBucket,
         keysEncoded: true,
+        quality: opts.quality !== false,
       },
     });
     const delivery = createTriggerDelivery(trigger, log, follower.events);

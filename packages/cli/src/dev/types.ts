@@ -7,6 +7,8 @@ import type { PackagingEngine } from '@vodsr/core/job';
 
 /** Options of `startDevPipeline`. */
 export interface DevPipelineOptions {
+  /** Jobs measure what the SR bought (`quality: true`). @default true */
+  readonly quality?: boolean;
   /** Folder of the local S3 data, the job database and staging files. @default '.vodsr-dev' */
   readonly dataDir?: string;
   /** Loopback address of both servers. @default '127.0.0.1' */

@@ -21,6 +21,8 @@ export interface DevArgs extends GlobalOptions {
   hosts?: number;
   /** `--no-viewer`: API only. */
   viewer?: boolean;
+  /** Jobs measure SR vs bicubic PSNR/SSIM. @default true */
+  quality?: boolean;
 }
 
 /** Folder of `vodsr dev`'s S3 data, job database and staging files. */
@@ -52,6 +54,7 @@ export async function devCommand(
       ...(args.slots !== undefined ? { slots: args.slots } : {}),
       ...(args.hosts !== undefined && args.hosts > 0 ? { hosts: args.hosts } : {}),
       viewer: args.viewer !== false,
+      quality: args.quality !== false,
       log: (e) => io.err(json ? JSON.stringify(e) : `[${String(e.level ?? 'info')}] ${String(e.msg ?? '')}`),
     });
     try {

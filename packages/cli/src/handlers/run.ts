@@ -1,6 +1,6 @@
 import type { JobService } from '@vodsr/api';
 import { EXIT, exitCodeForStatus } from '../exitCodes.js';
-import { describeJob } from '../format.js';
+import { describeCost, describeJob, describeQuality } from '../format.js';
 import type { Io } from '../io.js';
 import type { GlobalOptions } from '../options.js';
 import { followJob } from '../progress.js';
@@ -10,6 +10,8 @@ import { guarded } from './common.js';
 /** Arguments of `vodsr run`. */
 export interface RunArgs extends GlobalOptions {
   input: string;
+  /** Measure PSNR/SSIM of the SR vs bicubic on sampled windows (`quality: true`). */
+  quality?: boolean;
   model?: string;
   scale?: number;
   preset?: string;
@@ -32,6 +34,7 @@ export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>, model: string
   if (a.output !== undefined) job.output = a.output;
   if (a.srName !== undefined) job.srName = a.srName;
   if (a.srFile === false) job.srFile = false;
+  if (a.quality === true) job.quality = true;
   if (a.preset !== undefined || a.segmentSeconds !== undefined || a.engine !== undefined) {
     job.packaging = {
       ...(a.preset !== undefined ? { preset: a.preset } : {}),
@@ -96,6 +99,8 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
         io.out(`SR file:             ${o.srFile ?? '-'}${sr}`);
         if (o.hlsMaster) io.out(`HLS master playlist: ${o.hlsMaster}`);
         else io.out('HLS:                 none (packaging preset "none")');
+        if (o.quality) io.out(`Quality:             ${describeQuality(o.quality)}`);
+        if (final.cost?.actual) io.out(`Cost:                ${describeCost(final.cost.actual)}`);
         return EXIT.OK;
       }
       io.err(describeJob(final));

@@ -30,8 +30,8 @@ export interface VodsrBackfillProps {
   readonly resultPrefix?: string;
   /** The job workflow each item starts. */
   readonly jobStateMachine: IStateMachine;
-  /** The host instance id (as the trigger's). */
-  readonly instanceId: string;
+  /** A fixed host instance id (legacy, as the trigger's; with pull admission the agent's placement decides). @default none */
+  readonly instanceId?: string;
   /** @default 'A' */
   readonly model?: string;
   /** @default 'hls-single' */
@@ -77,7 +77,7 @@ export class VodsrBackfill extends Construct {
       timeout: Duration.seconds(30),
       environment: {
         [TRIGGER_ENV.outputRoot]: `s3://${props.outputBucket.bucketName}/${props.outputPrefix ?? ''}`,
-        [TRIGGER_ENV.instanceId]: props.instanceId,
+        ...(props.instanceId ? { [TRIGGER_ENV.instanceId]: props.instanceId } : {}),
         [TRIGGER_ENV.model]: props.model ?? 'A',
         [TRIGGER_ENV.packagingPreset]: props.packagingPreset ?? 'hls-single',
         [TRIGGER_ENV.videoSuffixes]: (props.videoSuffixes ?? DEFAULT_VIDEO_SUFFIXES).join(','),

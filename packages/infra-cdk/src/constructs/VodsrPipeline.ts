@@ -4,6 +4,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { VodsrBackfill, type VodsrBackfillProps } from './VodsrBackfill.js';
 import { FLEET_TAG_KEY, VodsrFleet, type VodsrFleetWarmPool } from './VodsrFleet.js';
 import { DEFAULT_HEARTBEAT_SECONDS, VodsrHostDocument } from './VodsrHostDocument.js';
 import { VodsrNotifications } from './VodsrNotifications.js';
@@ -68,6 +69,17 @@ export interface VodsrPipelineProps {
   readonly accessLogsBucket?: IBucket;
   /** What happens to NEW buckets when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The backfill state machine (a Distributed Map over the input bucket's listing that starts the job workflow per
+   * object under the trigger's name, on the bulk queue): `false` leaves it out, an object tunes it.
+   * @default true (MaxConcurrency 100, 5 % tolerated failures)
+   */
+  readonly backfill?:
+    | boolean
+    | Pick<
+        VodsrBackfillProps,
+        'maxConcurrency' | 'toleratedFailurePercentage' | 'waitForJobs' | 'resultPrefix'
+      >;
 }
 
 /**
@@ -89,6 +101,8 @@ export class VodsrPipeline extends Construct {
   public readonly workflow: VodsrWorkflow;
   public readonly trigger: VodsrTrigger;
   public readonly notifications: VodsrNotifications;
+  /** The backfill state machine; absent with `backfill: false`. */
+  public readonly backfill?: VodsrBackfill;
 
   public constructor(scope: Construct, id: string, props: VodsrPipelineProps) {
     super(scope, id);
@@ -144,6 +158,18 @@ export class VodsrPipeline extends Construct {
       ...(props.packagingPreset ? { packagingPreset: props.packagingPreset } : {}),
       ...(props.videoSuffixes ? { videoSuffixes: props.videoSuffixes } : {}),
     });
+    if (props.backfill !== false) {
+      this.backfill = new VodsrBackfill(this, 'Backfill', {
+        inputBucket,
+        outputBucket,
+        outputPrefix,
+        jobStateMachine: this.workflow.stateMachine,
+        ...(props.model ? { model: props.model } : {}),
+        ...(props.packagingPreset ? { packagingPreset: props.packagingPreset } : {}),
+        ...(props.videoSuffixes ? { videoSuffixes: props.videoSuffixes } : {}),
+        ...(typeof props.backfill === 'object' ? props.backfill : {}),
+      });
+    }
     this.notifications = new VodsrNotifications(this, 'Notifications', {
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       ...(props.notificationEmails ? { emails: props.notificationEmails } : {}),

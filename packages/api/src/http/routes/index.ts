@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { JobService } from '../../service/types.js';
+import { backfillRoutes } from './backfills.js';
 import { catalogRoutes } from './catalog.js';
 import { fleetRoutes } from './fleet.js';
 import { healthRoutes } from './health.js';
@@ -20,4 +21,5 @@ export const API_ROUTES: readonly RoutePlugin[] = [
   jobRoutes as unknown as RoutePlugin,
   catalogRoutes as unknown as RoutePlugin,
   fleetRoutes as unknown as RoutePlugin,
+  backfillRoutes as unknown as RoutePlugin,
 ];

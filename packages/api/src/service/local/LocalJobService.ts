@@ -28,6 +28,7 @@ import type {
 } from '../types.js';
 import { JobFeed } from './JobFeed.js';
 import { JobStore } from './JobStore.js';
+import { estimateAtSubmit } from './jobCost.js';
 import { notFound, now, specHash, withStatus } from './jobRecords.js';
 import { LOCAL_PACKAGING_ENGINE, localPrepareContext } from './prepareContext.js';
 import type { LocalExecutor, LocalJobServiceOptions } from './types.js';
@@ -167,6 +168,8 @@ export class LocalJobService implements JobService {
       updatedAt: t,
       attempts: 0,
     };
+    const estimate = await estimateAtSubmit(input);
+    if (estimate !== undefined) record.cost = { estimate };
     const res = await this.store.insert({
       record,
       input,

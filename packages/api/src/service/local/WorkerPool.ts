@@ -13,6 +13,7 @@ import {
 import { reportLostJobs, requeueInterrupted } from './crashRecovery.js';
 import type { JobFeed } from './JobFeed.js';
 import type { JobStore } from './JobStore.js';
+import { actualAtEnd } from './jobCost.js';
 import { now, withStatus } from './jobRecords.js';
 import { localPrepareContext } from './prepareContext.js';
 import { overallProgress, ProgressReporter, type ProgressStage, stageSpan } from './progressMapping.js';
@@ -262,10 +263,12 @@ export class WorkerPool {
       const out: JobOutputs = { ...outputs, timings };
       if (notes.length) out.notes = notes;
       const via = r.status === 'running' ? withStatus(r, 'upscaling') : r;
+      const actual = actualAtEnd(out);
       return withStatus(via, 'succeeded', {
         finishedAt: now(),
         progress: { stage: 'done', percent: 100 },
         outputs: out,
+        ...(actual !== undefined ? { cost: { ...r.cost, actual } } : {}),
       });
     });
   }

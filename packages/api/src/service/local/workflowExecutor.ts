@@ -330,6 +330,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       timings,
       notes,
     };
+    if (host.quality !== undefined) outputs.quality = host.quality;
     if (host.hls) {
       outputs.hlsDir = host.hls.destination;
       outputs.hlsMaster = host.hls.master;
