@@ -59,7 +59,8 @@ export class LocalTaskCallbacks implements TaskCallbacksPort {
   }
 
   public async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
-    const e = new Error(cause);
+    // The task fails with the agent's error as Step Functions reports it: its name is the error (e.g. VODSR_HOST_LOST).
+    const e = new VodsrError('VODSR_HOST_FAILED', cause, { details: { error } });
     e.name = error;
     this.answer(taskToken).reject(e);
   }

@@ -4,6 +4,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { ValidationError } from '@vodsr/core';
 import type { WorkPriority } from '@vodsr/core/workflow';
 import type { ReceivedWorkMessage, WorkQueuePort } from '../types.js';
 
@@ -80,7 +81,10 @@ export class SqsWorkQueue implements WorkQueuePort {
 
   private url(priority: WorkPriority): string {
     const u = this.opts.queueUrls[priority];
-    if (!u) throw new Error(`no queue URL for priority ${priority}`);
+    if (!u)
+      throw new ValidationError('agent configuration', [
+        { path: `/queues/${priority}`, message: `no queue URL for priority ${priority}` },
+      ]);
     return u;
   }
 }
