@@ -15,7 +15,7 @@ export function backendOf(o: GlobalOptions): 'local' | 'aws' | 'api' {
  */
 export async function openService(
   o: GlobalOptions,
-  opts: { workers?: boolean | 'own'; slots?: number } = {},
+  opts: { workers?: boolean | 'own'; slots?: number; inputRoots?: readonly string[] } = {},
 ): Promise<JobService> {
   const api = await import('@vodsr/api');
   const backend = backendOf(o);
@@ -59,5 +59,6 @@ export async function openService(
     outputRoot: join(o.outputDir ?? DEFAULT_OUTPUT_DIR, 'jobs'),
     workers: opts.workers ?? false,
     ...(opts.slots !== undefined ? { slots: opts.slots } : {}),
+    ...(opts.inputRoots ? { inputRoots: opts.inputRoots } : {}),
   });
 }

@@ -67,4 +67,9 @@ export interface JobService {
   watch(id: string, opts?: WatchOptions): AsyncIterable<JobEvent>;
   /** Releases the backend (stops workers, closes the database). */
   close(): Promise<void>;
+  /**
+   * False when a job's media location must not be served (a local file outside the service's roots, or a
+   * special file). @default every location of a job is served
+   */
+  mediaAllowed?(location: string): boolean;
 }

@@ -1,12 +1,16 @@
-import { join } from 'node:path';
+import { rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   ACTIVE_STATUSES,
   isFinalStatus,
   type JobOutputs,
   type JobRecord,
   parseJobSpec,
+  parseLocation,
   prepareJob,
   toErrorInfo,
+  ValidationError,
+  type ValidationIssue,
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
@@ -31,6 +35,8 @@ export type WorkerPoolSettings = Required<
  */
 export class WorkerPool {
   private readonly running = new Map<string, AbortController>();
+  /** Each running job's end (its outputs recorded and its files cleaned): `stop` waits for them. */
+  private readonly settling = new Map<string, Promise<void>>();
   private readonly own = new Set<string>();
   private readonly progress: ProgressReporter;
   private timer: NodeJS.Timeout | undefined;
@@ -42,6 +48,8 @@ export class WorkerPool {
     private readonly executor: LocalExecutor,
     private readonly workerId: string,
     private readonly settings: WorkerPoolSettings,
+    /** Problems with a job's paths right before it runs (the roots' second check), if the service has roots. */
+    private readonly recheckPaths?: (job: WorkflowInput['job']) => readonly ValidationIssue[],
   ) {
     this.progress = new ProgressReporter(store, feed);
   }
@@ -117,8 +125,17 @@ export class WorkerPool {
           : undefined,
       );
     }
-    // let aborted executors settle (child processes get their signal)
-    await new Promise((r) => setTimeout(r, stopped.length ? 200 : 0));
+    // let aborted executors settle: child process groups get their signal, partial files are removed
+    if (stopped.length) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.settling.values()]),
+        new Promise((r) => {
+          timer = setTimeout(r, 15_000);
+        }),
+      ]);
+      if (timer) clearTimeout(timer);
+    }
     if (this.settings.workers) this.store.removeWorker(this.workerId);
   }
 
@@ -141,7 +158,16 @@ export class WorkerPool {
     while (this.running.size < this.settings.slots) {
       const claimed = this.claim();
       if (!claimed) return;
-      void this.runJob(claimed);
+      // a worker never dies of one job: whatever escapes runJob becomes that job's error
+      const done = this.runJob(claimed).catch((e: unknown) => {
+        try {
+          this.finishFailed(claimed.id, e);
+        } catch (again) {
+          process.emitWarning(`vodsr could not record the failure of job ${claimed.id}: ${String(again)}`);
+        }
+      });
+      this.settling.set(claimed.id, done);
+      void done.finally(() => this.settling.delete(claimed.id));
     }
   }
 
@@ -198,18 +224,24 @@ export class WorkerPool {
     let input: WorkflowInput;
     try {
       input = this.inputOf(rec);
+      const issues = this.recheckPaths?.(input.job) ?? [];
+      if (issues.length) throw new ValidationError('job (checked again before it ran)', issues);
     } catch (e) {
       this.finishFailed(rec.id, e);
       this.running.delete(rec.id);
       if (!this.stopping) this.schedulePump();
       return;
     }
+    const ctx = this.executionContext(rec, input, ac.signal, started);
     try {
-      const outputs = await this.executor(this.executionContext(rec, input, ac.signal, started));
+      const outputs = await this.executor(ctx);
       this.finishSucceeded(rec.id, outputs, started);
     } catch (e) {
+      // a failed, cancelled or interrupted attempt leaves nothing in the job's output (the next attempt redoes it)
+      discardLocalOutputs(input, join(this.settings.outputRoot, rec.id));
       this.finishFailed(rec.id, e);
     } finally {
+      removeWorkDir(ctx.workDir);
       this.running.delete(rec.id);
       this.progress.forget(rec.id);
       if (!this.stopping) this.schedulePump();
@@ -273,4 +305,36 @@ export class WorkerPool {
       return withStatus(r, 'failed', { finishedAt: now(), error: toErrorInfo(e), progress });
     });
   }
+}
+
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // already gone, or not ours to remove (not empty)
+  }
+}
+
+/**
+ * Removes what an attempt that did not succeed wrote to a local output: the SR file, the HLS folder, and the
+ * job's own output folder when nothing else is in it. S3 outputs are published only on success: nothing to do.
+ */
+export function discardLocalOutputs(input: WorkflowInput, jobOutputDir: string): void {
+  const sr = parseLocation(input.srFile);
+  if (sr.kind === 'file') {
+    quietly(() => rmSync(sr.path, { force: true }));
+    quietly(() => rmSync(`${sr.path}.partial`, { force: true }));
+  }
+  const hls = parseLocation(input.hlsDestination);
+  if (hls.kind === 'file' && input.packagingPreset !== 'none') {
+    quietly(() => rmSync(hls.path, { recursive: true, force: true }));
+    quietly(() => rmdirSync(dirname(hls.path.replace(/\/+$/, ''))));
+  }
+  quietly(() => rmdirSync(jobOutputDir));
+}
+
+/** Removes an attempt's scratch folder, and the job's work folder once it holds no other attempt. */
+function removeWorkDir(workDir: string): void {
+  quietly(() => rmSync(workDir, { recursive: true, force: true }));
+  quietly(() => rmdirSync(dirname(workDir)));
 }

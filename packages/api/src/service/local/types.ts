@@ -41,6 +41,13 @@ export interface LocalJobServiceOptions {
   readonly heartbeatMs?: number;
   /** A worker whose lease is older than this is dead. @default 15000 */
   readonly leaseMs?: number;
+  /**
+   * Confine jobs to the disk a server means to share (`vodsr serve --input-root`): a local source must be a regular
+   * file inside one of these folders (symlinks resolved; `/proc`, `/dev`, FIFOs and sockets refused) and a local
+   * output must be inside `outputRoot`. Checked at submit (400 naming the rule) and again before the job runs.
+   * @default undefined (any file the user names, as `vodsr run`)
+   */
+  readonly inputRoots?: readonly string[];
   /** Reject a local source path that is not a file at submit time. @default true */
   readonly checkSource?: boolean;
   /** Runs a job. @default the in-process workflow (`runLocalWorkflow`) */
