@@ -1,5 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,7 +87,11 @@ async function serve(
 
 async function submit(url: string, body: unknown): Promise<{ status: number; type: string; json: JobJson }> {
   const res = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', json: (await res.json()) as JobJson };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    json: (await res.json()) as JobJson,
+  };
 }
 
 async function getJob(url: string, id: string): Promise<JobJson> {
@@ -174,6 +186,12 @@ describe('vodsr serve: input and output roots (issue 13.1)', () => {
     const res = await fetch(`${url}${links.source.url}`);
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(inside))).toBe(true);
+    // the file swapped for a symlink out of the root after submit: the same signed link serves nothing
+    rmSync(inside);
+    symlinkSync('/etc/passwd', inside);
+    const swapped = await fetch(`${url}${links.source.url}`);
+    expect(swapped.status).toBe(404);
+    expect(await swapped.text()).not.toContain('root:');
   }, 180_000);
 });
 

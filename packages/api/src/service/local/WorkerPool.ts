@@ -1,4 +1,4 @@
-import { rmdirSync, rmSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   ACTIVE_STATUSES,
@@ -237,9 +237,9 @@ export class WorkerPool {
       const outputs = await this.executor(ctx);
       this.finishSucceeded(rec.id, outputs, started);
     } catch (e) {
-      // a failed, cancelled or interrupted attempt leaves nothing in the job's output (the next attempt redoes it)
-      discardLocalOutputs(input, join(this.settings.outputRoot, rec.id));
       this.finishFailed(rec.id, e);
+      // a failed, cancelled or interrupted attempt leaves nothing in the job's output (the next attempt redoes it)
+      await discardLocalOutputs(input, join(this.settings.outputRoot, rec.id));
     } finally {
       removeWorkDir(ctx.workDir);
       this.running.delete(rec.id);
@@ -317,20 +317,27 @@ function quietly(fn: () => void): void {
 
 /**
  * Removes what an attempt that did not succeed wrote to a local output: the SR file, the HLS folder, and the
- * job's own output folder when nothing else is in it. S3 outputs are published only on success: nothing to do.
+ * folders above them up to the job's own output folder once they are empty. A stopped FFmpeg may still be
+ * flushing a segment: it is tried again a few times. S3 outputs are published only on success: nothing to do.
  */
-export function discardLocalOutputs(input: WorkflowInput, jobOutputDir: string): void {
+export async function discardLocalOutputs(input: WorkflowInput, jobOutputDir: string): Promise<void> {
   const sr = parseLocation(input.srFile);
-  if (sr.kind === 'file') {
-    quietly(() => rmSync(sr.path, { force: true }));
-    quietly(() => rmSync(`${sr.path}.partial`, { force: true }));
-  }
   const hls = parseLocation(input.hlsDestination);
-  if (hls.kind === 'file' && input.packagingPreset !== 'none') {
-    quietly(() => rmSync(hls.path, { recursive: true, force: true }));
-    quietly(() => rmdirSync(dirname(hls.path.replace(/\/+$/, ''))));
+  const created = [
+    ...(sr.kind === 'file' ? [sr.path] : []),
+    ...(hls.kind === 'file' && input.packagingPreset !== 'none' ? [hls.path.replace(/\/+$/, '')] : []),
+  ];
+  const root = jobOutputDir.replace(/\/+$/, '');
+  for (let round = 0; round < 6; round++) {
+    for (const p of created) {
+      quietly(() => rmSync(p, { recursive: true, force: true }));
+      // empty folders above it, up to the job's output folder (never above it)
+      for (let d = dirname(p); d.startsWith(`${root}/`); d = dirname(d)) quietly(() => rmdirSync(d));
+    }
+    quietly(() => rmdirSync(root));
+    if (created.every((p) => !existsSync(p)) && !existsSync(join(root, 'hls'))) return;
+    await new Promise((r) => setTimeout(r, 500));
   }
-  quietly(() => rmdirSync(jobOutputDir));
 }
 
 /** Removes an attempt's scratch folder, and the job's work folder once it holds no other attempt. */
