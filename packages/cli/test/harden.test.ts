@@ -236,10 +236,9 @@ describe('vodsr serve: no orphans after a crash (issue 13.4)', () => {
         : undefined;
     });
     first.proc.kill('SIGKILL');
-    await until('attempt 1 processes to end', () =>
-      [...running.keys()].every((pid) => !existsSync(`/proc/${pid}`)) ? true : undefined,
-    );
-    expect([...running.keys()].filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+    const alive = () => [...running.keys()].filter((pid) => existsSync(`/proc/${pid}`) && !isZombie(pid));
+    await until('attempt 1 processes to end', () => (alive().length === 0 ? true : undefined));
+    expect(alive()).toEqual([]);
 
     const second = await serve(dir);
     const resumed = await until('attempt 2', async () => {
@@ -250,6 +249,52 @@ describe('vodsr serve: no orphans after a crash (issue 13.4)', () => {
     expect(resumed.outputs?.notes?.join(' ')).toMatch(/Attempt 1 was interrupted/);
   }, 400_000);
 });
+
+describe('vodsr serve: crash recovery ends a lost attempt (issue 13.4)', () => {
+  it('kills the recorded process group of attempt 1 before attempt 2 when its watchdog is gone too', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, 'long.mp4', 120, '320x240');
+    const first = await serve(dir);
+    const { json } = await submit(first.url, { source, model: 'lanczos-x2', packaging: { preset: 'none' } });
+    const running = await until('the runner and its ffmpeg', () => {
+      const p = jobProcesses(dir);
+      return [...p.values()].some((c) => c.startsWith('ffmpeg')) ? p : undefined;
+    });
+    const runnerPid = [...running].find(([, c]) => c.includes('vodsr-host'))?.[0] as number;
+    // the watchdog of that runner's group: killed together with the server (the worst case)
+    const watchdogs = readdirSync('/proc').filter((e) => {
+      try {
+        const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
+        return /^\d+$/.test(e) && cmd.includes('process.kill(-pgid') && cmd.endsWith(`\0${runnerPid}\0`);
+      } catch {
+        return false;
+      }
+    });
+    expect(watchdogs).toHaveLength(1);
+    first.proc.kill('SIGKILL');
+    process.kill(Number(watchdogs[0]), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(existsSync(`/proc/${runnerPid}`)).toBe(true); // nobody ended it yet
+
+    const second = await serve(dir);
+    await until('attempt 1 processes to end', () =>
+      [...running.keys()].every((pid) => !existsSync(`/proc/${pid}`) || isZombie(pid)) ? true : undefined,
+    );
+    const resumed = await until('attempt 2', async () => {
+      const j = await getJob(second.url, json.id);
+      return j.attempts >= 2 ? j : undefined;
+    });
+    expect(resumed.attempts).toBe(2);
+  }, 400_000);
+});
+
+function isZombie(pid: number): boolean {
+  try {
+    return / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ')'));
+  } catch {
+    return true;
+  }
+}
 
 describe('vodsr run: Ctrl-C leaves no files (issue 13.5)', () => {
   const runUntil = async (dir: string, source: string, ready: () => boolean, preset: string) => {

@@ -18,6 +18,7 @@ import { reportLostJobs, requeueInterrupted } from './crashRecovery.js';
 import type { JobFeed } from './JobFeed.js';
 import type { JobStore } from './JobStore.js';
 import { now, withStatus } from './jobRecords.js';
+import { forgetGroup, recordGroup } from './processGroups.js';
 import { overallProgress, ProgressReporter, type ProgressStage, stageSpan } from './progressMapping.js';
 import type { LocalExecutionContext, LocalExecutor, LocalJobServiceOptions } from './types.js';
 
@@ -99,6 +100,7 @@ export class WorkerPool {
       workerId: this.workerId,
       leaseMs: this.settings.leaseMs,
       maxAttempts: this.settings.maxAttempts,
+      dataDir: this.settings.dataDir,
     };
     reportLostJobs(ctx);
     if (!this.settings.workers || this.stopping) return;
@@ -242,6 +244,7 @@ export class WorkerPool {
       await discardLocalOutputs(input, join(this.settings.outputRoot, rec.id));
     } finally {
       removeWorkDir(ctx.workDir);
+      forgetGroup(this.settings.dataDir, rec.id);
       this.running.delete(rec.id);
       this.progress.forget(rec.id);
       if (!this.stopping) this.schedulePump();
@@ -264,6 +267,7 @@ export class WorkerPool {
       workDir: join(this.settings.dataDir, 'work', rec.id, String(rec.attempts)),
       attempt: rec.attempts,
       signal,
+      onProcessGroup: (pgid) => recordGroup(this.settings.dataDir, rec.id, pgid),
       setStage: (s) => {
         if (signal.aborted) return;
         stage = s;

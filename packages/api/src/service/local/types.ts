@@ -11,6 +11,11 @@ export interface LocalExecutionContext {
   readonly workDir: string;
   readonly attempt: number;
   readonly signal: AbortSignal;
+  /**
+   * The process group of the attempt's child work (the host runner and its FFmpeg), recorded so the next start
+   * can end it if this process dies without doing so.
+   */
+  onProcessGroup?(pgid: number | undefined): void;
   /** Moves the job to a stage of the lifecycle. */
   setStage(stage: 'upscaling' | 'packaging'): void;
   /** Progress of the current stage (percent of that stage). */

@@ -138,6 +138,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
         try {
           const res = await runner.run(input.hostJobB64, {
             signal: ctx.signal,
+            onProcessGroup: (pgid: number | undefined) => ctx.onProcessGroup?.(pgid),
             onProgress: (e: { stage: string; percent: number; fps?: number; speed?: number }) => {
               // host stages: fetch/probe/upscale/verify/upload; only upscale carries the bulk of the time
               const pct =
