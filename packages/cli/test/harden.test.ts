@@ -20,6 +20,7 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', '
 const TOKEN = 'harden-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 const children: ChildProcess[] = [];
+const QUIET_RUNNER = { VODSR_PROGRESS_STEP: '100' };
 
 /** The parts of a job record and problem body these tests read. */
 interface JobJson {
@@ -70,7 +71,7 @@ async function serve(
       join(dir, 'out'),
       ...args,
     ],
-    { cwd: dir, env: { ...process.env, VODSR_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: dir, env: { ...process.env, VODSR_TOKEN: TOKEN, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.push(proc);
   proc.stderr?.setEncoding('utf8');
@@ -226,7 +227,9 @@ describe('vodsr serve: no orphans after a crash (issue 13.4)', () => {
   it('ends attempt 1 runner and ffmpeg when the server is killed -9; the job resumes at attempt 2', async () => {
     const dir = tempDir();
     const source = makeVideo(dir, 'long.mp4', 120, '320x240');
-    const first = await serve(dir);
+    // progress only at 100 %: the runner writes nothing while upscaling, so the dead owner's closed pipe never
+    // reaches it (SIGPIPE) — what the issue saw: only the process group's watchdog or the recovery can end it
+    const first = await serve(dir, [], QUIET_RUNNER);
     const { json } = await submit(first.url, { source, model: 'lanczos-x2', packaging: { preset: 'none' } });
     const running = await until('the runner and its ffmpeg', () => {
       const p = jobProcesses(dir);
@@ -254,7 +257,9 @@ describe('vodsr serve: crash recovery ends a lost attempt (issue 13.4)', () => {
   it('kills the recorded process group of attempt 1 before attempt 2 when its watchdog is gone too', async () => {
     const dir = tempDir();
     const source = makeVideo(dir, 'long.mp4', 120, '320x240');
-    const first = await serve(dir);
+    // progress only at 100 %: the runner writes nothing while upscaling, so the dead owner's closed pipe never
+    // reaches it (SIGPIPE) — what the issue saw: only the process group's watchdog or the recovery can end it
+    const first = await serve(dir, [], QUIET_RUNNER);
     const { json } = await submit(first.url, { source, model: 'lanczos-x2', packaging: { preset: 'none' } });
     const running = await until('the runner and its ffmpeg', () => {
       const p = jobProcesses(dir);
