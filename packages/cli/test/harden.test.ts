@@ -56,6 +56,7 @@ async function until<T>(
 async function serve(
   dir: string,
   args: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<{ url: string; proc: ChildProcess; err: () => string }> {
   let err = '';
   const proc = spawn(
@@ -276,8 +277,8 @@ describe('vodsr serve: crash recovery ends a lost attempt (issue 13.4)', () => {
       }
     });
     expect(watchdogs).toHaveLength(1);
+    process.kill(Number(watchdogs[0]), 'SIGKILL'); // first, or it sees the server die and ends the group
     first.proc.kill('SIGKILL');
-    process.kill(Number(watchdogs[0]), 'SIGKILL');
     await new Promise((r) => setTimeout(r, 1500));
     expect(existsSync(`/proc/${runnerPid}`)).toBe(true); // nobody ended it yet
 

@@ -234,7 +234,7 @@ export class WorkerPool {
       if (!this.stopping) this.schedulePump();
       return;
     }
-    const ctx = this.executionContext(rec, input, ac.signal, started);
+    const ctx = this.executionContext(rec, input, ac, started);
     try {
       const outputs = await this.executor(ctx);
       this.finishSucceeded(rec.id, outputs, started);
@@ -255,11 +255,23 @@ export class WorkerPool {
   private executionContext(
     rec: JobRecord,
     input: WorkflowInput,
-    signal: AbortSignal,
+    ac: AbortController,
     started: number,
   ): LocalExecutionContext {
+    const { signal } = ac;
     const packages = input.packagingPreset !== 'none';
     let stage: 'running' | ProgressStage = 'running';
+    // The callbacks run inside child-process and stream events, where a throw would end this process: an error
+    // there stops this job (it becomes the job's error) instead.
+    const guarded =
+      <A extends unknown[]>(fn: (...a: A) => void) =>
+      (...a: A): void => {
+        try {
+          fn(...a);
+        } catch (e) {
+          if (!signal.aborted) ac.abort(e);
+        }
+      };
     return {
       jobId: rec.id,
       input,
@@ -267,8 +279,8 @@ export class WorkerPool {
       workDir: join(this.settings.dataDir, 'work', rec.id, String(rec.attempts)),
       attempt: rec.attempts,
       signal,
-      onProcessGroup: (pgid) => recordGroup(this.settings.dataDir, rec.id, pgid),
-      setStage: (s) => {
+      onProcessGroup: guarded((pgid: number | undefined) => recordGroup(this.settings.dataDir, rec.id, pgid)),
+      setStage: guarded((s: 'upscaling' | 'packaging') => {
         if (signal.aborted) return;
         stage = s;
         const span = stageSpan(s, packages);
@@ -277,11 +289,11 @@ export class WorkerPool {
             ? undefined
             : withStatus(r, s, { progress: { ...r.progress, stage: s, percent: span[0] ?? 0 } }),
         );
-      },
-      progress: (p) => {
+      }),
+      progress: guarded((p: Parameters<LocalExecutionContext['progress']>[0]) => {
         if (signal.aborted || stage === 'running') return;
         this.progress.report(rec.id, overallProgress(stage, packages, p, started));
-      },
+      }),
     };
   }
 
