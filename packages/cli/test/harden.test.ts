@@ -227,7 +227,8 @@ describe('vodsr serve: one bad job (issue 13.3)', () => {
 describe('vodsr serve: no orphans after a crash (issue 13.4)', () => {
   it('ends attempt 1 runner and ffmpeg when the server is killed -9; the job resumes at attempt 2', async () => {
     const dir = tempDir();
-    const source = makeVideo(dir, 'long.mp4', 120, '320x240');
+    // a job of minutes (720p → 1440p): attempt 1 cannot simply finish while the test watches
+    const source = makeVideo(dir, 'long.mp4', 120, '1280x720');
     // progress only at 100 %: the runner writes nothing while upscaling, so the dead owner's closed pipe never
     // reaches it (SIGPIPE) — what the issue saw: only the process group's watchdog or the recovery can end it
     const first = await serve(dir, [], QUIET_RUNNER);
@@ -235,9 +236,8 @@ describe('vodsr serve: no orphans after a crash (issue 13.4)', () => {
     const running = await until('the runner and its ffmpeg', () => {
       const p = jobProcesses(dir);
       const cmds = [...p.values()];
-      return cmds.some((c) => c.includes('vodsr-host')) && cmds.some((c) => c.startsWith('ffmpeg'))
-        ? p
-        : undefined;
+      // the upscaling FFmpeg (with -progress), not the runner's quick `ffmpeg -filters` check at start
+      return cmds.some((c) => c.includes('vodsr-host')) && cmds.some(isUpscaler) ? p : undefined;
     });
     first.proc.kill('SIGKILL');
     const alive = () => [...running.keys()].filter((pid) => existsSync(`/proc/${pid}`) && !isZombie(pid));
@@ -257,14 +257,15 @@ describe('vodsr serve: no orphans after a crash (issue 13.4)', () => {
 describe('vodsr serve: crash recovery ends a lost attempt (issue 13.4)', () => {
   it('kills the recorded process group of attempt 1 before attempt 2 when its watchdog is gone too', async () => {
     const dir = tempDir();
-    const source = makeVideo(dir, 'long.mp4', 120, '320x240');
+    // a job of minutes (720p → 1440p): attempt 1 cannot simply finish while the test watches
+    const source = makeVideo(dir, 'long.mp4', 120, '1280x720');
     // progress only at 100 %: the runner writes nothing while upscaling, so the dead owner's closed pipe never
     // reaches it (SIGPIPE) — what the issue saw: only the process group's watchdog or the recovery can end it
     const first = await serve(dir, [], QUIET_RUNNER);
     const { json } = await submit(first.url, { source, model: 'lanczos-x2', packaging: { preset: 'none' } });
     const running = await until('the runner and its ffmpeg', () => {
       const p = jobProcesses(dir);
-      return [...p.values()].some((c) => c.startsWith('ffmpeg')) ? p : undefined;
+      return [...p.values()].some(isUpscaler) ? p : undefined;
     });
     const runnerPid = [...running].find(([, c]) => c.includes('vodsr-host'))?.[0] as number;
     // the watchdog of that runner's group: killed together with the server (the worst case)
@@ -293,6 +294,11 @@ describe('vodsr serve: crash recovery ends a lost attempt (issue 13.4)', () => {
     expect(resumed.attempts).toBe(2);
   }, 400_000);
 });
+
+/** The upscaling FFmpeg of a runner (it reports through -progress). */
+function isUpscaler(cmdline: string): boolean {
+  return cmdline.startsWith('ffmpeg') && cmdline.includes(' -progress ');
+}
 
 function isZombie(pid: number): boolean {
   try {
