@@ -15,7 +15,12 @@ export function backendOf(o: GlobalOptions): 'local' | 'aws' | 'api' {
  */
 export async function openService(
   o: GlobalOptions,
-  opts: { workers?: boolean | 'own'; slots?: number; fleet?: { hosts: number; slots: number } } = {},
+  opts: {
+    workers?: boolean | 'own';
+    slots?: number;
+    fleet?: { hosts: number; slots: number };
+    inputRoots?: readonly string[];
+  } = {},
 ): Promise<JobService> {
   const api = await import('@vodsr/api');
   const backend = backendOf(o);
@@ -60,5 +65,6 @@ export async function openService(
     workers: opts.workers ?? false,
     ...(opts.slots !== undefined ? { slots: opts.slots } : {}),
     ...(opts.fleet ? { fleet: opts.fleet } : {}),
+    ...(opts.inputRoots ? { inputRoots: opts.inputRoots } : {}),
   });
 }

@@ -156,7 +156,14 @@ describe('vodsr serve + --api', () => {
     let url = '';
     const listening = new Promise<void>((resolve) => {
       void serveCommand(
-        { dataDir: join(dir, 'data'), outputDir: join(dir, 'out'), token, port: 0, host: '127.0.0.1' },
+        {
+          dataDir: join(dir, 'data'),
+          outputDir: join(dir, 'out'),
+          inputRoot: [dir], // served jobs read only under their roots (default: the current folder)
+          token,
+          port: 0,
+          host: '127.0.0.1',
+        },
         serveIo,
         ac.signal,
         (u) => {

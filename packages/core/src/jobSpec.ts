@@ -84,8 +84,9 @@ export function parseJobSpec(input: unknown): JobSpec {
   const raw = Value.Default(JobSpecSchema, structuredClone(input)) as Record<string, unknown>;
   const issues = schemaIssues(raw);
   issues.push(...additionalIssues(raw));
-  if (issues.length) throw new ValidationError('job', issues);
-
+  // Semantic checks run even when the schema found problems (on the fields whose type is right), so a job with
+  // several problems hears about every one at once.
+  const bad = new Set(issues.map((i) => i.path.split('/')[1]));
   const spec = raw as JobSpecInput;
   const model = spec.model ?? DEFAULT_MODEL_ID;
   const semantic: ValidationIssue[] = [];
@@ -97,15 +98,19 @@ export function parseJobSpec(input: unknown): JobSpec {
       else throw e;
     }
   };
-  check('/source', () => {
-    const loc = parseLocation(spec.source);
-    if (loc.kind === 's3' && (loc.key === '' || loc.key.endsWith('/'))) {
-      semantic.push({ path: '/source', message: 'must name an object, not a prefix' });
-    }
-  });
-  if (spec.output !== undefined) check('/output', () => parseLocation(spec.output as string));
+  if (!bad.has('source') && typeof spec.source === 'string')
+    check('/source', () => {
+      const loc = parseLocation(spec.source);
+      if (loc.kind === 's3' && (loc.key === '' || loc.key.endsWith('/'))) {
+        semantic.push({ path: '/source', message: 'must name an object, not a prefix' });
+      }
+    });
+  if (typeof spec.output === 'string' && !bad.has('output'))
+    check('/output', () => parseLocation(spec.output as string));
   let scale = spec.scale ?? 2;
-  if (model === CUSTOM_MODEL_ID) {
+  if (bad.has('model') || bad.has('filters') || bad.has('scale') || typeof model !== 'string') {
+    // the schema already said what is wrong with the model fields
+  } else if (model === CUSTOM_MODEL_ID) {
     if (!spec.filters?.length)
       semantic.push({ path: '/filters', message: 'model "custom" needs a filter chain' });
     else
@@ -127,7 +132,8 @@ export function parseJobSpec(input: unknown): JobSpec {
       semantic.push({ path: '/filters', message: 'only model "custom" takes a filter chain' });
   }
   if (
-    spec.srName !== undefined &&
+    typeof spec.srName === 'string' &&
+    !bad.has('srName') &&
     (spec.srName.includes('/') || /^\.+$/.test(spec.srName) || spec.srName.includes('\0'))
   ) {
     semantic.push({ path: '/srName', message: 'must be a file name (no "/", not "." or "..")' });
@@ -144,7 +150,8 @@ export function parseJobSpec(input: unknown): JobSpec {
       message: 'false (HLS only) needs packaging.engine "host": MediaConvert packages from the SR file',
     });
   }
-  if (semantic.length) throw new ValidationError('job', semantic);
+  issues.push(...semantic);
+  if (issues.length) throw new ValidationError('job', issues);
 
   const encoder = Value.Default(JobSpecSchema.properties.encoder, spec.encoder ?? {}) as JobSpec['encoder'];
   const packaging = Value.Default(

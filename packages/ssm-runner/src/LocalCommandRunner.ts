@@ -71,19 +71,23 @@ export class LocalCommandRunner implements CommandRunner {
     if (this.opts.slots !== undefined) env.VODSR_SLOTS = String(this.opts.slots);
 
     return new Promise<HostRunResult>((resolve, reject) => {
+      // Its own process group (the runner and its ffmpeg), watched by a sidecar that ends the group when this
+      // process dies, however it dies (kill -9 included): no orphan keeps a GPU slot or writes after its owner.
       const child = spawn(runner, args, {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
-        detached: this.opts.processGroup ?? false,
+        detached: true,
       });
       this.opts.onSpawn?.(child);
+      const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
+      opts.onProcessGroup?.(child.pid);
       const reader = new HostOutputReader(opts);
       let aborted = false;
       let killTimer: NodeJS.Timeout | undefined;
       const onAbort = () => {
         aborted = true;
-        child.kill('SIGTERM');
-        killTimer = setTimeout(() => child.kill('SIGKILL'), this.opts.killGraceMs ?? 10_000);
+        child.kill('SIGTERM'); // the runner's trap cleans its work dir and stops its ffmpeg
+        killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), this.opts.killGraceMs ?? 10_000);
         killTimer.unref();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -92,6 +96,7 @@ export class LocalCommandRunner implements CommandRunner {
       lines(child.stderr, (l) => opts.onLog?.(l));
       child.on('error', (e) => {
         signal?.removeEventListener('abort', onAbort);
+        watchdog?.stdin?.end();
         reject(
           new VodsrError('VODSR_HOST_FAILED', `cannot start the host runner: ${e.message}`, { cause: e }),
         );
@@ -99,6 +104,9 @@ export class LocalCommandRunner implements CommandRunner {
       child.on('close', (code, sig) => {
         signal?.removeEventListener('abort', onAbort);
         if (killTimer) clearTimeout(killTimer);
+        // whatever the runner left behind in its group goes with it; the watchdog's work is done
+        killGroup(child.pid, 'SIGKILL');
+        watchdog?.stdin?.end();
         if (aborted) {
           reject(cancelled(job.jobId));
           return;
@@ -117,6 +125,49 @@ export class LocalCommandRunner implements CommandRunner {
         }
       });
     });
+  }
+}
+
+/**
+ * The watchdog: a small detached Node process holding a pipe from this one. When the pipe ends (this process
+ * exited or was killed — the kernel closes the pipe even on SIGKILL) it sends SIGTERM to the process group, then
+ * SIGKILL after a second, and exits; it also exits once the group is gone.
+ */
+const WATCHDOG_SOURCE = `
+const pgid = Number(process.argv[1]);
+const alive = () => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
+const end = () => {
+  try { process.kill(-pgid, 'SIGTERM'); } catch {}
+  setTimeout(() => { try { process.kill(-pgid, 'SIGKILL'); } catch {} process.exit(0); }, 1000);
+};
+process.stdin.on('end', end); process.stdin.on('error', end); process.stdin.on('close', end); process.stdin.resume();
+setInterval(() => { if (!alive()) process.exit(0); }, 2000);
+`;
+
+function startWatchdog(pgid: number): ChildProcess | undefined {
+  try {
+    const w = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(pgid)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+      env: {},
+    });
+    w.on('error', () => undefined);
+    w.stdin?.on('error', () => undefined);
+    w.unref();
+    (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return w;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signals a whole process group (a group already gone is fine). */
+function killGroup(pgid: number | undefined, sig: NodeJS.Signals): void {
+  if (pgid === undefined) return;
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // ESRCH: nothing left
   }
 }
 

@@ -10,6 +10,11 @@ export interface RunOptions {
   onLog?: (line: string) => void;
   /** Duration of the source video, when known: sizes the SSM `executionTimeout`. */
   durationSeconds?: number;
+  /**
+   * Called once the local runner started: the id of its process group (the runner and its ffmpeg), so an owner
+   * can end it after a crash. Only {@link LocalCommandRunner} calls it.
+   */
+  onProcessGroup?: (pgid: number | undefined) => void;
   /** Base64 of a Step Functions task token: the host runner heartbeats and calls back itself. */
   taskTokenB64?: string;
   /** The GPU slot the host agent reserved (`HostPlacement.slot`): the runner claims it with {@link RunOptions.lease}. */

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ValidationError, VodsrError } from '@vodsr/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JobService } from '../service/types.js';
 import { finishOpenApi } from './openapiDocument.js';
 import { toProblem } from './problem.js';
@@ -34,6 +34,32 @@ export interface BuildAppOptions {
 }
 
 const PUBLIC = ['/healthz', '/openapi.json', '/docs'];
+
+/** Deepest nesting of arrays and objects a request body may have (a job is at most 4 levels deep). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The deepest nesting of `[`/`{` in a JSON text (strings skipped), without parsing it.
+ *
+ * @example jsonDepth('{"a":[1,{"b":2}]}') === 3
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -79,6 +105,31 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? 65_536,
     ajv: { customOptions: { coerceTypes: 'array' } },
+    // the router's own errors (a bad URL component, an id past the param length → 414) as problem+json too
+    frameworkErrors: (err, req, res) => {
+      const p = toProblem(err, req.url);
+      const reply = res as unknown as FastifyReply;
+      return reply.code(p.status).type('application/problem+json').send(JSON.stringify(p));
+    },
+  });
+  // JSON only, checked for depth before parsing (a deeply nested body overflows the stack of every later walk);
+  // a text/plain body is a 415 VODSR_BAD_REQUEST like any other unsupported content type.
+  app.removeContentTypeParser('text/plain');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (jsonDepth(text) > MAX_JSON_DEPTH) {
+      done(
+        Object.assign(
+          new VodsrError('VODSR_BAD_REQUEST', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`),
+          { statusCode: 400 },
+        ),
+        undefined,
+      );
+      return;
+    }
+    parseJson(req, text, done);
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   // Responses are built from core's typed records: plain JSON.stringify (no field stripping, no second schema pass)

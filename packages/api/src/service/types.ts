@@ -70,4 +70,9 @@ export interface JobService {
   fleetStatus?(): Promise<FleetStatus | undefined>;
   /** Releases the backend (stops workers, closes the database). */
   close(): Promise<void>;
+  /**
+   * False when a job's media location must not be served (a local file outside the service's roots, or a
+   * special file). @default every location of a job is served
+   */
+  mediaAllowed?(location: string): boolean;
 }

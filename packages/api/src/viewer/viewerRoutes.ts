@@ -110,7 +110,7 @@ export function createViewerRoutes(opts: ViewerOptions = {}): RoutePlugin {
         const o = job.outputs ?? {};
         const rel = masterRelative(job);
         const [srcSize, srSize, hlsSize] = await Promise.all([
-          reader.size(job.spec.source),
+          service.mediaAllowed?.(job.spec.source) === false ? undefined : reader.size(job.spec.source),
           o.srFile ? reader.size(o.srFile) : undefined,
           o.hlsDir ? reader.treeSize(o.hlsDir) : undefined,
         ]);
@@ -148,7 +148,10 @@ export function createViewerRoutes(opts: ViewerOptions = {}): RoutePlugin {
       }
       const job = await service.get(p.jobId);
       const location = pick(job);
-      if (location === undefined) throw new VodsrError('VODSR_NOT_FOUND', 'The job has no such media');
+      // signed links serve only a job's validated media: the roots are checked again at every read
+      if (location === undefined || service.mediaAllowed?.(location) === false) {
+        throw new VodsrError('VODSR_NOT_FOUND', 'The job has no such media');
+      }
       const m = await reader.open(location, range);
       const name = parseLocation(location).kind === 'file' ? location : (location.split('?')[0] ?? location);
       reply

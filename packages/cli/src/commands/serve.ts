@@ -27,6 +27,11 @@ export const serveModule: CommandModule<GlobalOptions, ServeArgs> = {
           'Run a local fleet of N hosts (the real agent + host script each, pulling from a local queue)',
       })
       .option('rate-limit', { type: 'number', describe: 'Requests per minute per client (default 600)' })
+      .option('input-root', {
+        type: 'string',
+        array: true,
+        describe: 'Folder jobs may read local sources from (repeatable; default: the current folder)',
+      })
       .option('log', { type: 'boolean', default: false, describe: 'Request logs (JSON) on stdout' })
       .example('# API on 127.0.0.1:8080, docs at /docs', '')
       .example('VODSR_TOKEN=$(openssl rand -hex 24) $0 serve', '')

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { ValidationError } from '@vodsr/core';
 import { assertBucketName } from '@vodsr/core/naming';
+import { createHashedKeyStore } from './hashedKeyStore.js';
 import type { LocalS3EventRecord } from './s3Events.js';
 
 export { LOCAL_S3_ENV } from '@vodsr/api';
@@ -30,6 +31,8 @@ export interface LocalS3 {
 }
 
 interface S3rverInstance {
+  store: unknown;
+  readonly context: { store: unknown };
   on(event: 'event', listener: (e: { Records: LocalS3EventRecord[] }) => void): void;
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
@@ -37,7 +40,8 @@ interface S3rverInstance {
 type S3rverCtor = new (opts: Record<string, unknown>) => S3rverInstance;
 
 /**
- * Starts s3rver (an S3-compatible server on the local disk) on a loopback address with the given buckets.
+ * Starts s3rver (an S3-compatible server on the local disk) on a loopback address with the given buckets, with
+ * vodsr's hashed-key store (`createHashedKeyStore`): any valid key round-trips, nothing lands outside `directory`.
  * Clients need `LOCAL_S3_ENV` credentials and, with the SDK, `requestChecksumCalculation` /
  * `responseChecksumValidation: 'WHEN_REQUIRED'` (see `localS3Client`).
  *
@@ -66,6 +70,10 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
     silent: true,
     configureBuckets: opts.buckets.map((name) => ({ name })),
   });
+  // Keys as hashed file names (the key kept beside the object): s3rver's own store maps keys straight to paths,
+  // so `../` escaped its folder and a ≥241-byte segment killed the process (ENAMETOOLONG).
+  server.store = createHashedKeyStore(opts.directory);
+  server.context.store = server.store;
   const addr = await server.run();
   const endpoint = `http://${host}:${addr.port}`;
   return {

@@ -15,6 +15,8 @@ export interface ServeArgs extends GlobalOptions {
   hosts?: number;
   rateLimit?: number;
   log?: boolean;
+  /** Folders served jobs may read local sources from. @default the folder the server was started in */
+  inputRoot?: string[];
 }
 
 /**
@@ -38,8 +40,11 @@ export async function serveCommand(
       ]);
     }
     const { createViewerRoutes, serveApi, VIEWER_PUBLIC_PREFIXES } = await import('@vodsr/api');
+    const { resolve } = await import('node:path');
+    const inputRoots = (args.inputRoot?.length ? args.inputRoot : [process.cwd()]).map((r) => resolve(r));
     const service = await openService({ ...args, api: undefined } as GlobalOptions, {
       workers: true,
+      inputRoots,
       ...(args.slots !== undefined ? { slots: args.slots } : {}),
       ...(args.hosts !== undefined && args.hosts > 0
         ? { fleet: { hosts: args.hosts, slots: args.slots ?? 1 } }
@@ -60,6 +65,9 @@ export async function serveCommand(
         `vodsr API (${service.backend} backend) listening on ${url} — docs at ${url}/docs, viewer at ${url}/viewer`,
       );
       if (args.auth === false) io.err('auth is DISABLED (loopback only)');
+      if (service.backend === 'local') {
+        io.err(`jobs read local sources only under: ${inputRoots.join(', ')} (--input-root DIR…)`);
+      }
       onListening?.(url);
       if (!signal.aborted)
         await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));

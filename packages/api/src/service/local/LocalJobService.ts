@@ -11,6 +11,7 @@ import {
   prepareJob,
   transition,
   ValidationError,
+  type ValidationIssue,
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
@@ -30,6 +31,7 @@ import { JobFeed } from './JobFeed.js';
 import { JobStore } from './JobStore.js';
 import { estimateAtSubmit } from './jobCost.js';
 import { notFound, now, specHash, withStatus } from './jobRecords.js';
+import { mediaAllowed, outputIssues, type PathRoots, sourceIssues } from './pathRoots.js';
 import { LOCAL_PACKAGING_ENGINE, localPrepareContext } from './prepareContext.js';
 import type { LocalExecutor, LocalJobServiceOptions } from './types.js';
 import { WorkerPool, type WorkerPoolSettings } from './WorkerPool.js';
@@ -47,6 +49,8 @@ export class LocalJobService implements JobService {
   private readonly pool: WorkerPool;
   private readonly settings: WorkerPoolSettings;
   private readonly checkSources: boolean;
+  /** Where served jobs may read and write (`undefined`: anywhere, as `vodsr run`). */
+  public readonly roots: PathRoots | undefined;
 
   private constructor(
     private readonly store: JobStore,
@@ -65,13 +69,19 @@ export class LocalJobService implements JobService {
       packagingEngine: options.packagingEngine ?? LOCAL_PACKAGING_ENGINE,
     };
     this.checkSources = options.checkSource ?? true;
+    this.roots = options.inputRoots
+      ? { input: options.inputRoots.map((r) => resolve(r)), output: this.settings.outputRoot }
+      : undefined;
     if (!Number.isInteger(this.settings.slots) || this.settings.slots < 0) {
       throw new ValidationError('local backend options', [
         { path: '/slots', message: 'must be an integer ≥ 0' },
       ]);
     }
     this.feed = new JobFeed(store);
-    this.pool = new WorkerPool(store, this.feed, executor, this.workerId, this.settings);
+    const roots = this.roots;
+    // checked again right before a job runs: the file may have been swapped for a symlink since submit
+    const recheck = roots ? (job: JobSpec) => this.pathIssues(job, roots) : undefined;
+    this.pool = new WorkerPool(store, this.feed, executor, this.workerId, this.settings, recheck);
   }
 
   /**
@@ -130,10 +140,7 @@ export class LocalJobService implements JobService {
       !Array.isArray(input)
         ? { ...(input as Record<string, unknown>), idempotencyKey: opts.idempotencyKey }
         : input;
-    const parsed = parseJobSpec(body);
-    const spec: JobSpec = { ...parsed, source: this.absolutize(parsed.source) };
-    if (parsed.output !== undefined) spec.output = this.absolutize(parsed.output);
-    if (this.checkSources) this.checkSource(spec.source);
+    const spec = this.validate(body);
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
     const prepared = prepareJob(spec, localPrepareContext(this.settings, id));
@@ -246,20 +253,69 @@ export class LocalJobService implements JobService {
     return this.pool.activeCount;
   }
 
+  /**
+   * Validates a submitted job and its paths, reporting every problem at once: the schema's, the model's and the
+   * files' (missing, outside the roots, special) together.
+   */
+  private validate(body: unknown): JobSpec {
+    const issues: ValidationIssue[] = [];
+    let parsed: JobSpec | undefined;
+    try {
+      parsed = parseJobSpec(body);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      issues.push(...e.issues);
+    }
+    const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const bad = new Set(issues.map((i) => i.path.split('/')[1]));
+    const pick = (k: 'source' | 'output'): string | undefined => {
+      const v = parsed ? parsed[k] : raw[k];
+      if (typeof v !== 'string' || bad.has(k)) return undefined;
+      return this.absolutize(v);
+    };
+    const source = pick('source');
+    const output = pick('output');
+    const paths = { source, output };
+    if (this.roots) issues.push(...this.pathIssues(paths, this.roots));
+    else if (this.checkSources && source !== undefined) issues.push(...this.sourceExists(source));
+    if (issues.length || !parsed) throw new ValidationError('job', issues);
+    const spec: JobSpec = { ...parsed, source: source ?? parsed.source };
+    if (output !== undefined) spec.output = output;
+    return spec;
+  }
+
+  private pathIssues(
+    job: { readonly source?: string | undefined; readonly output?: string | undefined },
+    roots: PathRoots,
+  ): ValidationIssue[] {
+    return [
+      ...(job.source !== undefined ? sourceIssues(job.source, roots) : []),
+      ...(job.output !== undefined ? outputIssues(job.output, roots) : []),
+    ];
+  }
+
+  /**
+   * True when the viewer may serve this location of a job: with roots, only media inside them (a job stored
+   * before the roots existed, or a file swapped since, is not served).
+   */
+  public mediaAllowed(location: string): boolean {
+    return this.roots ? mediaAllowed(location, this.roots) : true;
+  }
+
   private absolutize(loc: string): string {
     const l = parseLocation(loc);
     return l.kind === 'file' ? resolve(l.path) : loc;
   }
 
-  private checkSource(source: string): void {
+  private sourceExists(source: string): ValidationIssue[] {
     const l = parseLocation(source);
-    if (l.kind !== 'file') return;
+    if (l.kind !== 'file') return [];
     let ok = false;
     try {
       ok = statSync(l.path).isFile();
     } catch {
       ok = false;
     }
-    if (!ok) throw new ValidationError('job', [{ path: '/source', message: `no such file: ${l.path}` }]);
+    return ok ? [] : [{ path: '/source', message: `no such file: ${l.path}` }];
   }
 }

@@ -1,12 +1,16 @@
-import { join } from 'node:path';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   ACTIVE_STATUSES,
   isFinalStatus,
   type JobOutputs,
   type JobRecord,
   parseJobSpec,
+  parseLocation,
   prepareJob,
   toErrorInfo,
+  ValidationError,
+  type ValidationIssue,
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
@@ -16,6 +20,7 @@ import type { JobStore } from './JobStore.js';
 import { actualAtEnd } from './jobCost.js';
 import { now, withStatus } from './jobRecords.js';
 import { localPrepareContext } from './prepareContext.js';
+import { forgetGroup, recordGroup } from './processGroups.js';
 import { overallProgress, ProgressReporter, type ProgressStage, stageSpan } from './progressMapping.js';
 import type { LocalExecutionContext, LocalExecutor, LocalJobServiceOptions } from './types.js';
 
@@ -40,6 +45,8 @@ export type WorkerPoolSettings = Required<
  */
 export class WorkerPool {
   private readonly running = new Map<string, AbortController>();
+  /** Each running job's end (its outputs recorded and its files cleaned): `stop` waits for them. */
+  private readonly settling = new Map<string, Promise<void>>();
   private readonly own = new Set<string>();
   private readonly progress: ProgressReporter;
   private timer: NodeJS.Timeout | undefined;
@@ -51,6 +58,8 @@ export class WorkerPool {
     private readonly executor: LocalExecutor,
     private readonly workerId: string,
     private readonly settings: WorkerPoolSettings,
+    /** Problems with a job's paths right before it runs (the roots' second check), if the service has roots. */
+    private readonly recheckPaths?: (job: WorkflowInput['job']) => readonly ValidationIssue[],
   ) {
     this.progress = new ProgressReporter(store, feed);
   }
@@ -100,6 +109,7 @@ export class WorkerPool {
       workerId: this.workerId,
       leaseMs: this.settings.leaseMs,
       maxAttempts: this.settings.maxAttempts,
+      dataDir: this.settings.dataDir,
     };
     reportLostJobs(ctx);
     if (!this.settings.workers || this.stopping) return;
@@ -126,8 +136,17 @@ export class WorkerPool {
           : undefined,
       );
     }
-    // let aborted executors settle (child processes get their signal)
-    await new Promise((r) => setTimeout(r, stopped.length ? 200 : 0));
+    // let aborted executors settle: child process groups get their signal, partial files are removed
+    if (stopped.length) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.settling.values()]),
+        new Promise((r) => {
+          timer = setTimeout(r, 15_000);
+        }),
+      ]);
+      if (timer) clearTimeout(timer);
+    }
     if (this.settings.workers) this.store.removeWorker(this.workerId);
   }
 
@@ -150,7 +169,16 @@ export class WorkerPool {
     while (this.running.size < this.settings.slots) {
       const claimed = this.claim();
       if (!claimed) return;
-      void this.runJob(claimed);
+      // a worker never dies of one job: whatever escapes runJob becomes that job's error
+      const done = this.runJob(claimed).catch((e: unknown) => {
+        try {
+          this.finishFailed(claimed.id, e);
+        } catch (again) {
+          process.emitWarning(`vodsr could not record the failure of job ${claimed.id}: ${String(again)}`);
+        }
+      });
+      this.settling.set(claimed.id, done);
+      void done.finally(() => this.settling.delete(claimed.id));
     }
   }
 
@@ -204,18 +232,25 @@ export class WorkerPool {
     let input: WorkflowInput;
     try {
       input = this.inputOf(rec);
+      const issues = this.recheckPaths?.(input.job) ?? [];
+      if (issues.length) throw new ValidationError('job (checked again before it ran)', issues);
     } catch (e) {
       this.finishFailed(rec.id, e);
       this.running.delete(rec.id);
       if (!this.stopping) this.schedulePump();
       return;
     }
+    const ctx = this.executionContext(rec, input, ac, started);
     try {
-      const outputs = await this.executor(this.executionContext(rec, input, ac.signal, started));
+      const outputs = await this.executor(ctx);
       this.finishSucceeded(rec.id, outputs, started);
     } catch (e) {
       this.finishFailed(rec.id, e);
+      // a failed, cancelled or interrupted attempt leaves nothing in the job's output (the next attempt redoes it)
+      await discardLocalOutputs(input, join(this.settings.outputRoot, rec.id));
     } finally {
+      removeWorkDir(ctx.workDir);
+      forgetGroup(this.settings.dataDir, rec.id);
       this.running.delete(rec.id);
       this.progress.forget(rec.id);
       if (!this.stopping) this.schedulePump();
@@ -226,11 +261,23 @@ export class WorkerPool {
   private executionContext(
     rec: JobRecord,
     input: WorkflowInput,
-    signal: AbortSignal,
+    ac: AbortController,
     started: number,
   ): LocalExecutionContext {
+    const { signal } = ac;
     const packages = input.packagingPreset !== 'none';
     let stage: 'running' | ProgressStage = 'running';
+    // The callbacks run inside child-process and stream events, where a throw would end this process: an error
+    // there stops this job (it becomes the job's error) instead.
+    const guarded =
+      <A extends unknown[]>(fn: (...a: A) => void) =>
+      (...a: A): void => {
+        try {
+          fn(...a);
+        } catch (e) {
+          if (!signal.aborted) ac.abort(e);
+        }
+      };
     return {
       jobId: rec.id,
       input,
@@ -238,7 +285,8 @@ export class WorkerPool {
       workDir: join(this.settings.dataDir, 'work', rec.id, String(rec.attempts)),
       attempt: rec.attempts,
       signal,
-      setStage: (s) => {
+      onProcessGroup: guarded((pgid: number | undefined) => recordGroup(this.settings.dataDir, rec.id, pgid)),
+      setStage: guarded((s: 'upscaling' | 'packaging') => {
         if (signal.aborted) return;
         stage = s;
         const span = stageSpan(s, packages);
@@ -247,11 +295,11 @@ export class WorkerPool {
             ? undefined
             : withStatus(r, s, { progress: { ...r.progress, stage: s, percent: span[0] ?? 0 } }),
         );
-      },
-      progress: (p) => {
+      }),
+      progress: guarded((p: Parameters<LocalExecutionContext['progress']>[0]) => {
         if (signal.aborted || stage === 'running') return;
         this.progress.report(rec.id, overallProgress(stage, packages, p, started));
-      },
+      }),
     };
   }
 
@@ -281,4 +329,43 @@ export class WorkerPool {
       return withStatus(r, 'failed', { finishedAt: now(), error: toErrorInfo(e), progress });
     });
   }
+}
+
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // already gone, or not ours to remove (not empty)
+  }
+}
+
+/**
+ * Removes what an attempt that did not succeed wrote to a local output: the SR file, the HLS folder, and the
+ * folders above them up to the job's own output folder once they are empty. A stopped FFmpeg may still be
+ * flushing a segment: it is tried again a few times. S3 outputs are published only on success: nothing to do.
+ */
+export async function discardLocalOutputs(input: WorkflowInput, jobOutputDir: string): Promise<void> {
+  const sr = parseLocation(input.srFile);
+  const hls = parseLocation(input.hlsDestination);
+  const created = [
+    ...(sr.kind === 'file' ? [sr.path] : []),
+    ...(hls.kind === 'file' && input.packagingPreset !== 'none' ? [hls.path.replace(/\/+$/, '')] : []),
+  ];
+  const root = jobOutputDir.replace(/\/+$/, '');
+  for (let round = 0; round < 6; round++) {
+    for (const p of created) {
+      quietly(() => rmSync(p, { recursive: true, force: true }));
+      // empty folders above it, up to the job's output folder (never above it)
+      for (let d = dirname(p); d.startsWith(`${root}/`); d = dirname(d)) quietly(() => rmdirSync(d));
+    }
+    quietly(() => rmdirSync(root));
+    if (created.every((p) => !existsSync(p)) && !existsSync(join(root, 'hls'))) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Removes an attempt's scratch folder, and the job's work folder once it holds no other attempt. */
+function removeWorkDir(workDir: string): void {
+  quietly(() => rmSync(workDir, { recursive: true, force: true }));
+  quietly(() => rmdirSync(dirname(workDir)));
 }

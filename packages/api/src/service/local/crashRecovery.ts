@@ -2,6 +2,7 @@ import { ACTIVE_STATUSES, type JobRecord } from '@vodsr/core';
 import type { JobFeed } from './JobFeed.js';
 import type { JobStore } from './JobStore.js';
 import { now, withStatus } from './jobRecords.js';
+import { endRecordedGroup } from './processGroups.js';
 
 /** What crash recovery needs to know about the process running it. */
 export interface RecoveryContext {
@@ -13,6 +14,8 @@ export interface RecoveryContext {
   readonly leaseMs: number;
   /** Attempts before a job whose worker keeps dying is failed. */
   readonly maxAttempts: number;
+  /** The data folder: where the process groups of running attempts are recorded. */
+  readonly dataDir?: string;
 }
 
 /**
@@ -24,6 +27,8 @@ export function reportLostJobs(ctx: RecoveryContext): void {
   const { store, feed } = ctx;
   for (const { id, owner } of store.activeJobs()) {
     if (owner === ctx.workerId || (owner && store.isWorkerAlive(owner, ctx.leaseMs))) continue;
+    // the dead worker's child work (runner + FFmpeg), if its watchdog did not end it: before any next attempt
+    if (ctx.dataDir) endRecordedGroup(ctx.dataDir, id);
     feed.update(id, (r) =>
       ACTIVE_STATUSES.includes(r.status)
         ? withStatus(r, 'interrupted', {

@@ -12,6 +12,11 @@ export interface LocalExecutionContext {
   readonly workDir: string;
   readonly attempt: number;
   readonly signal: AbortSignal;
+  /**
+   * The process group of the attempt's child work (the host runner and its FFmpeg), recorded so the next start
+   * can end it if this process dies without doing so.
+   */
+  onProcessGroup?(pgid: number | undefined): void;
   /** Moves the job to a stage of the lifecycle. */
   setStage(stage: 'upscaling' | 'packaging'): void;
   /** Progress of the current stage (percent of that stage). */
@@ -42,6 +47,13 @@ export interface LocalJobServiceOptions {
   readonly heartbeatMs?: number;
   /** A worker whose lease is older than this is dead. @default 15000 */
   readonly leaseMs?: number;
+  /**
+   * Confine jobs to the disk a server means to share (`vodsr serve --input-root`): a local source must be a regular
+   * file inside one of these folders (symlinks resolved; `/proc`, `/dev`, FIFOs and sockets refused) and a local
+   * output must be inside `outputRoot`. Checked at submit (400 naming the rule) and again before the job runs.
+   * @default undefined (any file the user names, as `vodsr run`)
+   */
+  readonly inputRoots?: readonly string[];
   /** Reject a local source path that is not a file at submit time. @default true */
   readonly checkSource?: boolean;
   /** Runs a job. @default the in-process workflow (`runLocalWorkflow`) */

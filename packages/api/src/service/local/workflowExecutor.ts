@@ -66,6 +66,8 @@ export interface LocalFleetPort {
 type RunOptions = {
   signal?: AbortSignal;
   onProgress?: (e: { stage: string; percent: number; fps?: number; speed?: number }) => void;
+  /** The runner's process group id, recorded so a later start can end an orphaned attempt. */
+  onProcessGroup?: (pgid: number | undefined) => void;
 };
 
 /** The placement `RunHost`'s SendCommand parameters carry (`InstanceIds`, `slot`, `lease`). */
@@ -176,6 +178,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
             opts.fleet ? opts.fleet.run(placementOf(task), hostJobB64, o) : runner.run(hostJobB64, o);
           const res = await run(input.hostJobB64, {
             signal: ctx.signal,
+            onProcessGroup: (pgid: number | undefined) => ctx.onProcessGroup?.(pgid),
             onProgress: (e: { stage: string; percent: number; fps?: number; speed?: number }) => {
               // host stages: fetch/probe/upscale/verify/upload; only upscale carries the bulk of the time
               const pct =
