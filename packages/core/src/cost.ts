@@ -1,4 +1,16 @@
-import DEFAULT_PRICES from './data/prices.json' with { type: 'json' };
+import {
+  DEFAULT_PRICE_TABLE,
+  mediaconvertTier,
+  type PriceTable,
+  SUCCESS_PATH_TRANSITIONS,
+} from './costPrices.js';
+import {
+  DEFAULT_SECONDS_PER_FRAME,
+  EMPTY_THROUGHPUT,
+  resolutionBucket,
+  type ThroughputTable,
+  throughputKey,
+} from './costThroughput.js';
 import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
 
 /**
@@ -8,84 +20,17 @@ import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
  * every figure lists what it assumed.
  */
 
-/** MediaConvert's resolution tiers. */
-export type MediaConvertResolutionTier = 'sd' | 'hd' | 'uhd';
-
-/** A dated price table (the default is `src/data/prices.json`, `@vodsr/core/prices.json`). */
-export interface PriceTable {
-  readonly version: 1;
-  /** When the prices were read (YYYY-MM-DD). */
-  readonly date: string;
-  readonly region: string;
-  readonly currency: 'USD';
-  readonly note?: string;
-  readonly sources: readonly {
-    readonly what: string;
-    readonly url: string;
-    readonly checked: string;
-    readonly confidence?: string;
-  }[];
-  /** Per instance type: GPUs and $ per instance-hour (Spot optional). */
-  readonly instances: Readonly<
-    Record<string, { readonly gpus: number; readonly onDemandHourly: number; readonly spotHourly?: number }>
-  >;
-  readonly mediaconvert: {
-    /** Every output is billed at least this long. */
-    readonly minimumSeconds: number;
-    /** The tier the presets' outputs bill at. */
-    readonly tier: 'basic' | 'professional';
-    /** Multiplier above 30 fps. */
-    readonly highFrameRateMultiplier: number;
-    readonly perMinute: Readonly<
-      Record<'basic' | 'professional', Record<MediaConvertResolutionTier, number>>
-    >;
-    readonly resolution?: string;
-  };
-  readonly stepFunctions: { readonly perThousandTransitions: number };
-}
-
-/** The price table shipped with core (its `date` and `sources` say where each figure comes from). */
-export const DEFAULT_PRICE_TABLE: PriceTable = DEFAULT_PRICES as PriceTable;
-
-/**
- * Transitions of a job on the success path: QueueJob, AcquireHost, RunHost, PlanPackaging, NeedsPackaging,
- * Package, NotifySuccess, Succeeded (`WORKFLOW_STATES`). A lost host adds 4 per extra attempt.
- */
-export const SUCCESS_PATH_TRANSITIONS = 8;
-
-/** Resolution buckets of the throughput table (by the source's shorter side). */
-export type ResolutionBucket = 'le480' | 'le720' | 'le1080' | 'gt1080';
-
-/** One learned cell: a least-squares line busy seconds = overheadSeconds + frames × secondsPerFrame. */
-export interface ThroughputEntry {
-  readonly secondsPerFrame: number;
-  /** Fixed seconds per job (fetch, probe, verify, upload); 0 until two jobs of different lengths are seen. */
-  readonly overheadSeconds: number;
-  readonly samples: number;
-  /** Running sums the line is fitted from. */
-  readonly sums: { readonly f: number; readonly t: number; readonly ff: number; readonly ft: number };
-  readonly updatedAt?: string;
-}
-
-/** Learned throughput per model × instance type × resolution bucket (key `model|instanceType|bucket`). */
-export interface ThroughputTable {
-  readonly entries: Readonly<Record<string, ThroughputEntry>>;
-}
-
-/**
- * Seconds per source frame assumed until the fleet has measured a model: a ×2 SR + NVENC on one L40S slot at
- * roughly 120 / 60 / 30 / 8 fps for ≤480 / ≤720 / ≤1080 / larger sources — a planning guess, replaced by the
- * first measured jobs (`learnThroughput`).
- */
-export const DEFAULT_SECONDS_PER_FRAME: Readonly<Record<ResolutionBucket, number>> = {
-  le480: 1 / 120,
-  le720: 1 / 60,
-  le1080: 1 / 30,
-  gt1080: 1 / 8,
-};
-
-/** An empty throughput table (every estimate uses `DEFAULT_SECONDS_PER_FRAME` until jobs are learned). */
-export const EMPTY_THROUGHPUT: ThroughputTable = { entries: {} };
+export * from './costPrices.js';
+export {
+  DEFAULT_SECONDS_PER_FRAME,
+  EMPTY_THROUGHPUT,
+  learnThroughput,
+  type ResolutionBucket,
+  resolutionBucket,
+  type ThroughputEntry,
+  type ThroughputObservation,
+  type ThroughputTable,
+} from './costThroughput.js';
 
 /** The media an estimate needs: a `MediaInfo`, a probe result, or a guess from the object size. */
 export interface EstimateMedia {
@@ -153,95 +98,7 @@ export interface MeasuredJob {
   readonly transitions?: number;
 }
 
-/** One finished job, to learn throughput from. */
-export interface ThroughputObservation {
-  readonly model: string;
-  readonly instanceType: string;
-  readonly width: number;
-  readonly height: number;
-  /** Source frames (duration × fps). */
-  readonly frames: number;
-  readonly hostBusySeconds: number;
-  readonly at?: string;
-}
-
 const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/**
- * The resolution bucket of a source (its shorter side, so portrait and landscape agree).
- *
- * @example resolutionBucket(1920, 1080) === 'le1080'
- */
-export function resolutionBucket(width: number, height: number): ResolutionBucket {
-  const s = Math.min(width, height);
-  if (s <= 480) return 'le480';
-  if (s <= 720) return 'le720';
-  if (s <= 1080) return 'le1080';
-  return 'gt1080';
-}
-
-/**
- * MediaConvert's resolution tier of an output: SD below 720 lines, HD up to 1080, UHD above (shorter side).
- *
- * @example mediaconvertTier(2560, 1440) === 'uhd'
- */
-export function mediaconvertTier(width: number, height: number): MediaConvertResolutionTier {
-  const s = Math.min(width, height);
-  if (s < 720) return 'sd';
-  if (s <= 1080) return 'hd';
-  return 'uhd';
-}
-
-function throughputKey(model: string, instanceType: string, bucket: ResolutionBucket): string {
-  return `${model}|${instanceType}|${bucket}`;
-}
-
-/**
- * Learns from one finished job: a least-squares line (fixed seconds per job + seconds per frame) over every
- * job of its model × instance type × resolution bucket, from running sums. Returns a new table (the input is not changed); a non-positive observation is refused.
- *
- * @example table = learnThroughput(table, { model: 'A', instanceType: 'g6e.xlarge', width: 640, height: 480, frames: 300, hostBusySeconds: 4.1 });
- */
-export function learnThroughput(table: ThroughputTable, obs: ThroughputObservation): ThroughputTable {
-  const issues: ValidationIssue[] = [];
-  if (!(obs.frames > 0)) issues.push({ path: '/frames', message: 'must be a positive number' });
-  if (!(obs.hostBusySeconds > 0))
-    issues.push({ path: '/hostBusySeconds', message: 'must be a positive number' });
-  if (!(obs.width > 0 && obs.height > 0))
-    issues.push({ path: '/width', message: 'width and height must be positive' });
-  if (issues.length) throw new ValidationError('throughput observation', issues);
-  const key = throughputKey(obs.model, obs.instanceType, resolutionBucket(obs.width, obs.height));
-  const prev = table.entries[key]?.sums ?? { f: 0, t: 0, ff: 0, ft: 0 };
-  const n = (table.entries[key]?.samples ?? 0) + 1;
-  const f = obs.frames;
-  const t = obs.hostBusySeconds;
-  const sums = { f: prev.f + f, t: prev.t + t, ff: prev.ff + f * f, ft: prev.ft + f * t };
-  const den = n * sums.ff - sums.f * sums.f;
-  let secondsPerFrame = sums.t / sums.f;
-  let overheadSeconds = 0;
-  // A line needs two different lengths; a negative slope or intercept (noise) falls back to the plain ratio.
-  if (n >= 2 && den > 1e-9 * n * sums.ff) {
-    const slope = (n * sums.ft - sums.f * sums.t) / den;
-    const intercept = (sums.t - slope * sums.f) / n;
-    if (slope > 0 && intercept >= 0) {
-      secondsPerFrame = slope;
-      overheadSeconds = intercept;
-    }
-  }
-  return {
-    entries: {
-      ...table.entries,
-      [key]: {
-        secondsPerFrame,
-        overheadSeconds,
-        samples: n,
-        sums,
-        ...(obs.at === undefined ? {} : { updatedAt: obs.at }),
-      },
-    },
-  };
-}
-
 function slotSecondPrice(
   prices: PriceTable,
   instanceType: string,
@@ -409,37 +266,4 @@ export function actualCost(measured: MeasuredJob, prices: PriceTable = DEFAULT_P
   if (outs.length === 0) assumptions.push('no MediaConvert output: packaging $0');
   const tr = transitionsUsd(prices, measured.transitions ?? SUCCESS_PATH_TRANSITIONS, assumptions);
   return figures(measured.hostBusySeconds, gpu, pkg, tr, assumptions, prices);
-}
-
-/**
- * A price table with overrides merged in (per instance type, MediaConvert rates, Step Functions), checked; the
- * override's `date` and `sources` are kept alongside the defaults'.
- *
- * @example withPrices({ instances: { 'g6e.xlarge': { gpus: 1, onDemandHourly: 1.9, spotHourly: 0.7 } }, date: '2027-01-05' })
- */
-export function withPrices(
-  override: Partial<Omit<PriceTable, 'instances' | 'mediaconvert'>> & {
-    instances?: PriceTable['instances'];
-    mediaconvert?: Partial<PriceTable['mediaconvert']>;
-  },
-  base: PriceTable = DEFAULT_PRICE_TABLE,
-): PriceTable {
-  const merged: PriceTable = {
-    ...base,
-    ...override,
-    sources: [...(override.sources ?? []), ...base.sources],
-    instances: { ...base.instances, ...(override.instances ?? {}) },
-    mediaconvert: { ...base.mediaconvert, ...(override.mediaconvert ?? {}) },
-    stepFunctions: { ...base.stepFunctions, ...(override.stepFunctions ?? {}) },
-  };
-  const issues: ValidationIssue[] = [];
-  for (const [k, v] of Object.entries(merged.instances)) {
-    if (!(v.onDemandHourly >= 0))
-      issues.push({ path: `/instances/${k}/onDemandHourly`, message: 'must be ≥ 0' });
-    if (v.spotHourly !== undefined && !(v.spotHourly >= 0))
-      issues.push({ path: `/instances/${k}/spotHourly`, message: 'must be ≥ 0' });
-  }
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(merged.date)) issues.push({ path: '/date', message: 'must be YYYY-MM-DD' });
-  if (issues.length) throw new ValidationError('price table', issues);
-  return merged;
 }

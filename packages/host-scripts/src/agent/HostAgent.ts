@@ -1,84 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { VodsrError } from '@vodsr/core';
 import {
   DEFAULT_LEASE_SECONDS,
   MAX_SLOTS_PER_HOST,
-  parseAcquireHostMessage,
   WORK_PRIORITIES,
   type WorkPriority,
 } from '@vodsr/core/workflow';
+import { handleWorkMessage, type MessageContext } from './agentMessages.js';
+import { errText, type HostAgentOptions, jsonLineLogger, MAX_RECEIVE } from './agentOptions.js';
+import { freeSlots, reconcileSlots, type SlotMem, signalRuns, slotStatuses } from './agentSlots.js';
 import { SlotFiles } from './SlotFiles.js';
-import {
-  type AgentLogEntry,
-  type AgentPlacement,
-  type AgentSlotStatus,
-  type AgentState,
-  type AgentStatus,
-  CLOSED_TOKEN_ERRORS,
-  type InstanceControlPort,
-  type InstanceMetadataPort,
-  type ReceivedWorkMessage,
-  type TaskCallbacksPort,
-  type WorkQueuePort,
-} from './types.js';
+import type { AgentLogEntry, AgentState, AgentStatus, ReceivedWorkMessage } from './types.js';
 
-/** Options of {@link HostAgent}. */
-export interface HostAgentOptions {
-  /** GPU slots of this host (jobs at once), 1..64. */
-  readonly slots: number;
-  /** The lock folder shared with `vodsr-host` (`VODSR_LOCK_DIR`). */
-  readonly lockDir: string;
-  /** Queues in polling order. @default WORK_PRIORITIES (interactive, then bulk) */
-  readonly priorities?: readonly WorkPriority[];
-  /** Seconds a reservation waits for its command before it is released. @default DEFAULT_LEASE_SECONDS (300) */
-  readonly leaseSeconds?: number;
-  /** Long-poll wait when every queue was empty, 0..20 s. @default 10 */
-  readonly pollWaitSeconds?: number;
-  /** How often the lock folder is re-read while nothing else wakes the agent. @default 1000 */
-  readonly scanIntervalMs?: number;
-  /** How often IMDS is asked about Spot interruptions and the lifecycle state. @default 5000 */
-  readonly monitorIntervalMs?: number;
-  /** Pause after a failed AWS call before the loop goes on. @default 2000 */
-  readonly errorDelayMs?: number;
-  readonly queue: WorkQueuePort;
-  readonly callbacks: TaskCallbacksPort;
-  readonly control: InstanceControlPort;
-  readonly metadata: InstanceMetadataPort;
-  /** Where log entries go. @default JSON lines on stdout */
-  readonly log?: (entry: AgentLogEntry) => void;
-  /** The clock (epoch ms). @default Date.now */
-  readonly now?: () => number;
-}
-
-type SlotMem =
-  | { state: 'free' }
-  | { state: 'reserved'; lease: string; jobId?: string; expiresAtMs: number }
-  | { state: 'running'; lease: string; jobId?: string; pid?: number };
-
-const MAX_RECEIVE = 10;
-
-/** JSON lines on stdout, with a timestamp. */
-export function jsonLineLogger(write: (line: string) => void = (l) => process.stdout.write(l)) {
-  return (e: AgentLogEntry): void => write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
-}
-
-function isClosedToken(e: unknown): boolean {
-  const name = (e as { name?: unknown } | undefined)?.name;
-  return typeof name === 'string' && (CLOSED_TOKEN_ERRORS as readonly string[]).includes(name);
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { type HostAgentOptions, jsonLineLogger } from './agentOptions.js';
 
 /**
  * The host agent (DESIGN "Catalogue scale: hosts pull"): takes work only while a GPU slot is free, and answers
@@ -124,6 +57,8 @@ export class HostAgent {
   private running: Promise<void> | undefined;
   private readonly counts = { placed: 0, dropped: 0, malformed: 0, expired: 0, signalledLost: 0, maxBusy: 0 };
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly signalled = new Set<number>();
+  private readonly ctx: MessageContext;
 
   public constructor(opts: HostAgentOptions) {
     const issues: string[] = [];
@@ -145,29 +80,24 @@ export class HostAgent {
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? jsonLineLogger();
     this.mem = Array.from({ length: opts.slots }, () => ({ state: 'free' }) as SlotMem);
+    this.ctx = {
+      mem: this.mem,
+      files: this.files,
+      slots: opts.slots,
+      now: this.now,
+      counts: this.counts,
+      signalled: this.signalled,
+      say: (level, event, message, fields) => this.say(level, event, message, fields),
+      o: opts,
+      state: () => this.state,
+      instanceId: () => this.id,
+      syncProtection: () => this.syncProtection(),
+    };
   }
 
   /** What the agent knows now: its slots, protection, state and counters. */
   public status(): AgentStatus {
-    const slots: AgentSlotStatus[] = this.mem.map((m, slot) => {
-      if (m.state === 'free') return { slot, state: 'free' };
-      const job = m.jobId === undefined ? {} : { jobId: m.jobId };
-      if (m.state === 'reserved')
-        return {
-          slot,
-          state: 'reserved',
-          lease: m.lease,
-          ...job,
-          leaseExpiresAt: new Date(m.expiresAtMs).toISOString(),
-        };
-      return {
-        slot,
-        state: 'running',
-        lease: m.lease,
-        ...job,
-        ...(m.pid === undefined ? {} : { pid: m.pid }),
-      };
-    });
+    const slots = slotStatuses(this.mem);
     return {
       instanceId: this.id,
       state: this.state,
@@ -354,207 +284,25 @@ export class HostAgent {
 
   private async take(priority: WorkPriority, msgs: ReceivedWorkMessage[]): Promise<void> {
     const jobs = msgs.map((m) => {
-      const p = this.handle(priority, m).finally(() => this.inFlight.delete(p));
+      const p = handleWorkMessage(this.ctx, priority, m).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
       return p;
     });
     await Promise.all(jobs);
   }
 
-  private async handle(priority: WorkPriority, msg: ReceivedWorkMessage): Promise<void> {
-    let parsed: ReturnType<typeof parseAcquireHostMessage>;
-    try {
-      parsed = parseAcquireHostMessage(msg.body);
-    } catch (e) {
-      this.counts.malformed += 1;
-      this.say('warn', 'malformed', 'a malformed work message: left to the dead-letter queue', {
-        priority,
-        messageId: msg.messageId,
-        receiveCount: msg.receiveCount,
-        error: errText(e),
-      });
-      return;
-    }
-    const { jobId, taskToken, attempt } = parsed;
-    const slot = this.state === 'running' ? this.freeSlots()[0] : undefined;
-    if (slot === undefined) {
-      // Stopping meanwhile: hand the message back at once.
-      await this.o.queue.changeVisibility(priority, msg.receiptHandle, 0).catch(() => undefined);
-      return;
-    }
-    const lease = `l-${randomBytes(12).toString('base64url')}`;
-    const expiresAtMs = this.now() + (this.o.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
-    this.files.reserve(slot, lease, expiresAtMs, jobId);
-    this.mem[slot] = { state: 'reserved', lease, jobId, expiresAtMs };
-    this.countBusy();
-    await this.syncProtection();
-    const placement: AgentPlacement = {
-      instanceId: this.id as string,
-      slot,
-      lease,
-      leaseExpiresAt: new Date(expiresAtMs).toISOString(),
-    };
-    if ((this.state as AgentState) === 'killed') return;
-    try {
-      await this.o.callbacks.sendTaskSuccess(taskToken, placement);
-    } catch (e) {
-      if ((this.state as AgentState) === 'killed') return;
-      this.releaseReservation(slot, lease);
-      if (isClosedToken(e)) {
-        this.counts.dropped += 1;
-        this.say('info', 'dropped', `job ${jobId}: its token is closed (${errText(e)}): message dropped`, {
-          jobId,
-          attempt,
-          priority,
-          receiveCount: msg.receiveCount,
-        });
-        await this.deleteMessage(priority, msg, jobId);
-        return;
-      }
-      this.say(
-        'warn',
-        'answer-failed',
-        `job ${jobId}: SendTaskSuccess failed: ${errText(e)}; message handed back`,
-        {
-          jobId,
-          priority,
-        },
-      );
-      await this.o.queue.changeVisibility(priority, msg.receiptHandle, 0).catch(() => undefined);
-      return;
-    }
-    if ((this.state as AgentState) === 'killed') return;
-    this.counts.placed += 1;
-    this.say('info', 'placed', `job ${jobId} placed on slot ${slot}`, {
-      jobId,
-      attempt,
-      priority,
-      slot,
-      lease,
-      leaseExpiresAt: placement.leaseExpiresAt,
-      waitedMs: msg.sentAt === undefined ? undefined : this.now() - msg.sentAt,
-    });
-    await this.deleteMessage(priority, msg, jobId);
-  }
-
-  private async deleteMessage(
-    priority: WorkPriority,
-    msg: ReceivedWorkMessage,
-    jobId: string,
-  ): Promise<void> {
-    try {
-      await this.o.queue.delete(priority, msg.receiptHandle);
-    } catch (e) {
-      // It comes back after its visibility timeout; its token is answered by then, so it is dropped.
-      this.say('warn', 'delete-failed', `job ${jobId}: deleting its message failed: ${errText(e)}`, {
-        jobId,
-      });
-    }
-  }
-
   // ------------------------------------------------------------------------------------------------ slots
 
   private freeSlots(): number[] {
-    return this.mem.flatMap((m, i) => (m.state === 'free' ? [i] : []));
+    return freeSlots(this.ctx);
   }
 
-  private countBusy(): void {
-    const busy = this.mem.filter((m) => m.state !== 'free').length;
-    if (busy > this.counts.maxBusy) this.counts.maxBusy = busy;
-  }
-
-  private releaseReservation(slot: number, lease: string): void {
-    this.files.unreserve(slot, lease);
-    const m = this.mem[slot];
-    if (m && m.state !== 'free' && m.lease === lease) this.mem[slot] = { state: 'free' };
-  }
-
-  /** Brings the in-memory slots in line with the lock folder: claims, ended runs, expired reservations. */
   private reconcile(): void {
-    let disk: ReturnType<SlotFiles['scan']>;
-    try {
-      disk = this.files.scan(this.o.slots);
-    } catch (e) {
-      this.say('error', 'scan-failed', `cannot read the lock folder: ${errText(e)}`);
-      return;
-    }
-    const now = this.now();
-    for (const listed of disk) {
-      const m = this.mem[listed.slot] as SlotMem;
-      // A slot the agent knows is busy is followed by its lease's exact names; a listing only discovers others.
-      const d = m.state === 'free' ? listed : this.files.lookup(listed.slot, m.lease);
-      const known = m.state === 'free' ? undefined : m;
-      if (d.claimed) {
-        const pid = d.claimed.pid;
-        if ((pid !== undefined && !alive(pid)) || (d.claimed.released && pid === undefined)) {
-          this.files.removeClaim(d.slot, d.claimed.lease);
-          if (!d.claimed.released) {
-            this.say('warn', 'run-died', `the run on slot ${d.slot} died without cleaning up: slot freed`, {
-              slot: d.slot,
-              pid,
-            });
-          }
-          this.mem[d.slot] = { state: 'free' };
-          continue;
-        }
-        const jobId = known?.lease === d.claimed.lease ? known.jobId : d.claimed.jobId;
-        this.mem[d.slot] = {
-          state: 'running',
-          lease: d.claimed.lease,
-          ...(jobId === undefined ? {} : { jobId }),
-          ...(pid === undefined ? {} : { pid }),
-        };
-        continue;
-      }
-      if (d.reserved) {
-        if (now >= d.reserved.expiresAtMs) {
-          if (this.files.unreserve(d.slot, d.reserved.lease)) {
-            this.counts.expired += 1;
-            this.say('info', 'reservation-released', `no command claimed slot ${d.slot} in time: released`, {
-              slot: d.slot,
-              jobId: d.reserved.jobId,
-            });
-            this.mem[d.slot] = { state: 'free' };
-          }
-          continue;
-        }
-        this.mem[d.slot] = {
-          state: 'reserved',
-          lease: d.reserved.lease,
-          expiresAtMs: d.reserved.expiresAtMs,
-          ...(d.reserved.jobId === undefined ? {} : { jobId: d.reserved.jobId }),
-        };
-        continue;
-      }
-      // No file: free (a reservation's file is written before the slot is marked reserved; a claim renames it).
-      this.mem[d.slot] = { state: 'free' };
-    }
-    this.countBusy();
+    reconcileSlots(this.ctx);
   }
 
-  /** SIGUSR1 to every run that has a pid (once per pid). */
-  private readonly signalled = new Set<number>();
   private signalRuns(): void {
-    for (const [slot, m] of this.mem.entries()) {
-      if (m.state !== 'running' || m.pid === undefined || this.signalled.has(m.pid)) continue;
-      try {
-        process.kill(m.pid, 'SIGUSR1');
-        this.signalled.add(m.pid);
-        this.counts.signalledLost += 1;
-        this.say(
-          'warn',
-          'run-lost',
-          `told the run of job ${m.jobId ?? '?'} (slot ${slot}) to fail VODSR_HOST_LOST`,
-          {
-            slot,
-            jobId: m.jobId,
-            pid: m.pid,
-          },
-        );
-      } catch (e) {
-        this.say('warn', 'signal-failed', `cannot signal pid ${m.pid}: ${errText(e)}`, { slot });
-      }
-    }
+    signalRuns(this.ctx);
   }
 
   // ------------------------------------------------------------------------------------------------ instance
