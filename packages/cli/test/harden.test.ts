@@ -309,7 +309,13 @@ function isZombie(pid: number): boolean {
 }
 
 describe('vodsr run: Ctrl-C leaves no files (issue 13.5)', () => {
-  const runUntil = async (dir: string, source: string, ready: () => boolean, preset: string) => {
+  const runUntil = async (
+    dir: string,
+    source: string,
+    ready: () => boolean,
+    preset: string,
+    extra: readonly string[] = [],
+  ) => {
     const proc = spawn(
       process.execPath,
       [
@@ -318,6 +324,7 @@ describe('vodsr run: Ctrl-C leaves no files (issue 13.5)', () => {
         source,
         '--preset',
         preset,
+        ...extra,
         '--data-dir',
         join(dir, 'state'),
         '--output-dir',
@@ -356,6 +363,8 @@ describe('vodsr run: Ctrl-C leaves no files (issue 13.5)', () => {
       source,
       () => walk(out).some((p) => /\/hls\/.+\.ts$/.test(p)),
       'hls-ladder',
+      // packaging as its own stage after the SR file (the host engine packages inside the SR pass)
+      ['--engine', 'mediaconvert'],
     );
     expect(code).toBe(130);
     expect(walk(out)).toEqual([]);
