@@ -21,8 +21,6 @@ export interface LocalCommandRunnerOptions {
   readonly slots?: number;
   /** Grace period between SIGTERM and SIGKILL on abort. @default 10000 */
   readonly killGraceMs?: number;
-  /** Starts each runner in a process group of its own (so a kill of `-pid` reaches FFmpeg too). @default false */
-  readonly processGroup?: boolean;
   /** Called with each runner process as it starts (the local fleet tracks them to kill a "dead host"). */
   readonly onSpawn?: (child: ChildProcess) => void;
 }

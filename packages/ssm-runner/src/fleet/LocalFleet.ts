@@ -313,7 +313,6 @@ export class LocalFleet {
       workRoot,
       lockDir,
       slots: o.slots ?? 1,
-      processGroup: true,
       // Runner processes alive on the host (what the kernel says: an exited process is gone before Node's 'exit').
       onSpawn: (c) => {
         children.add(c);

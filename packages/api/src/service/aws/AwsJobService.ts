@@ -17,6 +17,7 @@ import {
 import { WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { snapshotsToEvents } from '../local/events.js';
+import { withIdempotencyKey } from '../submitBody.js';
 import type {
   JobEvent,
   JobPage,
@@ -112,13 +113,7 @@ export class AwsJobService implements JobService {
   }
 
   public async submit(input: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
-    const body =
-      opts.idempotencyKey !== undefined &&
-      typeof input === 'object' &&
-      input !== null &&
-      !Array.isArray(input)
-        ? { ...(input as Record<string, unknown>), idempotencyKey: opts.idempotencyKey }
-        : input;
+    const body = withIdempotencyKey(input, opts.idempotencyKey);
     const spec = parseJobSpec(body);
     const src = parseLocation(spec.source);
     const issues = [];

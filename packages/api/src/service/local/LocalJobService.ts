@@ -18,6 +18,7 @@ import {
 import { deterministicId } from '@vodsr/core/naming';
 import type { FleetStatus } from '@vodsr/core/workflow';
 import type { LocalFleet } from '@vodsr/ssm-runner';
+import { withIdempotencyKey } from '../submitBody.js';
 import type {
   JobEvent,
   JobPage,
@@ -133,13 +134,7 @@ export class LocalJobService implements JobService {
   }
 
   public async submit(input: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
-    const body =
-      opts.idempotencyKey !== undefined &&
-      typeof input === 'object' &&
-      input !== null &&
-      !Array.isArray(input)
-        ? { ...(input as Record<string, unknown>), idempotencyKey: opts.idempotencyKey }
-        : input;
+    const body = withIdempotencyKey(input, opts.idempotencyKey);
     const spec = this.validate(body);
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
