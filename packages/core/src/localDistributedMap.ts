@@ -17,6 +17,8 @@ import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
  * 3. `<Map>.MapRun` — a Task whose local handler applies `ToleratedFailurePercentage` / `ToleratedFailureCount`
  *    (`States.ExceedToleratedFailureThreshold` beyond them) and writes the results the way `ResultWriter` does
  *    (`<Prefix>/<run id>/manifest.json`, `SUCCEEDED_0.json`, `FAILED_0.json`), then continues where the Map did.
+ *    One difference: Step Functions stops a run as soon as the threshold is exceeded, the twin once every item
+ *    ran (same outcome, more items processed).
  *
  * {@link distributedMapHandlers} gives the handlers of 1 and 3, keyed by state name, to merge with the job's own.
  * Supported: `ItemReader` over `s3:listObjectsV2` (with `ReaderConfig.MaxItems`), the Map's `Next`/`End`;
