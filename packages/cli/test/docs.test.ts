@@ -180,12 +180,16 @@ describe('the READMEs', () => {
   it('name only valid buckets in s3:// URIs (blocks and the --help examples)', async () => {
     const texts = blocks.map((b) => ({ at: where(b), text: b.code }));
     const commands = ['', 'run', 'submit', 'backfill', 'estimate', 'dev', 'serve', 'list', 'watch', 'cancel'];
-    for (const c of commands) {
-      const { stdout } = await execFileP(process.execPath, [vodsrBin, ...(c ? [c] : []), '--help'], {
-        env: { ...process.env, COLUMNS: '200' },
-      });
-      texts.push({ at: `vodsr ${c} --help`, text: stdout.slice(stdout.indexOf('Examples:')) });
-    }
+    const helps = await Promise.all(
+      commands.map((c) =>
+        execFileP(process.execPath, [vodsrBin, ...(c ? [c] : []), '--help'], {
+          env: { ...process.env, COLUMNS: '200' },
+        }),
+      ),
+    );
+    helps.forEach(({ stdout }, i) => {
+      texts.push({ at: `vodsr ${commands[i] ? `${commands[i]} ` : ''}--help`, text: stdout.slice(stdout.indexOf('Examples:')) });
+    });
     const bad = texts.flatMap(({ at, text }) =>
       [...text.matchAll(/s3:\/\/([^/\s"'`)]*)/g)].flatMap((m) => {
         const bucket = m[1] as string;
