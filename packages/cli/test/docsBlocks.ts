@@ -68,7 +68,8 @@ export function extractBlocks(markdown: string, file: string): DocBlock[] {
     const line = lines[i] as string;
     const note = ANNOTATION.exec(line.trim());
     if (note) {
-      if (pending) throw new TypeError(`${file}:${pending.line + 1}: docs-test annotation not followed by a block`);
+      if (pending)
+        throw new TypeError(`${file}:${pending.line + 1}: docs-test annotation not followed by a block`);
       pending = { annotation: parseAnnotation(note[1] as string, `${file}:${i + 1}`), line: i };
       continue;
     }
@@ -110,7 +111,8 @@ export function extractBlocks(markdown: string, file: string): DocBlock[] {
     pending = undefined;
     i = j;
   }
-  if (pending) throw new TypeError(`${file}:${pending.line + 1}: docs-test annotation not followed by a block`);
+  if (pending)
+    throw new TypeError(`${file}:${pending.line + 1}: docs-test annotation not followed by a block`);
   return blocks;
 }
 
@@ -123,6 +125,7 @@ export function readmeBlocks(path: string, file: string): DocBlock[] {
 export function shellScript(b: DocBlock): string {
   if (b.lang !== 'console') return b.code;
   const cmds = b.code.split('\n').flatMap((l) => (l.startsWith('$ ') ? [l.slice(2)] : []));
-  if (cmds.length === 0) throw new TypeError(`${b.file}:${b.line}: a console block with no "$ " command line`);
+  if (cmds.length === 0)
+    throw new TypeError(`${b.file}:${b.line}: a console block with no "$ " command line`);
   return cmds.join('\n');
 }
