@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -16,7 +17,7 @@ import { promisify } from 'node:util';
 import { bucketNameProblems } from '@vodsr/core/naming';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DocBlock, extractBlocks, readmeBlocks, shellScript } from './docsBlocks.js';
-import { makeVideo, tempDir, videoSize } from './helpers.js';
+import { tempDir as makeTempDir, makeVideo, videoSize } from './helpers.js';
 
 // Docs that run as written (issue 15 item 15): every fenced block of README.md and packages/*/README.md is run
 // (shell), typechecked against the built packages (ts; `run` ones executed too), parsed (json), or is text; the
@@ -44,7 +45,16 @@ const count = (what: string, b: DocBlock, why = '') => {
   tally.set(what, [...(tally.get(what) ?? []), `${where(b)}${why ? ` (${why})` : ''}`]);
 };
 
+const made: string[] = [];
+/** A temp folder, removed after the file's tests. */
+function tempDir(prefix: string): string {
+  const d = makeTempDir(prefix);
+  made.push(d);
+  return d;
+}
+
 afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
   const lines = [...tally].map(([what, list]) => `  ${what}: ${list.length}\n    ${list.join('\n    ')}`);
   process.stderr.write(
     `docs test: ${blocks.length} blocks in ${READMES.length} READMEs\n${lines.join('\n')}\n`,
