@@ -157,8 +157,8 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
       .example('$0 run clip.mp4', '')
       .example('# the HTTP API on 127.0.0.1:8080 (docs at /docs)', '')
       .example('$0 serve --token "$TOKEN"', '')
-      .example('# start a Step Functions execution', '')
-      .example('$0 submit s3://in/a.mp4 -b aws', '')
+      .example('# start a Step Functions execution (VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT set)', '')
+      .example('$0 submit s3://my-videos-in/a.mp4 -b aws', '')
       .epilogue(EPILOGUE)
       .wrap(terminalWidth())
       .fail((msg, err) => {

@@ -34,10 +34,13 @@ export const submitModule: CommandModule<GlobalOptions, SubmitArgs> = {
       })
       .option('sr-name', { type: 'string' })
       .option('idempotency-key', { alias: 'k', type: 'string', describe: 'Same key → same job' })
-      .example('# start (once) a Step Functions execution', '')
-      .example('$0 submit s3://in/apink_10s.mp4 --backend aws -k upload-42', '')
-      .example('# queue on a running `vodsr serve`', '')
-      .example('$0 submit clip.mp4 --api http://127.0.0.1:8080', '') as never,
+      .example(
+        '# once per key: a Step Functions execution (VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT set)',
+        '',
+      )
+      .example('$0 submit s3://my-videos-in/apink_10s.mp4 -b aws -k upload-42', '')
+      .example('# queue on a running `vodsr serve` (its token in VODSR_TOKEN), with the open model', '')
+      .example('$0 submit clip.mp4 -m lanczos-x2 --api http://127.0.0.1:8080', '') as never,
   handler: async (argv) => {
     const { submitCommand } = await import('../handlers/submit.js');
     exitWith(await submitCommand(argv, io()));
