@@ -67,7 +67,14 @@ async function verifyOutput(dir: string, plan: FfmpegHlsPlan): Promise<string[]>
   const problems: string[] = [];
   const master = await readFile(join(dir, plan.masterPlaylist), 'utf8').catch(() => undefined);
   if (master === undefined) problems.push(`${plan.masterPlaylist} is missing`);
-  for (const r of [...plan.renditions, ...(plan.audio ?? [])]) {
+  for (const a of plan.audio ?? []) {
+    const text = await readFile(join(dir, a.playlist), 'utf8').catch(() => undefined);
+    if (text === undefined || !text.includes('#EXT-X-ENDLIST'))
+      problems.push(`${a.playlist} is missing or incomplete (no #EXT-X-ENDLIST)`);
+    if (master !== undefined && !master.includes(`URI="${a.playlist}"`))
+      problems.push(`${plan.masterPlaylist} does not list the audio rendition ${a.playlist}`);
+  }
+  for (const r of plan.renditions) {
     const text = await readFile(join(dir, r.playlist), 'utf8').catch(() => undefined);
     if (text === undefined) problems.push(`${r.playlist} is missing`);
     else if (!text.includes('#EXT-X-ENDLIST'))
