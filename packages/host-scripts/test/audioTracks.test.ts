@@ -141,7 +141,7 @@ describe('vodsr-host with a two-audio-track source', () => {
 
   it('packages each audio track as an HLS audio rendition the rungs reference (host engine)', async () => {
     const out = join(tmp.dir, 'hls', 'two_sr_2x.mp4');
-    const dest = join(tmp.dir, 'hls', 'hls') + '/';
+    const dest = `${join(tmp.dir, 'hls', 'hls')}/`;
     const job: HostJob = {
       ...lanczosJob(source, out, { cpuOnly: true }),
       hls: {

@@ -21,18 +21,17 @@ export interface AudioRendition {
 /** A language tag HLS may carry (RFC 5646 shape), or undefined (`und`, empty, anything else). */
 export function hlsLanguage(tag: string | undefined): string | undefined {
   if (typeof tag !== 'string') return undefined;
-  const t = tag.trim();
-  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(t) || /^(und|zxx|mis|mul)$/i.test(t)) return undefined;
-  return t;
+  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(tag) || /^(und|zxx|mis|mul)$/i.test(tag)) return undefined;
+  return tag;
 }
 
 /** A NAME attribute value: no quotes, no control characters, at most 64 characters. */
 function cleanName(s: string | undefined): string | undefined {
   if (typeof s !== 'string') return undefined;
-  const printable = [...s]
-    .map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' || c === '"' ? ' ' : c))
-    .join('');
-  const t = printable.replace(/\s+/g, ' ').trim().slice(0, 64).trim();
+  // Code points (not UTF-16 units), and only ASCII spaces collapsed and trimmed: vodsr-host's jq does the same.
+  const printable = [...s].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' || c === '"' ? ' ' : c));
+  const collapsed = printable.join('').replace(/ +/g, ' ').replace(/^ /, '').replace(/ $/, '');
+  const t = [...collapsed].slice(0, 64).join('').replace(/ $/, '');
   return t.length ? t : undefined;
 }
 
