@@ -113,14 +113,16 @@ describe('vodsr-host with a two-audio-track source', () => {
     expect(Math.round((await frequency(out, 'a:0')) / 10)).toBe(44);
     expect(Math.round((await frequency(out, 'a:1')) / 10)).toBe(88);
     // The probe carries the track list to the packaging planner (the result's `source` and `sr`).
-    expect(r.result?.sr).toMatchObject({
-      audioTracks: [
-        { index: 1, codec: 'aac', language: 'eng', title: 'English' },
-        { index: 2, codec: 'aac', language: 'fra' },
-      ],
-      subtitleTracks: [{ index: 3, codec: 'mov_text', language: 'deu' }],
+    expect(r.result).toMatchObject({
+      sr: {
+        audioTracks: [
+          { index: 1, codec: 'aac', language: 'eng', title: 'English' },
+          { index: 2, codec: 'aac', language: 'fra' },
+        ],
+        subtitleTracks: [{ index: 3, codec: 'mov_text', language: 'deu' }],
+      },
+      source: { audioTracks: [{ language: 'eng' }, { language: 'fra' }] },
     });
-    expect(r.result?.source).toMatchObject({ audioTracks: [{ language: 'eng' }, { language: 'fra' }] });
   });
 
   it('drops the subtitles a .ts SR file cannot carry, with a warning, and keeps both audio tracks', async () => {

@@ -21,7 +21,8 @@ export interface AudioRendition {
 /** A language tag HLS may carry (RFC 5646 shape), or undefined (`und`, empty, anything else). */
 export function hlsLanguage(tag: string | undefined): string | undefined {
   if (typeof tag !== 'string') return undefined;
-  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(tag) || /^(und|zxx|mis|mul)$/i.test(tag)) return undefined;
+  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(tag) || /^(und|zxx|mis|mul)$/i.test(tag))
+    return undefined;
   return tag;
 }
 
