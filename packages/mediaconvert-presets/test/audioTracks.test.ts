@@ -9,10 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import type { MediaInfo } from '@vodsr/core';
 import {
   audioRenditions,
   buildMediaConvertSettings,
+  createPlanPackagingHandler,
   mediaConvertPlaylists,
   packageLocally,
   srStreamPlan,
@@ -214,6 +216,48 @@ describe('MediaConvert settings of a two-audio-track source', () => {
       expect(audioPl).toEqual([1, 2].map((k) => `${loc.destination}${base}_audio_${k}.m3u8`));
     });
   }
+
+  it('reaches the wire intact (AWS SDK serializer) and comes out of the workflow planner from host.sr', async () => {
+    const role = 'arn:aws:iam::123456789012:role/vodsr-mediaconvert';
+    // The PlanPackaging state's Lambda, given the host's probed SR file as `media`.
+    const req = await createPlanPackagingHandler({ role })({
+      jobId: 'j-2a',
+      preset: 'hls-ladder',
+      media: TWO,
+      ...loc,
+    });
+    expect('Settings' in req && req.Settings?.Inputs?.[0]?.AudioSelectors).toHaveProperty([
+      'Audio Selector 2',
+    ]);
+    const client = new MediaConvertClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+    });
+    let body = '';
+    client.middlewareStack.add(
+      () => async (args) => {
+        const raw = (args.request as { body?: unknown }).body;
+        body = raw instanceof Uint8Array ? new TextDecoder().decode(raw) : String(raw);
+        return { output: { $metadata: {} }, response: {} };
+      },
+      { step: 'build', name: 'captureBody' },
+    );
+    await client.send(new CreateJobCommand(req as ConstructorParameters<typeof CreateJobCommand>[0]));
+    // Every field we set is in the wire format (the serializer drops unknown ones).
+    const camel = (v: unknown, isMap = false): unknown => {
+      if (Array.isArray(v)) return v.map((x) => camel(x));
+      if (typeof v !== 'object' || v === null) return v;
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [
+          isMap ? k : k[0]!.toLowerCase() + k.slice(1),
+          camel(x, k === 'AudioSelectors' || k === 'UserMetadata'),
+        ]),
+      );
+    };
+    // (The SDK adds a random idempotency token of its own when the planner sets none.)
+    const { clientRequestToken: _sdkToken, ...wire } = JSON.parse(body) as Record<string, unknown>;
+    expect(wire).toEqual(camel(req));
+  });
 
   it('leaves a one-track source exactly as before: one default selector, audio in every rung', () => {
     const one = { ...TWO, audioTracks: [TWO.audioTracks![0]!] };
