@@ -178,6 +178,22 @@ export const JobProgressSchema = Type.Object(
   { $id: 'JobProgress' },
 );
 
+/** One audio or subtitle track of a probed file (`index` = the stream's index in the file, as FFmpeg counts). */
+export const MediaTrackSchema = Type.Object(
+  {
+    index: Type.Integer({ minimum: 0 }),
+    codec: Type.Optional(Type.String()),
+    channels: Type.Optional(Type.Integer({ description: 'Audio only.' })),
+    language: Type.Optional(
+      Type.String({ description: 'The stream\'s language tag (ISO 639-2, e.g. eng), not "und".' }),
+    ),
+    title: Type.Optional(
+      Type.String({ description: "The stream's title (or MP4 handler name), at most 100 characters." }),
+    ),
+  },
+  { $id: 'MediaTrack' },
+);
+
 export const MediaInfoSchema = Type.Object(
   {
     width: Type.Integer(),
@@ -189,6 +205,12 @@ export const MediaInfoSchema = Type.Object(
     rotation: Type.Optional(Type.Number()),
     hasAudio: Type.Boolean(),
     audioCodec: Type.Optional(Type.String()),
+    audioTracks: Type.Optional(
+      Type.Array(MediaTrackSchema, {
+        description: 'Every audio track, in file order (absent: one track, if any).',
+      }),
+    ),
+    subtitleTracks: Type.Optional(Type.Array(MediaTrackSchema, { description: 'Every subtitle track.' })),
     bitRate: Type.Optional(Type.Number()),
     sizeBytes: Type.Optional(Type.Number()),
   },
@@ -295,6 +317,7 @@ export type JobSpecInput = Static<typeof JobSpecSchema>;
 export type JobError = Static<typeof JobErrorSchema>;
 export type JobProgress = Static<typeof JobProgressSchema>;
 export type MediaInfo = Static<typeof MediaInfoSchema>;
+export type MediaTrack = Static<typeof MediaTrackSchema>;
 export type JobOutputs = Static<typeof JobOutputsSchema>;
 export type JobRecord = Static<typeof JobRecordSchema>;
 export type QualityFigures = Static<typeof QualityFiguresSchema>;
