@@ -153,7 +153,11 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
       } catch (e) {
         if (reply.sse.isConnected) {
           const code = isVodsrError(e) ? e.code : 'VODSR_INTERNAL';
-          await reply.sse.send({ event: 'error', data: { code, message: (e as Error).message } });
+          await reply.sse.send({
+            id: String(n + 1),
+            event: 'error',
+            data: { code, message: (e as Error).message },
+          });
         }
       }
     },
