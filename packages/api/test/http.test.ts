@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { API_ROUTES, buildApp, LocalJobService } from '@vodsr/api';
+import { API_ROUTES, buildApp, HttpJobService, type JobEvent, LocalJobService, serveApi } from '@vodsr/api';
 import type { JobRecord } from '@vodsr/core';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -415,5 +415,55 @@ describe('HTTP API with a running job', () => {
     expect((await service.get(id)).status).toBe('succeeded');
     await app.close();
     await service.close();
+  });
+});
+
+describe('the remote backend over the event stream', () => {
+  it('rebuilds snapshot, status, progress and end events from records and deltas (eventsource-parser)', async () => {
+    // Prepare: a real API over a local backend, and the remote client of it
+    const dir = tempDir();
+    const source = makeVideo(dir, 'clip.mp4', { seconds: 2 });
+    const service = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+    const { app, url } = await serveApi({ service, auth: { tokens: [TOKEN] }, port: 0, rateLimit: false });
+    const remote = new HttpJobService({ baseUrl: url, token: TOKEN });
+    try {
+      const { job } = await remote.submit({
+        source,
+        model: 'lanczos-x2',
+        encoder: { codec: 'libx264', preset: 'veryfast' },
+        packaging: { engine: 'mediaconvert' },
+      });
+
+      // Act
+      const seen: JobEvent[] = [];
+      for await (const ev of remote.watch(job.id)) seen.push(ev);
+      const finalSeen: JobEvent[] = [];
+      for await (const ev of remote.watch(job.id)) finalSeen.push(ev);
+
+      // Assess: the same event kinds as the in-process watch, each with a whole record
+      expect(seen[0]?.type).toBe('snapshot');
+      expect(seen.at(-1)?.type).toBe('end');
+      expect(seen.map((e) => e.type)).toContain('progress');
+      expect(seen.filter((e) => e.type === 'status').map((e) => e.job.status)).toEqual(
+        expect.arrayContaining(['upscaling', 'packaging']),
+      );
+      for (const ev of seen) expect(ev.job).toMatchObject({ id: job.id, spec: { source } });
+      const progress = seen.filter((e) => e.type === 'progress');
+      // a delta applies to the record of the status it came in
+      for (const ev of progress) {
+        const before = seen[seen.indexOf(ev) - 1] as JobEvent;
+        expect(ev.job.status).toBe(before.job.status);
+      }
+      expect(progress.some((e) => e.job.progress.percent > 0 && e.job.progress.percent < 100)).toBe(true);
+      expect(seen.at(-1)?.job).toEqual(await service.get(job.id));
+      // a job final at the start: snapshot and end, as the in-process watch yields them
+      expect(finalSeen.map((e) => [e.type, e.job.status])).toEqual([
+        ['snapshot', 'succeeded'],
+        ['end', 'succeeded'],
+      ]);
+    } finally {
+      await app.close();
+      await service.close();
+    }
   });
 });
