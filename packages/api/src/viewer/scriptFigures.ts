@@ -4,7 +4,7 @@
  * bought (`outputs.quality`: SR vs bicubic PSNR/SSIM, with how it was measured), and its files as links.
  */
 export const VIEWER_FIGURES_JS = String.raw`
-import { bitrate, bytes, el, figureTable, isNum, join, name, secs, size, usd } from './dom.js';
+import { bitrate, bytes, el, figureTable, isFinal, isNum, join, name, secs, size, usd } from './dom.js';
 
 function mediaLine(m, sizeBytes) {
   if (!m) return undefined;
@@ -76,9 +76,9 @@ export function qualityCard(job) {
   var q = job.outputs && job.outputs.quality;
   var parts = [el('h2', { text: 'Quality (SR vs bicubic)' })];
   if (!q) {
-    parts.push(el('p', { id: 'quality', className: 'sub', text: job.status === 'succeeded'
+    parts.push(el('p', { id: 'quality', className: 'sub', text: job.status === 'succeeded' || !job.spec.quality
       ? 'Not measured: submit the job with quality on (--quality, or "quality": true) to compare the SR with bicubic.'
-      : 'Measured at the end of a job submitted with quality on (--quality).' }));
+      : isFinal(job.status) ? 'Not measured: the job did not succeed.' : 'Measured at the end of the job (quality is on).' }));
     return el('div', { className: 'card' }, parts);
   }
   var model = (job.outputs && job.outputs.modelUsed) || job.spec.model;
