@@ -9,7 +9,7 @@ import type { JobRecord } from '@vodsr/core';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeVideo, tempDir } from './helpers.js';
+import { makeVideo, parseSse, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, '..', 'test-output', 'viewer');
@@ -94,6 +94,21 @@ describe('viewer', () => {
     expect((await app.inject({ method: 'GET', url: '/viewer/assets/viewer.js' })).body).toContain(
       "from './eventsource-parser/index.js'",
     );
+  });
+
+  it('the completion on the event stream carries the estimate, the actual cost and the quality figures', async () => {
+    // a job final at the start: its final record once (the local backend's completion)
+    const res = await app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/events` });
+    const events = parseSse(res.body);
+    expect(events.map((e) => e.event)).toEqual(['job']);
+    const final = events[0]?.data as JobRecord;
+    expect(final.status).toBe('succeeded');
+    expect(final.cost?.estimate?.assumptions.length).toBeGreaterThan(0);
+    expect(final.cost?.actual?.gpuSeconds).toBeGreaterThan(0);
+    expect(final.outputs?.quality).toMatchObject({
+      sr: { psnr: expect.any(Number) },
+      windows: expect.any(Number),
+    });
   });
 
   it('hands out signed media paths: byte ranges, playlists, refused signatures and escapes', async () => {
