@@ -469,3 +469,45 @@ describe('the remote backend over the event stream', () => {
     }
   });
 });
+
+describe('the event stream of a queued job', () => {
+  it('keeps the connection open with heartbeat comments (keepAliveMs) until the client goes', async () => {
+    // Prepare: no workers, so the job stays queued and the stream stays open
+    const dir = tempDir();
+    const service = await LocalJobService.open({ dataDir: join(dir, 'data'), workers: false });
+    const { app, url } = await serveApi({
+      service,
+      auth: 'disabled',
+      port: 0,
+      rateLimit: false,
+      keepAliveMs: 50,
+    });
+    try {
+      const { job } = await service.submit({ source: 's3://in-bucket/a.mp4', model: 'lanczos-x2' });
+      const ac = new AbortController();
+      const res = await fetch(`${url}/v1/jobs/${job.id}/events`, { signal: ac.signal });
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
+
+      // Act: read until two heartbeats arrived
+      let text = '';
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const dec = new TextDecoder();
+      while ((text.match(/^: heartbeat$/gm) ?? []).length < 2) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += dec.decode(chunk.value, { stream: true });
+      }
+      ac.abort();
+
+      // Assess: the record first (with the reconnect delay), then comments only
+      const events = parseSse(text);
+      expect(events.map((e) => [e.event, (e.data as JobRecord).status])).toEqual([['job', 'queued']]);
+      expect(text).toMatch(/^retry: 2000$/m);
+      expect((text.match(/^: heartbeat$/gm) ?? []).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await app.close();
+      await service.close();
+    }
+  });
+});
