@@ -373,6 +373,38 @@ describe('viewer', () => {
     }, 90_000);
   }
 
+  it('in Chromium: the token page says where the token comes from, refuses a wrong one, takes the right one', async () => {
+    const token = 'viewer-browser-token-0123456789';
+    const authed = await serveApi({
+      service,
+      auth: { tokens: [token] },
+      port: 0,
+      rateLimit: false,
+      extraRoutes: [createViewerRoutes()],
+      publicPrefixes: VIEWER_PUBLIC_PREFIXES,
+    });
+    try {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+        await page.goto(`${authed.url}/viewer`);
+        await page.locator('#token-form').waitFor({ timeout: 10_000 });
+        const help = (await page.locator('#token-help').textContent()) as string;
+        expect(help).toContain('--token');
+        expect(help).toContain('VODSR_TOKEN');
+        expect(help).toContain('vodsr serve');
+        await page.screenshot({ path: join(shots, 'token-phone.png'), fullPage: true });
+        await page.fill('#token', 'wrong-token-0123456789');
+        await page.click('#token-form button');
+        await expect.poll(() => page.locator('#token-form').textContent()).toContain('refused');
+        await page.fill('#token', token);
+        await page.click('#token-form button');
+        await page.locator(`a[data-job="${job.id}"]`).waitFor({ timeout: 10_000 });
+      });
+    } finally {
+      await authed.app.close();
+    }
+  }, 60_000);
+
   it('in Chromium: a running job shows its progress live (server-sent events) at both widths', async () => {
     await withBrowser(async (browser) => {
       const long = makeVideo(dir, 'long.mp4', { width: 320, height: 180, seconds: 6 });
