@@ -57,6 +57,6 @@ h1 { font-size: 20px; margin: 4px 0 12px; } h2 { font-size: 15px; margin: 0 0 8p
 td.error-code { color: #dc2626; }
 ul.assumptions { margin: 2px 0 8px; padding-left: 18px; color: var(--muted); font-size: 12px; }
 #token-help { max-width: 640px; color: var(--muted); }
-@media (max-width: 480px) { main { padding: 12px 10px; } .grid { grid-template-columns: 1fr; } }
+@media (max-width: 480px) { main { padding: 12px 10px; } .grid { grid-template-columns: 1fr; } #jobs { min-width: 760px; } }
 button, select, input[type=password] { font: inherit; padding: 4px 10px; }
 `;
