@@ -170,11 +170,15 @@ export class LocalJobService implements JobService {
       updatedAt: t,
       attempts: 0,
     };
-    const estimate = await estimateAtSubmit(input);
-    if (estimate !== undefined) record.cost = { estimate };
+    const given = input.estimate;
+    const estimate = given
+      ? { ...given, usd: { ...given.usd }, assumptions: [...given.assumptions] }
+      : await estimateAtSubmit(input);
+    if (estimate) record.cost = { estimate };
     const res = await this.store.insert({
       record,
-      input,
+      // the estimate travels in the execution input to the completion events (`$.estimate`)
+      input: { ...input, estimate: estimate ?? null },
       specHash: hash,
       ...(key !== undefined ? { idempotencyKey: key } : {}),
     });
