@@ -44,6 +44,7 @@ export {
 } from './service/backfill/targets.js';
 export { chooseLocalModel, type LocalModelChoice, listFfmpegFilters } from './service/local/ffmpegFilters.js';
 export { LocalJobService } from './service/local/LocalJobService.js';
+export { type RunnableModel, runnableModel, runnableModelId } from './service/modelFallback.js';
 export { LOCAL_S3_ENV, localS3Client } from './service/local/s3Client.js';
 export type {
   LocalExecutionContext,
