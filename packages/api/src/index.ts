@@ -44,7 +44,6 @@ export {
 } from './service/backfill/targets.js';
 export { chooseLocalModel, type LocalModelChoice, listFfmpegFilters } from './service/local/ffmpegFilters.js';
 export { LocalJobService } from './service/local/LocalJobService.js';
-export { type RunnableModel, runnableModel, runnableModelId } from './service/modelFallback.js';
 export { LOCAL_S3_ENV, localS3Client } from './service/local/s3Client.js';
 export type {
   LocalExecutionContext,
@@ -52,6 +51,7 @@ export type {
   LocalJobServiceOptions,
 } from './service/local/types.js';
 export { createWorkflowExecutor, type WorkflowExecutorOptions } from './service/local/workflowExecutor.js';
+export { type RunnableModel, runnableModel, runnableModelId } from './service/modelFallback.js';
 export { HttpJobService, type HttpJobServiceOptions } from './service/remote/HttpJobService.js';
 export type {
   BackendKind,

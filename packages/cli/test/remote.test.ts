@@ -26,7 +26,11 @@ interface JobJson {
 }
 
 interface FleetJson {
-  hosts: Array<{ instanceId: string; state: string; slots: Array<{ slot: number; state: string; jobId?: string }> }>;
+  hosts: Array<{
+    instanceId: string;
+    state: string;
+    slots: Array<{ slot: number; state: string; jobId?: string }>;
+  }>;
   queues: Record<string, { visible: number; inFlight: number; deadLetters: number }>;
   waitingJobs: number;
 }
@@ -35,7 +39,11 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 180_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  ms = 180_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -50,7 +58,17 @@ async function serve(cwd: string, args: string[]): Promise<string> {
   let err = '';
   const proc = spawn(
     process.execPath,
-    [bin, 'serve', '--port', '0', '--data-dir', join(cwd, 'state'), '--output-dir', join(cwd, 'out'), ...args],
+    [
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      join(cwd, 'state'),
+      '--output-dir',
+      join(cwd, 'out'),
+      ...args,
+    ],
     { cwd, env: { ...baseEnv, VODSR_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.push(proc);
@@ -65,7 +83,11 @@ async function serve(cwd: string, args: string[]): Promise<string> {
 async function vodsr(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return exec(process.execPath, [bin, ...args], { cwd, env: { ...baseEnv, VODSR_TOKEN: TOKEN } }).then(
     (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
   );
 }
 
@@ -97,7 +119,9 @@ describe('vodsr submit --api: local paths and the open-model fallback (issue 15.
     expect(r.code).toBe(0);
     const id = r.stdout.trim();
     // the server's fallback decision, reported by the client as the in-process CLI does
-    expect(r.stderr).toContain('Bluewhale filters not found: using open model lanczos-x2 — not the Bluewhale SR');
+    expect(r.stderr).toContain(
+      'Bluewhale filters not found: using open model lanczos-x2 — not the Bluewhale SR',
+    );
 
     const job = await finalJob(url, id);
     expect(job.spec.source).toBe(join(client, 'clip.mp4'));
@@ -119,7 +143,9 @@ describe('vodsr submit --api: local paths and the open-model fallback (issue 15.
     const url = await serve(root, ['--input-root', root, '--slots', '0']);
     const r = await vodsr(client, ['submit', 'clip.mp4', '--api', url, '--json']);
     expect(r.code).toBe(2);
-    const body = JSON.parse(r.stdout) as { error: { code: string; issues: Array<{ path: string; message: string }> } };
+    const body = JSON.parse(r.stdout) as {
+      error: { code: string; issues: Array<{ path: string; message: string }> };
+    };
     expect(body.error.code).toBe('VODSR_VALIDATION');
     expect(body.error.issues[0]).toEqual({
       path: '/source',
@@ -154,7 +180,11 @@ describe('vodsr fleet (compiled) against `vodsr serve --hosts 2 --slots 2`', () 
     expect(idle.code).toBe(0);
     const f0 = JSON.parse(idle.stdout) as FleetJson;
     expect(f0.hosts).toHaveLength(2);
-    for (const h of f0.hosts) expect(h.slots.map((s) => [s.slot, s.state])).toEqual([[0, 'free'], [1, 'free']]);
+    for (const h of f0.hosts)
+      expect(h.slots.map((s) => [s.slot, s.state])).toEqual([
+        [0, 'free'],
+        [1, 'free'],
+      ]);
     expect(Object.keys(f0.queues).sort()).toEqual(['bulk', 'interactive']);
     expect(f0.queues.interactive).toMatchObject({ visible: 0, inFlight: 0, deadLetters: 0 });
     expect(f0.waitingJobs).toBe(0);
@@ -165,7 +195,9 @@ describe('vodsr fleet (compiled) against `vodsr serve --hosts 2 --slots 2`', () 
     // poll the API (cheap) until the job holds a slot, then ask the binary: it must name the job on that slot
     await until('the job to run on a slot', async () => {
       const f = await getJson<FleetJson>(`${url}/v1/fleet`);
-      return f.hosts.some((h) => h.slots.some((s) => s.state === 'running' && s.jobId === id)) ? true : undefined;
+      return f.hosts.some((h) => h.slots.some((s) => s.state === 'running' && s.jobId === id))
+        ? true
+        : undefined;
     });
     const busy = await vodsr(root, ['fleet', '--api', url, '--json']);
     const f1 = JSON.parse(busy.stdout) as FleetJson;
@@ -178,7 +210,9 @@ describe('vodsr fleet (compiled) against `vodsr serve --hosts 2 --slots 2`', () 
     const lines = text.stdout.trim().split('\n');
     expect(lines.filter((l) => /^\S+: \w+/.test(l))).toHaveLength(2);
     expect(lines.filter((l) => /^ {2}slot \d: /.test(l))).toHaveLength(4);
-    expect(lines.some((l) => l === `  slot ${slots.find((s) => s.jobId === id)?.slot}: running ${id}`)).toBe(true);
+    expect(lines.some((l) => l === `  slot ${slots.find((s) => s.jobId === id)?.slot}: running ${id}`)).toBe(
+      true,
+    );
     expect(lines).toContain('queue interactive: 0 waiting, 0 being answered, 0 dead letters');
     expect(lines).toContain('jobs waiting for a host: 0');
 

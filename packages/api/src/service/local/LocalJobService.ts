@@ -29,8 +29,8 @@ import type {
   SubmitResult,
   WatchOptions,
 } from '../types.js';
-import { JobFeed } from './JobFeed.js';
 import { listFfmpegFilters } from './ffmpegFilters.js';
+import { JobFeed } from './JobFeed.js';
 import { JobStore } from './JobStore.js';
 import { estimateAtSubmit } from './jobCost.js';
 import { notFound, now, specHash, withStatus } from './jobRecords.js';
@@ -328,7 +328,9 @@ export class LocalJobService implements JobService {
 }
 
 /** The hosts' FFmpeg filters, listed once on first use (the hosts run this machine's FFmpeg). */
-function hostFfmpegFilters(env: Readonly<Record<string, string>> | undefined): () => Promise<ReadonlySet<string>> {
+function hostFfmpegFilters(
+  env: Readonly<Record<string, string>> | undefined,
+): () => Promise<ReadonlySet<string>> {
   let listed: Promise<ReadonlySet<string>> | undefined;
   return () => {
     listed ??= listFfmpegFilters(env?.VODSR_FFMPEG ?? process.env.VODSR_FFMPEG ?? 'ffmpeg');
