@@ -10,7 +10,7 @@ export const DEFAULT_CONFIG_FILE = 'vodsr.config.json';
 
 const EPILOGUE = [
   'Configuration: flags, then VODSR_* environment variables (VODSR_BACKEND, VODSR_API, VODSR_TOKEN, ' +
-    'VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_INSTANCE_ID, VODSR_AWS_OUTPUT, VODSR_REGION), ' +
+    'VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT, VODSR_REGION), ' +
     `then the JSON config file (--config, default ./${'vodsr.config.json'}), e.g. {"backend":"aws","region":"us-east-1"}. ` +
     'Other VODSR_* variables are ignored. "--" ends the options: vodsr run -- -clip.mp4',
   'Exit codes: 0 ok | 1 job failed or unexpected error | 2 invalid input | 3 no such job | 4 conflict (job ' +
@@ -30,7 +30,6 @@ export const ENV_OPTIONS: Readonly<Record<string, string>> = {
   VODSR_DATA_DIR: 'data-dir',
   VODSR_OUTPUT_DIR: 'output-dir',
   VODSR_STATE_MACHINE_ARN: 'state-machine-arn',
-  VODSR_INSTANCE_ID: 'instance-id',
   VODSR_AWS_OUTPUT: 'aws-output',
   VODSR_REGION: 'region',
   VODSR_CONFIG: 'config',
@@ -116,7 +115,6 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
     })
     .option('output-dir', { type: 'string', describe: 'Local backend: output folder (default vodsr-out)' })
     .option('state-machine-arn', { type: 'string', describe: 'AWS backend: the vodsr state machine' })
-    .option('instance-id', { type: 'string', describe: 'AWS backend: the GPU host (Bluewhale AMI)' })
     .option('aws-output', {
       type: 'string',
       describe: 'AWS backend: default output root s3://bucket/prefix/',
@@ -131,7 +129,6 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
         'data-dir',
         'output-dir',
         'state-machine-arn',
-        'instance-id',
         'aws-output',
         'region',
         'config',

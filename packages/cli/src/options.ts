@@ -12,8 +12,6 @@ export interface GlobalOptions {
   outputDir?: string;
   /** AWS backend: the vodsr state machine ARN. */
   stateMachineArn?: string;
-  /** AWS backend: the GPU host's instance id. */
-  instanceId?: string;
   /** AWS backend: default output root (s3://bucket/prefix/). */
   awsOutput?: string;
   /** AWS region. */

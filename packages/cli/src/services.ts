@@ -35,14 +35,12 @@ export async function openService(
         path: '/stateMachineArn',
         message: 'set --state-machine-arn or VODSR_STATE_MACHINE_ARN',
       });
-    if (!o.instanceId)
-      issues.push({ path: '/instanceId', message: 'set --instance-id or VODSR_INSTANCE_ID' });
     if (!o.awsOutput)
       issues.push({
         path: '/awsOutput',
         message: 'set --aws-output s3://bucket/prefix/ or VODSR_AWS_OUTPUT',
       });
-    if (issues.length || !o.stateMachineArn || !o.instanceId || !o.awsOutput) {
+    if (issues.length || !o.stateMachineArn || !o.awsOutput) {
       throw new VodsrError(
         'VODSR_VALIDATION',
         `The AWS backend is not configured: ${issues.map((i) => i.message).join('; ')}`,
@@ -53,7 +51,6 @@ export async function openService(
     }
     return new api.AwsJobService({
       stateMachineArn: o.stateMachineArn,
-      instanceId: o.instanceId,
       outputRoot: o.awsOutput,
       ...(o.region ? { region: o.region } : {}),
     });

@@ -138,7 +138,6 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
           outputRoot: output,
           ...(args.model ? { model: args.model } : {}),
           ...(args.preset ? { packagingPreset: args.preset } : {}),
-          ...(args.instanceId ? { instanceId: args.instanceId } : {}),
           ...(args.quality ? { quality: true } : {}),
         };
       } else {

@@ -34,8 +34,6 @@ export interface AwsJobServiceOptions {
   readonly stateMachineArn: string;
   /** Default output root for jobs without `output`: `s3://bucket/prefix/`. */
   readonly outputRoot: string;
-  /** The GPU host (Bluewhale AMI) that runs the SR step. */
-  readonly instanceId: string;
   /** An SFN client (tests inject a mock); default: a new `SFNClient` for `region`, imported lazily. */
   readonly client?: Pick<SFNClient, 'send'>;
   /** AWS region of the default client. */
@@ -73,7 +71,7 @@ function awsError(e: unknown, what: string): VodsrError {
  * `get`/`list` map DescribeExecution/ListExecutions to `JobRecord`s, `cancel` stops the execution and `watch` polls.
  *
  * @example
- * const jobs = new AwsJobService({ stateMachineArn, outputRoot: 's3://out/', instanceId: 'i-0123456789abcdef0' });
+ * const jobs = new AwsJobService({ stateMachineArn, outputRoot: 's3://out/' }); // hosts pull jobs from the queues
  * const { job } = await jobs.submit({ source: 's3://in/apink_10s.mp4' }, { idempotencyKey: 'upload-42' });
  */
 export class AwsJobService implements JobService {
@@ -89,8 +87,6 @@ export class AwsJobService implements JobService {
       issues.push({ path: '/stateMachineArn', message: 'must be a Step Functions state machine ARN' });
     if (!/^s3:\/\//.test(opts.outputRoot ?? ''))
       issues.push({ path: '/outputRoot', message: 'must be an s3:// URI' });
-    if (!/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/.test(opts.instanceId ?? ''))
-      issues.push({ path: '/instanceId', message: 'must be an EC2 instance id (i-…)' });
     if (issues.length) throw new ValidationError('AWS backend options', issues);
     this.client = opts.client;
   }
@@ -125,7 +121,6 @@ export class AwsJobService implements JobService {
     const wf = prepareJob(spec, {
       jobId: name,
       outputRoot: this.opts.outputRoot,
-      instanceId: this.opts.instanceId,
       // AWS default: MediaConvert (the use case's); a job may ask for `packaging.engine: 'host'`.
       packagingEngine: 'mediaconvert',
       hostHlsPlan,
