@@ -5,6 +5,12 @@ export type { Problem } from './http/problem.js';
 export { API_ROUTES, type RouteContext, type RoutePlugin } from './http/routes/index.js';
 export { AwsJobService, type AwsJobServiceOptions } from './service/aws/AwsJobService.js';
 export {
+  type AwsFleetClients,
+  type AwsFleetOptions,
+  queueUrlOfArn,
+  readAwsFleetStatus,
+} from './service/aws/awsFleetStatus.js';
+export {
   type BackfillRecord,
   BackfillRegistry,
   type BackfillRegistryDeps,

@@ -96,9 +96,7 @@ describe('AwsJobService', () => {
       code: 'VODSR_VALIDATION',
       issues: [{ path: '/source', message: 'the AWS backend needs an s3:// source' }],
     });
-    expect(() => new AwsJobService({ stateMachineArn: 'nope', outputRoot: 'x' })).toThrow(
-      /stateMachineArn/,
-    );
+    expect(() => new AwsJobService({ stateMachineArn: 'nope', outputRoot: 'x' })).toThrow(/stateMachineArn/);
   });
 
   it('maps finished executions to job records (outputs, coded errors, cancellation) and 404s', async () => {

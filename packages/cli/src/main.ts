@@ -10,7 +10,7 @@ export const DEFAULT_CONFIG_FILE = 'vodsr.config.json';
 
 const EPILOGUE = [
   'Configuration: flags, then VODSR_* environment variables (VODSR_BACKEND, VODSR_API, VODSR_TOKEN, ' +
-    'VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT, VODSR_REGION), ' +
+    'VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT, VODSR_REGION, VODSR_FLEET_GROUP, VODSR_INTERACTIVE_QUEUE_URL, VODSR_BULK_QUEUE_URL), ' +
     `then the JSON config file (--config, default ./${'vodsr.config.json'}), e.g. {"backend":"aws","region":"us-east-1"}. ` +
     'Other VODSR_* variables are ignored. "--" ends the options: vodsr run -- -clip.mp4',
   'Exit codes: 0 ok | 1 job failed or unexpected error | 2 invalid input | 3 no such job | 4 conflict (job ' +
@@ -32,6 +32,9 @@ export const ENV_OPTIONS: Readonly<Record<string, string>> = {
   VODSR_STATE_MACHINE_ARN: 'state-machine-arn',
   VODSR_AWS_OUTPUT: 'aws-output',
   VODSR_REGION: 'region',
+  VODSR_FLEET_GROUP: 'fleet-group',
+  VODSR_INTERACTIVE_QUEUE_URL: 'interactive-queue-url',
+  VODSR_BULK_QUEUE_URL: 'bulk-queue-url',
   VODSR_CONFIG: 'config',
 };
 
@@ -120,6 +123,15 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
       describe: 'AWS backend: default output root s3://bucket/prefix/',
     })
     .option('region', { type: 'string', describe: 'AWS region' })
+    .option('fleet-group', {
+      type: 'string',
+      describe: "AWS backend: the hosts' Auto Scaling group (stack output FleetGroupName), for `fleet`",
+    })
+    .option('interactive-queue-url', {
+      type: 'string',
+      describe: 'AWS backend: stack output InteractiveQueueUrl',
+    })
+    .option('bulk-queue-url', { type: 'string', describe: 'AWS backend: stack output BulkQueueUrl' })
     .config('config', `JSON config file (default ./${DEFAULT_CONFIG_FILE} when present)`, readConfig)
     .group(
       [
@@ -131,6 +143,9 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
         'state-machine-arn',
         'aws-output',
         'region',
+        'fleet-group',
+        'interactive-queue-url',
+        'bulk-queue-url',
         'config',
       ],
       'Backend options:',

@@ -14,6 +14,12 @@ export interface GlobalOptions {
   stateMachineArn?: string;
   /** AWS backend: default output root (s3://bucket/prefix/). */
   awsOutput?: string;
+  /** AWS backend, `vodsr fleet`: the hosts' Auto Scaling group (stack output `FleetGroupName`). */
+  fleetGroup?: string;
+  /** AWS backend, `vodsr fleet`: the interactive work queue (stack output `InteractiveQueueUrl`). */
+  interactiveQueueUrl?: string;
+  /** AWS backend, `vodsr fleet`: the bulk work queue (stack output `BulkQueueUrl`). */
+  bulkQueueUrl?: string;
   /** AWS region. */
   region?: string;
   /** Machine-readable output. */

@@ -14,7 +14,7 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
-import { WORKFLOW_STATES } from '@vodsr/core/workflow';
+import { type FleetStatus, WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { snapshotsToEvents } from '../local/events.js';
 import { withIdempotencyKey } from '../submitBody.js';
@@ -27,6 +27,7 @@ import type {
   SubmitResult,
   WatchOptions,
 } from '../types.js';
+import { type AwsFleetOptions, readAwsFleetStatus } from './awsFleetStatus.js';
 
 /** Options of the AWS backend. */
 export interface AwsJobServiceOptions {
@@ -38,6 +39,8 @@ export interface AwsJobServiceOptions {
   readonly client?: Pick<SFNClient, 'send'>;
   /** AWS region of the default client. */
   readonly region?: string;
+  /** The deployed fleet, for `fleetStatus` (`GET /v1/fleet`). @default none: `fleetStatus` is undefined */
+  readonly fleet?: Omit<AwsFleetOptions, 'region'>;
 }
 
 type SfnStatus = NonNullable<DescribeExecutionCommandOutput['status']>;
@@ -98,6 +101,13 @@ export class AwsJobService implements JobService {
     this.sdk ??= await import('@aws-sdk/client-sfn');
     this.client ??= new this.sdk.SFNClient(this.opts.region ? { region: this.opts.region } : {});
     return { client: this.client, sdk: this.sdk };
+  }
+
+  /** The fleet's hosts, slots, queues and $/h (`readAwsFleetStatus`); undefined without `fleet`. */
+  public async fleetStatus(): Promise<FleetStatus | undefined> {
+    const f = this.opts.fleet;
+    if (!f) return undefined;
+    return readAwsFleetStatus({ ...f, ...(this.opts.region ? { region: this.opts.region } : {}) });
   }
 
   /** The execution ARN of a job id (= execution name). */
