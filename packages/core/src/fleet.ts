@@ -193,9 +193,9 @@ export type FleetQueueStatus = Static<typeof FleetQueueStatusSchema>;
 /**
  * How a host agent publishes its state on AWS: tags on its own EC2 instance (`vodsr fleet -b aws` reads them with
  * `DescribeInstances`). Tags go with the instance (nothing to clean up when it terminates), cost nothing, and the
- * agent may write only `vodsr:*` keys on instances of its own group. Display only: no decision reads them.
+ * agent may write only `vodsr:agent:*` keys on instances of its own group. Display only: no decision reads them.
  */
-export const AGENT_TAG_PREFIX = 'vodsr:';
+export const AGENT_TAG_PREFIX = 'vodsr:agent:';
 
 /** Most slots published as tags (EC2 allows 50 user tags per instance; the group and the agent use a few). */
 export const MAX_TAGGED_SLOTS = 40;
@@ -211,22 +211,22 @@ export interface AgentTagState {
 }
 
 /**
- * The instance tags of an agent state: `vodsr:state`, `vodsr:placed`, `vodsr:max-running`, `vodsr:reported` and
- * one `vodsr:slot:N` per slot (`free`, `reserved:<jobId>:<leaseExpiresAt>`, `running:<jobId>`; no lease: it
+ * The instance tags of an agent state: `vodsr:agent:state`, `vodsr:agent:placed`, `vodsr:agent:max-running`, `vodsr:agent:reported` and
+ * one `vodsr:agent:slot:N` per slot (`free`, `reserved:<jobId>:<leaseExpiresAt>`, `running:<jobId>`; no lease: it
  * stays on the host). Keys use only characters instance-metadata tags allow.
  *
- * @example agentStateTags(s)['vodsr:slot:0'] === 'running:job-1'
+ * @example agentStateTags(s)['vodsr:agent:slot:0'] === 'running:job-1'
  */
 export function agentStateTags(s: AgentTagState): Record<string, string> {
   const tags: Record<string, string> = {
-    'vodsr:state': s.state,
-    'vodsr:placed': String(s.placed),
-    'vodsr:max-running': String(s.maxRunning),
-    'vodsr:reported': s.reportedAt,
+    'vodsr:agent:state': s.state,
+    'vodsr:agent:placed': String(s.placed),
+    'vodsr:agent:max-running': String(s.maxRunning),
+    'vodsr:agent:reported': s.reportedAt,
   };
   for (const slot of s.slots.slice(0, MAX_TAGGED_SLOTS)) {
     const job = slot.jobId ?? '';
-    tags[`vodsr:slot:${slot.slot}`] =
+    tags[`vodsr:agent:slot:${slot.slot}`] =
       slot.state === 'free'
         ? 'free'
         : slot.state === 'reserved'
@@ -240,10 +240,10 @@ export function agentStateTags(s: AgentTagState): Record<string, string> {
  * Reads {@link agentStateTags} back; `undefined` when the instance carries none (its agent has not reported yet).
  * Unknown or malformed values are skipped, never thrown: tags are display data.
  *
- * @example parseAgentStateTags({ 'vodsr:state': 'running', 'vodsr:slot:0': 'free' })?.slots[0]?.state === 'free'
+ * @example parseAgentStateTags({ 'vodsr:agent:state': 'running', 'vodsr:agent:slot:0': 'free' })?.slots[0]?.state === 'free'
  */
 export function parseAgentStateTags(tags: Readonly<Record<string, string>>): AgentTagState | undefined {
-  const state = tags['vodsr:state'];
+  const state = tags['vodsr:agent:state'];
   if (state === undefined) return undefined;
   const int = (k: string) => {
     const n = Number(tags[k]);
@@ -251,7 +251,7 @@ export function parseAgentStateTags(tags: Readonly<Record<string, string>>): Age
   };
   const slots: FleetSlotStatus[] = [];
   for (const [k, v] of Object.entries(tags)) {
-    const m = /^vodsr:slot:(\d{1,2})$/.exec(k);
+    const m = /^vodsr:agent:slot:(\d{1,2})$/.exec(k);
     if (!m) continue;
     const slot = Number(m[1]);
     if (v === 'free') slots.push({ slot, state: 'free' });
@@ -274,9 +274,9 @@ export function parseAgentStateTags(tags: Readonly<Record<string, string>>): Age
   slots.sort((a, b) => a.slot - b.slot);
   return {
     state,
-    placed: int('vodsr:placed'),
-    maxRunning: int('vodsr:max-running'),
+    placed: int('vodsr:agent:placed'),
+    maxRunning: int('vodsr:agent:max-running'),
     slots,
-    reportedAt: tags['vodsr:reported'] ?? '',
+    reportedAt: tags['vodsr:agent:reported'] ?? '',
   };
 }

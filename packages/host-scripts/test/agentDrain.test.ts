@@ -228,7 +228,7 @@ describe('HostAgent: a long drain on the termination hook', () => {
       ],
     });
     for (const p of published)
-      for (const t of p.Tags ?? []) expect(t.Key).toMatch(/^vodsr:[A-Za-z0-9+\-=._:@]+$/); // IMDS-safe keys
+      for (const t of p.Tags ?? []) expect(t.Key).toMatch(/^vodsr:agent:[A-Za-z0-9+\-=._:@]+$/); // IMDS-safe keys
     // changes only: far fewer tag writes than loop turns
     expect(published.length).toBeLessThan(6);
   }, 60_000);
@@ -280,18 +280,18 @@ describe('HostAgent: a long drain on the termination hook', () => {
       ec2
         .commandCalls(CreateTagsCommand)
         .map((c) => Object.fromEntries((c.args[0].input.Tags ?? []).map((t) => [t.Key, t.Value])));
-    await until(() => tagged().some((t) => t['vodsr:slot:0']?.startsWith('reserved:job-7:')));
+    await until(() => tagged().some((t) => t['vodsr:agent:slot:0']?.startsWith('reserved:job-7:')));
     agent.kill();
-    const reserved = tagged().find((t) => t['vodsr:slot:0']?.startsWith('reserved:'));
+    const reserved = tagged().find((t) => t['vodsr:agent:slot:0']?.startsWith('reserved:'));
     const lease = agent.status().slots[0];
     if (lease?.state !== 'free') expect(JSON.stringify(tagged())).not.toContain(lease?.lease);
-    expect(reserved).toMatchObject({ 'vodsr:state': 'running', 'vodsr:placed': '1' });
+    expect(reserved).toMatchObject({ 'vodsr:agent:state': 'running', 'vodsr:agent:placed': '1' });
     const until_ = parseAgentStateTags(reserved as Record<string, string>)?.slots[0]?.leaseExpiresAt;
     expect(Date.parse(until_ as string)).toBeGreaterThan(Date.now());
     expect(tagged()[0]).toMatchObject({
-      'vodsr:state': 'running',
-      'vodsr:slot:0': 'free',
-      'vodsr:placed': '0',
+      'vodsr:agent:state': 'running',
+      'vodsr:agent:slot:0': 'free',
+      'vodsr:agent:placed': '0',
     });
   }, 60_000);
 });

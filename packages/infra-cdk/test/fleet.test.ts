@@ -72,7 +72,7 @@ describe('VodsrFleet', () => {
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 
-  it("lets the agent tag only its group's instances with vodsr:* keys and heartbeat its drain hook in time", () => {
+  it("lets the agent tag only its group's instances with vodsr:agent:* keys and heartbeat its drain hook in time", () => {
     const { stack, fleet, t } = synth({ drainTimeoutMinutes: 20, groupName: 'gpu-fleet' });
     const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
       (r) =>
@@ -93,7 +93,7 @@ describe('VodsrFleet', () => {
         },
         Condition: {
           StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': 'gpu-fleet' },
-          'ForAllValues:StringLike': { 'aws:TagKeys': ['vodsr:*'] },
+          'ForAllValues:StringLike': { 'aws:TagKeys': ['vodsr:agent:*'] },
           Null: { 'aws:TagKeys': 'false' },
         },
       },

@@ -6,15 +6,15 @@ import type { AgentStatus, StatusPublisherPort } from '../types.js';
 export interface Ec2TagStatusPublisherOptions {
   readonly client?: EC2Client;
   readonly region?: string;
-  /** The clock of `vodsr:reported`. @default Date.now */
+  /** The clock of `vodsr:agent:reported`. @default Date.now */
   readonly now?: () => number;
 }
 
 /**
- * Publishes the agent's state as tags on its own instance (core's `agentStateTags`: `vodsr:state`,
- * `vodsr:slot:N`, …), one `CreateTags` per change. Why tags: they live and die with the instance (no stale
+ * Publishes the agent's state as tags on its own instance (core's `agentStateTags`: `vodsr:agent:state`,
+ * `vodsr:agent:slot:N`, …), one `CreateTags` per change. Why tags: they live and die with the instance (no stale
  * records of terminated hosts), `vodsr fleet` reads them in the same `DescribeInstances` that gives the market
- * and type, they cost nothing, and the role may only write `vodsr:*` keys on its group's instances
+ * and type, they cost nothing, and the role may only write `vodsr:agent:*` keys on its group's instances
  * (infra-cdk's `PublishOwnState` statement). With instance-metadata tags on, the agent could read them too.
  *
  * @example const publisher = new Ec2TagStatusPublisher({ region: 'eu-west-1' });
