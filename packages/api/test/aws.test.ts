@@ -19,7 +19,6 @@ function service() {
   return new AwsJobService({
     stateMachineArn: SM,
     outputRoot: 's3://out-bucket/sr/',
-    instanceId: 'i-0123456789abcdef0',
     client: new SFNClient({ region: 'us-east-1' }),
   });
 }
@@ -68,7 +67,8 @@ describe('AwsJobService', () => {
     const wf = JSON.parse(start?.input as string) as WorkflowInput;
     expect(wf).toMatchObject({
       jobId: name,
-      instanceId: 'i-0123456789abcdef0',
+      // no fixed host: AcquireHost places the job and RunHost reads $.placement.instanceId
+      instanceId: 'local',
       srFile: 's3://out-bucket/sr/a b_sr_2x.mp4',
       packagingPreset: 'hls-single',
     });
@@ -96,9 +96,7 @@ describe('AwsJobService', () => {
       code: 'VODSR_VALIDATION',
       issues: [{ path: '/source', message: 'the AWS backend needs an s3:// source' }],
     });
-    expect(() => new AwsJobService({ stateMachineArn: 'nope', outputRoot: 'x', instanceId: 'y' })).toThrow(
-      /stateMachineArn/,
-    );
+    expect(() => new AwsJobService({ stateMachineArn: 'nope', outputRoot: 'x' })).toThrow(/stateMachineArn/);
   });
 
   it('maps finished executions to job records (outputs, coded errors, cancellation) and 404s', async () => {

@@ -137,6 +137,13 @@ export const JobSpecSchema = Type.Object(
       Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 256 }), { maxProperties: 32 }),
     ),
     idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    modelFallback: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "When a local backend's FFmpeg lacks a Bluewhale model's filters, run the open model (lanczos-x2) instead and say so in outputs.notes; false = fail with VODSR_HOST_MISSING_FILTER. AWS hosts run the Bluewhale AMI: there the model is never switched.",
+      }),
+    ),
     quality: Type.Optional(
       Type.Boolean({
         default: false,
@@ -362,6 +369,8 @@ export interface JobSpec {
   srFile: boolean;
   metadata: Record<string, string>;
   idempotencyKey?: string;
+  /** false = never switch to the open model when the backend lacks the model's filters (absent = switch). */
+  modelFallback?: boolean;
   /** Measure PSNR/SSIM of the SR vs bicubic on sampled windows (absent = off). */
   quality?: boolean;
 }

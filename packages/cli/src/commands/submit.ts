@@ -9,13 +9,18 @@ export const submitModule: CommandModule<GlobalOptions, SubmitArgs> = {
   describe: 'Queue a job (local DB, AWS Step Functions, or a remote API) and print its id',
   builder: (y) =>
     withJson(y)
-      .positional('input', { type: 'string', describe: 'The source video (path or s3://bucket/key)' })
+      .positional('input', {
+        type: 'string',
+        describe:
+          'The source video (path or s3://bucket/key); with --api a relative path is made absolute here and must exist',
+      })
       .option('job', { alias: 'j', type: 'string', describe: 'A job file (JSON job spec) instead of flags' })
       .option('model', { alias: 'm', type: 'string', describe: 'SR model (default A)' })
       .option('fallback', {
         type: 'boolean',
         default: true,
-        describe: 'Local backend: use the open model when the Bluewhale filters are absent',
+        describe:
+          "Use the open model when the backend's FFmpeg lacks the Bluewhale filters (local backend and --api; --no-fallback: fail instead)",
       })
       .option('scale', { type: 'number' })
       .option('preset', { alias: 'p', type: 'string', describe: 'hls-single (default), hls-ladder, none' })

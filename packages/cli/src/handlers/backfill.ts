@@ -13,7 +13,6 @@ import type { Io } from '../io.js';
 import { DEFAULT_DATA_DIR, DEFAULT_OUTPUT_DIR, type GlobalOptions } from '../options.js';
 import { backendOf } from '../services.js';
 import { guarded } from './common.js';
-import { pickLocalModel } from './run.js';
 
 /** Arguments of `vodsr backfill`. */
 export interface BackfillArgs extends GlobalOptions {
@@ -97,7 +96,10 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
         ]);
       }
       if (local) {
-        const model = await pickLocalModel(args.model ?? 'A', true, io);
+        // the same open-model fallback as a submitted job (`runnableModel`): backfill inputs skip `submit`
+        const choice = await api.runnableModelId(args.model ?? 'A', () => api.listFfmpegFilters());
+        if (choice.note) io.err(choice.note);
+        const model = choice.model;
         const dataDir = args.dataDir ?? DEFAULT_DATA_DIR;
         const svc = await api.LocalJobService.open({
           dataDir,
@@ -136,7 +138,6 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
           outputRoot: output,
           ...(args.model ? { model: args.model } : {}),
           ...(args.preset ? { packagingPreset: args.preset } : {}),
-          ...(args.instanceId ? { instanceId: args.instanceId } : {}),
           ...(args.quality ? { quality: true } : {}),
         };
       } else {

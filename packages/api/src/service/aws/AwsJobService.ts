@@ -14,7 +14,7 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
-import { WORKFLOW_STATES } from '@vodsr/core/workflow';
+import { type FleetStatus, WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { snapshotsToEvents } from '../local/events.js';
 import { withIdempotencyKey } from '../submitBody.js';
@@ -27,6 +27,7 @@ import type {
   SubmitResult,
   WatchOptions,
 } from '../types.js';
+import { type AwsFleetOptions, readAwsFleetStatus } from './awsFleetStatus.js';
 
 /** Options of the AWS backend. */
 export interface AwsJobServiceOptions {
@@ -34,12 +35,12 @@ export interface AwsJobServiceOptions {
   readonly stateMachineArn: string;
   /** Default output root for jobs without `output`: `s3://bucket/prefix/`. */
   readonly outputRoot: string;
-  /** The GPU host (Bluewhale AMI) that runs the SR step. */
-  readonly instanceId: string;
   /** An SFN client (tests inject a mock); default: a new `SFNClient` for `region`, imported lazily. */
   readonly client?: Pick<SFNClient, 'send'>;
   /** AWS region of the default client. */
   readonly region?: string;
+  /** The deployed fleet, for `fleetStatus` (`GET /v1/fleet`). @default none: `fleetStatus` is undefined */
+  readonly fleet?: Omit<AwsFleetOptions, 'region'>;
 }
 
 type SfnStatus = NonNullable<DescribeExecutionCommandOutput['status']>;
@@ -73,7 +74,7 @@ function awsError(e: unknown, what: string): VodsrError {
  * `get`/`list` map DescribeExecution/ListExecutions to `JobRecord`s, `cancel` stops the execution and `watch` polls.
  *
  * @example
- * const jobs = new AwsJobService({ stateMachineArn, outputRoot: 's3://out/', instanceId: 'i-0123456789abcdef0' });
+ * const jobs = new AwsJobService({ stateMachineArn, outputRoot: 's3://out/' }); // hosts pull jobs from the queues
  * const { job } = await jobs.submit({ source: 's3://in/apink_10s.mp4' }, { idempotencyKey: 'upload-42' });
  */
 export class AwsJobService implements JobService {
@@ -89,8 +90,6 @@ export class AwsJobService implements JobService {
       issues.push({ path: '/stateMachineArn', message: 'must be a Step Functions state machine ARN' });
     if (!/^s3:\/\//.test(opts.outputRoot ?? ''))
       issues.push({ path: '/outputRoot', message: 'must be an s3:// URI' });
-    if (!/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/.test(opts.instanceId ?? ''))
-      issues.push({ path: '/instanceId', message: 'must be an EC2 instance id (i-…)' });
     if (issues.length) throw new ValidationError('AWS backend options', issues);
     this.client = opts.client;
   }
@@ -102,6 +101,13 @@ export class AwsJobService implements JobService {
     this.sdk ??= await import('@aws-sdk/client-sfn');
     this.client ??= new this.sdk.SFNClient(this.opts.region ? { region: this.opts.region } : {});
     return { client: this.client, sdk: this.sdk };
+  }
+
+  /** The fleet's hosts, slots, queues and $/h (`readAwsFleetStatus`); undefined without `fleet`. */
+  public async fleetStatus(): Promise<FleetStatus | undefined> {
+    const f = this.opts.fleet;
+    if (!f) return undefined;
+    return readAwsFleetStatus({ ...f, ...(this.opts.region ? { region: this.opts.region } : {}) });
   }
 
   /** The execution ARN of a job id (= execution name). */
@@ -125,7 +131,6 @@ export class AwsJobService implements JobService {
     const wf = prepareJob(spec, {
       jobId: name,
       outputRoot: this.opts.outputRoot,
-      instanceId: this.opts.instanceId,
       // AWS default: MediaConvert (the use case's); a job may ask for `packaging.engine: 'host'`.
       packagingEngine: 'mediaconvert',
       hostHlsPlan,

@@ -18,6 +18,7 @@ import {
 import { deterministicId } from '@vodsr/core/naming';
 import type { FleetStatus } from '@vodsr/core/workflow';
 import type { LocalFleet } from '@vodsr/ssm-runner';
+import { runnableModel } from '../modelFallback.js';
 import { withIdempotencyKey } from '../submitBody.js';
 import type {
   JobEvent,
@@ -28,6 +29,7 @@ import type {
   SubmitResult,
   WatchOptions,
 } from '../types.js';
+import { listFfmpegFilters } from './ffmpegFilters.js';
 import { JobFeed } from './JobFeed.js';
 import { JobStore } from './JobStore.js';
 import { estimateAtSubmit } from './jobCost.js';
@@ -50,6 +52,7 @@ export class LocalJobService implements JobService {
   private readonly pool: WorkerPool;
   private readonly settings: WorkerPoolSettings;
   private readonly checkSources: boolean;
+  private readonly hostFilters: (() => Promise<ReadonlySet<string>>) | undefined;
   /** Where served jobs may read and write (`undefined`: anywhere, as `vodsr run`). */
   public readonly roots: PathRoots | undefined;
 
@@ -70,6 +73,7 @@ export class LocalJobService implements JobService {
       packagingEngine: options.packagingEngine ?? LOCAL_PACKAGING_ENGINE,
     };
     this.checkSources = options.checkSource ?? true;
+    this.hostFilters = options.hostFilters ?? (options.executor ? undefined : hostFfmpegFilters(options.env));
     this.roots = options.inputRoots
       ? { input: options.inputRoots.map((r) => resolve(r)), output: this.settings.outputRoot }
       : undefined;
@@ -135,11 +139,12 @@ export class LocalJobService implements JobService {
 
   public async submit(input: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const body = withIdempotencyKey(input, opts.idempotencyKey);
-    const spec = this.validate(body);
+    const valid = this.validate(body);
+    const { spec, note } = this.hostFilters ? await runnableModel(valid, this.hostFilters) : { spec: valid };
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
     const prepared = prepareJob(spec, localPrepareContext(this.settings, id));
-    return this.insert(prepared, key, specHash(spec));
+    return this.insert(prepared, key, specHash(spec), note);
   }
 
   /**
@@ -158,7 +163,12 @@ export class LocalJobService implements JobService {
     return created ? 'started' : 'exists';
   }
 
-  private async insert(input: WorkflowInput, key: string | undefined, hash: string): Promise<SubmitResult> {
+  private async insert(
+    input: WorkflowInput,
+    key: string | undefined,
+    hash: string,
+    note?: string,
+  ): Promise<SubmitResult> {
     const t = now();
     const record: JobRecord = {
       id: input.jobId,
@@ -170,6 +180,8 @@ export class LocalJobService implements JobService {
       updatedAt: t,
       attempts: 0,
     };
+    // kept through the run: the worker pool appends the host's notes to these
+    if (note !== undefined) record.outputs = { notes: [note] };
     const given = input.estimate;
     const estimate = given
       ? { ...given, usd: { ...given.usd }, assumptions: [...given.assumptions] }
@@ -317,4 +329,15 @@ export class LocalJobService implements JobService {
     }
     return ok ? [] : [{ path: '/source', message: `no such file: ${l.path}` }];
   }
+}
+
+/** The hosts' FFmpeg filters, listed once on first use (the hosts run this machine's FFmpeg). */
+function hostFfmpegFilters(
+  env: Readonly<Record<string, string>> | undefined,
+): () => Promise<ReadonlySet<string>> {
+  let listed: Promise<ReadonlySet<string>> | undefined;
+  return () => {
+    listed ??= listFfmpegFilters(env?.VODSR_FFMPEG ?? process.env.VODSR_FFMPEG ?? 'ffmpeg');
+    return listed;
+  };
 }
