@@ -14,6 +14,7 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
+import { type ExecutionPricing, executionActualCost, type PriceTable } from '@vodsr/core/cost';
 import { WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { snapshotsToEvents } from '../local/events.js';
@@ -27,6 +28,7 @@ import type {
   SubmitResult,
   WatchOptions,
 } from '../types.js';
+import { type LearnedFromExecutions, learnFromExecutions } from './learnThroughput.js';
 
 /** Options of the AWS backend. */
 export interface AwsJobServiceOptions {
@@ -40,6 +42,10 @@ export interface AwsJobServiceOptions {
   readonly client?: Pick<SFNClient, 'send'>;
   /** AWS region of the default client. */
   readonly region?: string;
+  /** How the fleet is priced for `cost.actual` (instance type, on-demand or Spot, slots). @default g6e.xlarge on-demand, 1 slot */
+  readonly pricing?: ExecutionPricing;
+  /** The price table. @default core's `DEFAULT_PRICE_TABLE` */
+  readonly prices?: PriceTable;
 }
 
 type SfnStatus = NonNullable<DescribeExecutionCommandOutput['status']>;
@@ -178,7 +184,7 @@ export class AwsJobService implements JobService {
         // history is a nicety: without it the job is reported as running
       }
     }
-    return toJobRecord(d, stage);
+    return toJobRecord(d, stage, this.opts);
   }
 
   public async list(opts: ListOptions = {}): Promise<JobPage> {
@@ -256,6 +262,18 @@ export class AwsJobService implements JobService {
     };
   }
 
+  /**
+   * The throughput learned from the newest `limit` succeeded executions (`learnFromExecutions`), keyed by the
+   * `pricing.instanceType` the fleet runs.
+   */
+  public async throughput(limit = 50): Promise<LearnedFromExecutions> {
+    const { client } = await this.api();
+    return learnFromExecutions(client, this.opts.stateMachineArn, {
+      limit,
+      ...(this.opts.pricing?.instanceType ? { instanceType: this.opts.pricing.instanceType } : {}),
+    });
+  }
+
   public async close(): Promise<void> {
     (this.client as { destroy?: () => void } | undefined)?.destroy?.();
   }
@@ -270,8 +288,15 @@ function parseJson<T>(s: string | undefined): T | undefined {
   }
 }
 
-/** Maps a DescribeExecution answer to a job record. */
-export function toJobRecord(d: DescribeExecutionCommandOutput, runningAs: JobStatus = 'running'): JobRecord {
+/**
+ * Maps a DescribeExecution answer to a job record; a succeeded one carries `cost.actual` from its output (the
+ * host's measured seconds, MediaConvert's output durations) at the fleet's pricing.
+ */
+export function toJobRecord(
+  d: DescribeExecutionCommandOutput,
+  runningAs: JobStatus = 'running',
+  cost: { readonly pricing?: ExecutionPricing; readonly prices?: PriceTable } = {},
+): JobRecord {
   const input = parseJson<WorkflowInput>(d.input);
   const output = parseJson<{ host?: Record<string, unknown> }>(d.output);
   const status: JobStatus =
@@ -314,6 +339,9 @@ export function toJobRecord(d: DescribeExecutionCommandOutput, runningAs: JobSta
     if (host.sr) outputs.sr = host.sr as JobOutputs['sr'];
     outputs.modelUsed = input.job.model;
     rec.outputs = outputs;
+    const actual = executionActualCost(output, cost.pricing, cost.prices);
+    if (actual !== undefined)
+      rec.cost = { actual: { ...actual, usd: { ...actual.usd }, assumptions: [...actual.assumptions] } };
   }
   return rec;
 }
