@@ -90,6 +90,8 @@ export interface ThroughputBasis {
   readonly bucket: ResolutionBucket;
   /** Jobs the cell was learned from (0 for the default). */
   readonly samples: number;
+  /** Jobs of the cell left out as outliers. */
+  readonly outliers?: number;
   readonly secondsPerFrame: number;
   readonly overheadSeconds: number;
 }
@@ -237,7 +239,7 @@ export function estimateJob(
   assumptions.push(
     learned === undefined
       ? `throughput of ${model} on ${host} at ${bucket}: not measured yet, default ${round(1 / spf, 1)} frames/s per slot, no fixed overhead`
-      : `throughput of ${model} on ${host} at ${bucket}: ${round(1 / spf, 1)} frames/s per slot + ${round(overhead, 2)} s per job, learned from ${learned.samples} job(s)`,
+      : `throughput of ${model} on ${host} at ${bucket}: ${round(1 / spf, 1)} frames/s per slot + ${round(overhead, 2)} s per job, learned from ${learned.samples} job(s)${learned.outliers ? ` (${learned.outliers} outlier(s) left out)` : ''}`,
   );
   const basis: ThroughputBasis = {
     basis: learned === undefined ? 'default' : 'learned',
@@ -245,6 +247,7 @@ export function estimateJob(
     host,
     bucket,
     samples: learned?.samples ?? 0,
+    ...(learned?.outliers ? { outliers: learned.outliers } : {}),
     secondsPerFrame: round(spf, 9),
     overheadSeconds: round(overhead, 6),
   };

@@ -236,6 +236,7 @@ export const CostFiguresSchema = Type.Object(
           host: Type.String(),
           bucket: Type.String(),
           samples: Type.Integer({ minimum: 0 }),
+          outliers: Type.Optional(Type.Integer({ minimum: 0 })),
           secondsPerFrame: Type.Number(),
           overheadSeconds: Type.Number(),
         },

@@ -99,6 +99,64 @@ describe('throughputFrom + estimateJob', () => {
   });
 });
 
+describe('throughputFrom', () => {
+  const obs = (seconds: number, busy: number) =>
+    observeJob({
+      model: 'A',
+      host: 'local',
+      source: { ...SRC, durationSeconds: seconds },
+      busySeconds: busy,
+    });
+
+  it("leaves a cold host's first job out of the line and says so", () => {
+    // Prepare: a first job 4 s slow, then jobs at 2 s + frames / 100 with ±2 % noise
+    const list = [obs(2, 6.6 + 4)];
+    for (const [i, s] of [4, 6, 8, 3, 5, 7].entries())
+      list.push(obs(s, (2 + (s * 30) / 100) * (1 + 0.02 * Math.sin(i))));
+    // Act
+    const table = throughputFrom(list.filter((o) => o !== undefined));
+    const e = estimateJob(
+      SRC,
+      'A',
+      { packaging: 'host', throughputHost: 'local' },
+      DEFAULT_PRICE_TABLE,
+      table,
+    );
+    // Assess: 10 s × 30 fps → 2 + 3 = 5 s
+    const cell = table.entries['A|local|le480'];
+    expect(cell).toMatchObject({ samples: 6, outliers: 1 });
+    expect(e.gpuSeconds).toBeGreaterThan(4.85);
+    expect(e.gpuSeconds).toBeLessThan(5.15);
+    expect(e.throughput).toMatchObject({ basis: 'learned', samples: 6, outliers: 1 });
+    expect(e.assumptions.join('\n')).toMatch(/learned from 6 job\(s\) \(1 outlier\(s\) left out\)/);
+    // with the outlier kept (plain least squares), the same estimate is further off
+    let plain = EMPTY_THROUGHPUT;
+    for (const o of list) if (o) plain = learnThroughput(plain, o);
+    const p = estimateJob(
+      SRC,
+      'A',
+      { packaging: 'host', throughputHost: 'local' },
+      DEFAULT_PRICE_TABLE,
+      plain,
+    );
+    expect(Math.abs(p.gpuSeconds - 5)).toBeGreaterThan(Math.abs(e.gpuSeconds - 5));
+  });
+
+  it('counts only the newest `window` jobs of a cell', () => {
+    // Prepare: 5 old jobs twice as slow, then 3 new ones
+    const old = [2, 4, 6, 8, 3].map((s) => obs(s, 2 * (1 + s * 0.3)));
+    const fresh = [2, 4, 6].map((s) => obs(s, 1 + s * 0.3));
+    // Act
+    const table = throughputFrom(
+      [...old, ...fresh].filter((o) => o !== undefined),
+      { window: 3 },
+    );
+    // Assess
+    expect(table.entries['A|local|le480']).toMatchObject({ samples: 3 });
+    expect(table.entries['A|local|le480']?.overheadSeconds).toBeCloseTo(1, 6);
+  });
+});
+
 /** A DescribeExecution output of the deployed workflow after MediaConvert packaged two renditions. */
 const EXECUTION_OUTPUT = {
   jobId: 'j1',

@@ -36,11 +36,13 @@ function probeCached(path: string): Promise<GuessedMedia | undefined> {
 }
 
 /**
- * The throughput the local backend learned from its finished jobs (the store's `throughput_observations`),
- * folded incrementally: each read adds only the observations stored since the last one (by any process).
+ * The throughput the local backend learned from its finished jobs (the store's `throughput_observations`,
+ * `throughputFrom`): each read takes only the observations stored since the last one (by any process) and
+ * refits the table when there were any.
  */
 export class LearnedThroughput {
   private seq = 0;
+  private readonly all: ThroughputObservation[] = [];
   private current: ThroughputTable = EMPTY_THROUGHPUT;
 
   public constructor(private readonly store: JobStore) {}
@@ -48,8 +50,11 @@ export class LearnedThroughput {
   /** The table as of now. */
   public table(): ThroughputTable {
     const { observations, seq } = this.store.observationsAfter(this.seq);
-    if (observations.length) this.current = throughputFrom(observations, this.current);
     this.seq = seq;
+    if (observations.length) {
+      this.all.push(...observations);
+      this.current = throughputFrom(this.all);
+    }
     return this.current;
   }
 }
