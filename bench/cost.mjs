@@ -9,11 +9,12 @@
 //   node bench/cost.mjs [--jobs 20] [--size 320x240] [--lengths 1,2,3,4,5] [--hosts 1] [--slots 1]
 //                       [--min-learned 3] [--json] [--keep]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { LocalJobService } from '@vodsr/api';
+import { LocalJobService, probeMedia } from '@vodsr/api';
 import { FINAL_STATUSES } from '@vodsr/core';
+import { actualCost, DEFAULT_PRICE_TABLE, estimateJob, observeJob, throughputFrom } from '@vodsr/core/cost';
 
 function opt(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +37,15 @@ const MODEL = 'lanczos-x2';
 if (!/^\d+x\d+$/.test(SIZE)) throw new Error('--size needs WxH');
 if (LENGTHS.some((s) => !(s > 0))) throw new Error('--lengths needs positive seconds');
 
+// CPU seconds of this process's reaped children (the host script and its FFmpeg, the job's ffprobe), from
+// /proc/self/stat (cutime + cstime, in clock ticks): the job's work, whatever else the machine runs.
+const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+function childCpuSeconds() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after the ')' field 3 (state) is index 0: cutime is field 16, cstime 17
+  return (Number(f[16 - 3]) + Number(f[17 - 3])) / TICK;
+}
 const load = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
 const dir = mkdtempSync(join(os.tmpdir(), 'vodsr-bench-cost-'));
 
@@ -44,14 +54,37 @@ const clips = new Map();
 for (const s of new Set(LENGTHS)) {
   const out = join(dir, `clip-${s}s.mp4`);
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=s=${SIZE}:r=25:d=${s}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:d=${s}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', '-shortest',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=${SIZE}:r=25:d=${s}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:d=${s}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    '-shortest',
     out,
   ]);
   clips.set(s, out);
 }
+
+const probed = new Map();
+for (const [s, path] of clips) probed.set(s, (await probeMedia(path)).media);
+const cpuObservations = [];
 
 const loadBefore = load();
 const svc = await LocalJobService.open({
@@ -66,12 +99,31 @@ try {
   for (let i = 0; i < JOBS; i += 1) {
     // interleave the lengths so the fitted line (fixed seconds + seconds per frame) sees them all early
     const seconds = LENGTHS[(i * 3) % LENGTHS.length] ?? LENGTHS[0];
+    // the same estimator on CPU seconds: core's throughputFrom + estimateJob over the CPU seconds measured so far
+    const cpuEst = estimateJob(
+      probed.get(seconds),
+      MODEL,
+      { packaging: 'host', throughputHost: 'local-cpu' },
+      DEFAULT_PRICE_TABLE,
+      throughputFrom(cpuObservations),
+    );
+    const cpu0 = childCpuSeconds();
     const { job } = await svc.submit({ source: clips.get(seconds), model: MODEL });
     let rec = job;
     while (!FINAL_STATUSES.includes(rec.status)) {
       await new Promise((r) => setTimeout(r, 200));
       rec = await svc.get(job.id);
     }
+    await new Promise((r) => setTimeout(r, 300)); // let the job's watchdog exit and be reaped
+    const cpuSeconds = Math.round((childCpuSeconds() - cpu0) * 100) / 100;
+    const cpuAct = actualCost({ hostBusySeconds: cpuSeconds });
+    const o = observeJob({
+      model: MODEL,
+      host: 'local-cpu',
+      source: rec.outputs?.source,
+      busySeconds: cpuSeconds,
+    });
+    if (o && rec.status === 'succeeded') cpuObservations.push(o);
     loads.push(os.loadavg()[0]);
     const est = job.cost?.estimate;
     const act = rec.cost?.actual;
@@ -85,6 +137,15 @@ try {
       actualGpuSeconds: act?.gpuSeconds,
       estimateUsd: est?.usd.total,
       actualUsd: act?.usd.total,
+      cpuLearnedFrom: cpuEst.throughput?.samples ?? 0,
+      cpuEstimateSeconds: cpuEst.gpuSeconds,
+      cpuActualSeconds: cpuSeconds,
+      cpuErrorPct:
+        cpuSeconds > 0 && cpuEst.gpuSeconds > 0
+          ? Math.round((cpuSeconds / cpuEst.gpuSeconds - 1) * 1000) / 10
+          : undefined,
+      cpuUsdErrorPct:
+        cpuSeconds > 0 ? Math.round((cpuAct.usd.total / cpuEst.usd.total - 1) * 1000) / 10 : undefined,
     };
     row.gpuErrorPct =
       row.estimateGpuSeconds > 0 && row.actualGpuSeconds !== undefined
@@ -97,7 +158,7 @@ try {
     rows.push(row);
     if (!JSON_OUT)
       process.stderr.write(
-        `job ${row.job}/${JOBS}: ${seconds} s, ${row.basis} (${row.learnedFrom}), est ${row.estimateGpuSeconds} s, act ${row.actualGpuSeconds} s, ${row.gpuErrorPct ?? '-'} %\n`,
+        `job ${row.job}/${JOBS}: ${seconds} s, ${row.basis} (${row.learnedFrom}), busy est ${row.estimateGpuSeconds} s act ${row.actualGpuSeconds} s (${row.gpuErrorPct ?? '-'} %), CPU est ${row.cpuEstimateSeconds} s act ${cpuSeconds} s (${row.cpuErrorPct ?? '-'} %)\n`,
       );
   }
 } finally {
@@ -109,7 +170,8 @@ function dist(values) {
   const abs = values.map(Math.abs).sort((a, b) => a - b);
   if (!abs.length) return undefined;
   const q = (p) => abs[Math.min(abs.length - 1, Math.floor(p * abs.length))];
-  const median = abs.length % 2 ? abs[(abs.length - 1) / 2] : (abs[abs.length / 2 - 1] + abs[abs.length / 2]) / 2;
+  const median =
+    abs.length % 2 ? abs[(abs.length - 1) / 2] : (abs[abs.length / 2 - 1] + abs[abs.length / 2]) / 2;
   return {
     n: abs.length,
     medianAbsPct: Math.round(median * 10) / 10,
@@ -130,10 +192,23 @@ const summary = {
   jobs: JOBS,
   succeeded: rows.filter((r) => r.status === 'succeeded').length,
   wallSeconds,
-  pricing: 'GPU seconds priced at g6e.xlarge on-demand (core price table), packaging on the host ($0), 8 transitions',
+  pricing:
+    'GPU seconds priced at g6e.xlarge on-demand (core price table), packaging on the host ($0), 8 transitions',
   learnedGpu: dist(learned.map((r) => r.gpuErrorPct).filter((v) => v !== undefined)),
   learnedUsd: dist(learned.map((r) => r.usdErrorPct).filter((v) => v !== undefined)),
   defaultGpu: dist(defaults.map((r) => r.gpuErrorPct).filter((v) => v !== undefined)),
+  cpuLearned: dist(
+    rows
+      .filter((r) => r.status === 'succeeded' && r.cpuLearnedFrom >= MIN_LEARNED)
+      .map((r) => r.cpuErrorPct)
+      .filter((v) => v !== undefined),
+  ),
+  cpuLearnedUsd: dist(
+    rows
+      .filter((r) => r.status === 'succeeded' && r.cpuLearnedFrom >= MIN_LEARNED)
+      .map((r) => r.cpuUsdErrorPct)
+      .filter((v) => v !== undefined),
+  ),
   minLearned: MIN_LEARNED,
   loadAverage: {
     before: loadBefore,
@@ -150,12 +225,19 @@ if (JSON_OUT) {
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 } else {
   const pad = (v, n) => String(v ?? '-').padStart(n);
-  console.log(`cost: ${JOBS} jobs of ${MODEL} ${SIZE} (${LENGTHS.join('/')} s) on a local fleet of ${HOSTS}×${SLOTS}, ${wallSeconds} s`);
+  console.log(
+    `cost: ${JOBS} jobs of ${MODEL} ${SIZE} (${LENGTHS.join('/')} s) on a local fleet of ${HOSTS}×${SLOTS}, ${wallSeconds} s`,
+  );
   console.log(`  ${summary.pricing}`);
-  console.log(' job  len  basis    from  est GPU s  act GPU s  GPU err %   est $       act $       $ err %');
+  console.log(
+    '                  cost.estimate vs cost.actual (busy wall seconds)            | same estimator on CPU seconds',
+  );
+  console.log(
+    ' job  len  basis    from  est GPU s  act GPU s  err %   est $      act $      $ err % | est CPU s act CPU s  err %',
+  );
   for (const r of rows)
     console.log(
-      `${pad(r.job, 4)} ${pad(r.seconds, 4)}  ${String(r.basis).padEnd(8)} ${pad(r.learnedFrom, 4)} ${pad(r.estimateGpuSeconds, 10)} ${pad(r.actualGpuSeconds, 10)} ${pad(r.gpuErrorPct, 10)}   ${pad(r.estimateUsd?.toFixed(7), 10)}  ${pad(r.actualUsd?.toFixed(7), 10)} ${pad(r.usdErrorPct, 8)}`,
+      `${pad(r.job, 4)} ${pad(r.seconds, 4)}  ${String(r.basis).padEnd(8)} ${pad(r.learnedFrom, 4)} ${pad(r.estimateGpuSeconds, 10)} ${pad(r.actualGpuSeconds, 10)} ${pad(r.gpuErrorPct, 6)}  ${pad(r.estimateUsd?.toFixed(7), 9)}  ${pad(r.actualUsd?.toFixed(7), 9)} ${pad(r.usdErrorPct, 7)} | ${pad(r.cpuEstimateSeconds, 9)} ${pad(r.cpuActualSeconds, 9)} ${pad(r.cpuErrorPct, 6)}`,
     );
   const line = (name, d) =>
     d
@@ -164,6 +246,8 @@ if (JSON_OUT) {
   console.log(line(`learned (≥ ${MIN_LEARNED} jobs), GPU s`, summary.learnedGpu));
   console.log(line(`learned (≥ ${MIN_LEARNED} jobs), $ total`, summary.learnedUsd));
   console.log(line('default throughput, GPU s', summary.defaultGpu));
+  console.log(line(`CPU seconds, learned (≥ ${MIN_LEARNED} jobs)`, summary.cpuLearned));
+  console.log(line(`CPU seconds, learned (≥ ${MIN_LEARNED} jobs), $ total`, summary.cpuLearnedUsd));
   const la = summary.loadAverage;
   console.log(
     `load average: before ${la.before.join(' ')}, during ${la.duringMin}–${la.duringMax} (1 min), after ${la.after.join(' ')} (${summary.cpus} CPUs)`,
