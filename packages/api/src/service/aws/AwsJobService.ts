@@ -268,7 +268,8 @@ export class AwsJobService implements JobService {
    */
   public async throughput(limit = 50): Promise<LearnedFromExecutions> {
     const { client } = await this.api();
-    return learnFromExecutions(client, this.opts.stateMachineArn, {
+    return learnFromExecutions(this.opts.stateMachineArn, {
+      client,
       limit,
       ...(this.opts.pricing?.instanceType ? { instanceType: this.opts.pricing.instanceType } : {}),
     });

@@ -24,14 +24,34 @@ export interface LearnedFromExecutions {
  * `instanceType` (the output names only the instance, not its type). Bounded by `limit`: Step Functions keeps
  * execution history for 90 days.
  *
- * @example const { table } = await learnFromExecutions(sfn, stateMachineArn, { instanceType: 'g6e.xlarge' });
+ * @example const { table } = await learnFromExecutions(stateMachineArn, { instanceType: 'g6e.xlarge', region: 'us-east-1' });
  */
 export async function learnFromExecutions(
-  client: Pick<SFNClient, 'send'>,
   stateMachineArn: string,
-  opts: { readonly instanceType?: string; readonly limit?: number } = {},
+  opts: {
+    readonly instanceType?: string;
+    readonly limit?: number;
+    /** @default a new `SFNClient` for `region`, destroyed at the end */
+    readonly client?: Pick<SFNClient, 'send'>;
+    readonly region?: string;
+  } = {},
 ): Promise<LearnedFromExecutions> {
   const sdk = await import('@aws-sdk/client-sfn');
+  const own =
+    opts.client === undefined ? new sdk.SFNClient(opts.region ? { region: opts.region } : {}) : undefined;
+  try {
+    return await learn(own ?? (opts.client as Pick<SFNClient, 'send'>), stateMachineArn, opts, sdk);
+  } finally {
+    own?.destroy();
+  }
+}
+
+async function learn(
+  client: Pick<SFNClient, 'send'>,
+  stateMachineArn: string,
+  opts: { readonly instanceType?: string; readonly limit?: number },
+  sdk: typeof import('@aws-sdk/client-sfn'),
+): Promise<LearnedFromExecutions> {
   const limit = Math.min(1000, Math.max(1, opts.limit ?? 50));
   let list: ListExecutionsCommandOutput;
   try {
