@@ -1,7 +1,6 @@
 import type { ListExecutionsCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
 import { VodsrError, type WorkflowInput } from '@vodsr/core';
 import {
-  EMPTY_THROUGHPUT,
   executionObservation,
   type ThroughputObservation,
   type ThroughputTable,
@@ -91,5 +90,5 @@ async function learn(
   }
   // ListExecutions answers newest first: learn oldest first
   observations.reverse();
-  return { table: throughputFrom(observations, EMPTY_THROUGHPUT), observations, executions: arns.length };
+  return { table: throughputFrom(observations), observations, executions: arns.length };
 }
