@@ -248,9 +248,27 @@ describe('AwsJobService', () => {
       .on(ListExecutionsCommand, { statusFilter: 'SUCCEEDED' })
       .resolves({
         executions: [
-          { executionArn: `${EXEC}:e2` },
-          { executionArn: `${EXEC}:e1` },
-          { executionArn: `${EXEC}:e3` },
+          {
+            executionArn: `${EXEC}:e2`,
+            stateMachineArn: SM,
+            name: 'e2',
+            status: 'SUCCEEDED',
+            startDate: new Date(),
+          },
+          {
+            executionArn: `${EXEC}:e1`,
+            stateMachineArn: SM,
+            name: 'e1',
+            status: 'SUCCEEDED',
+            startDate: new Date(),
+          },
+          {
+            executionArn: `${EXEC}:e3`,
+            stateMachineArn: SM,
+            name: 'e3',
+            status: 'SUCCEEDED',
+            startDate: new Date(),
+          },
         ],
       })
       .on(DescribeExecutionCommand, { executionArn: `${EXEC}:e1` })
