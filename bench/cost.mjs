@@ -85,6 +85,9 @@ for (const s of new Set(LENGTHS)) {
 const probed = new Map();
 for (const [s, path] of clips) probed.set(s, (await probeMedia(path)).media);
 const cpuObservations = [];
+// for the window comparison after the run: every job's observation (wall busy seconds, CPU seconds) in order
+const wallObservations = [];
+const cpuRuns = [];
 
 const loadBefore = load();
 const svc = await LocalJobService.open({
@@ -124,6 +127,14 @@ try {
       busySeconds: cpuSeconds,
     });
     if (o && rec.status === 'succeeded') cpuObservations.push(o);
+    const w = observeJob({
+      model: MODEL,
+      host: 'local',
+      source: rec.outputs?.source,
+      busySeconds: rec.cost?.actual?.gpuSeconds ?? 0,
+    });
+    if (w && rec.status === 'succeeded') wallObservations.push({ obs: w, media: probed.get(seconds) });
+    if (o && rec.status === 'succeeded') cpuRuns.push({ obs: o, media: probed.get(seconds) });
     loads.push(os.loadavg()[0]);
     const est = job.cost?.estimate;
     const act = rec.cost?.actual;
@@ -166,6 +177,28 @@ try {
 }
 const wallSeconds = Math.round((Date.now() - t0) / 100) / 10;
 
+// The same runs, estimated again after the fact with other fit windows (each job from the jobs before it only):
+// how much of the error is drift (the machine's load moving, warm-up) that a shorter memory follows.
+function replay(runs, host, window) {
+  const errs = [];
+  for (let i = MIN_LEARNED; i < runs.length; i += 1) {
+    const table = throughputFrom(
+      runs.slice(0, i).map((r) => r.obs),
+      { window },
+    );
+    const e = estimateJob(
+      runs[i].media,
+      MODEL,
+      { packaging: 'host', throughputHost: host },
+      DEFAULT_PRICE_TABLE,
+      table,
+    );
+    errs.push(Math.round((runs[i].obs.hostBusySeconds / e.gpuSeconds - 1) * 1000) / 10);
+  }
+  return errs;
+}
+const WINDOWS = [100, 8, 4];
+
 function dist(values) {
   const abs = values.map(Math.abs).sort((a, b) => a - b);
   if (!abs.length) return undefined;
@@ -196,6 +229,12 @@ const summary = {
     'GPU seconds priced at g6e.xlarge on-demand (core price table), packaging on the host ($0), 8 transitions',
   learnedGpu: dist(learned.map((r) => r.gpuErrorPct).filter((v) => v !== undefined)),
   learnedUsd: dist(learned.map((r) => r.usdErrorPct).filter((v) => v !== undefined)),
+  windows: Object.fromEntries(
+    WINDOWS.map((w) => [
+      w,
+      { wall: dist(replay(wallObservations, 'local', w)), cpu: dist(replay(cpuRuns, 'local-cpu', w)) },
+    ]),
+  ),
   defaultGpu: dist(defaults.map((r) => r.gpuErrorPct).filter((v) => v !== undefined)),
   cpuLearned: dist(
     rows
@@ -246,6 +285,10 @@ if (JSON_OUT) {
   console.log(line(`learned (≥ ${MIN_LEARNED} jobs), GPU s`, summary.learnedGpu));
   console.log(line(`learned (≥ ${MIN_LEARNED} jobs), $ total`, summary.learnedUsd));
   console.log(line('default throughput, GPU s', summary.defaultGpu));
+  for (const w of WINDOWS) {
+    console.log(line(`replayed, window ${w}, busy s (excl. quality)`, summary.windows[w].wall));
+    console.log(line(`replayed, window ${w}, CPU s`, summary.windows[w].cpu));
+  }
   console.log(line(`CPU seconds, learned (≥ ${MIN_LEARNED} jobs)`, summary.cpuLearned));
   console.log(line(`CPU seconds, learned (≥ ${MIN_LEARNED} jobs), $ total`, summary.cpuLearnedUsd));
   const la = summary.loadAverage;

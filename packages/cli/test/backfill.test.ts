@@ -273,7 +273,7 @@ describe('vodsr backfill', () => {
     expect(q?.gainDb).toBeCloseTo((q?.sr.psnr ?? 0) - (q?.bicubic.psnr ?? 0), 1);
     const text = memoryIo();
     await statusCommand({ id: name, dataDir: join(dir, 'realdb') }, text);
-    expect(text.stdout.join('\n')).toMatch(/estimate: .* GPU s, \$/);
+    expect(text.stdout.join('\n')).toMatch(/estimate: .* GPU s, \$.*; default throughput\)/);
     expect(text.stdout.join('\n')).toMatch(/actual: {3}.* GPU s, \$/);
     expect(text.stdout.join('\n')).toMatch(
       /quality: {2}SR: \d+\.\d dB \/ [01]\.\d\d, bicubic: \d+\.\d dB \/ [01]\.\d\d \([+-]\d+\.\d dB\)/,
