@@ -6,7 +6,7 @@
 // price table's figures) and the error distribution of the jobs estimated from ≥ --min-learned observations
 // (median, p90, max |error|, share within ±10 %), with the load average before, during and after.
 //
-//   node bench/cost.mjs [--jobs 20] [--size 320x240] [--lengths 1,2,3,4,5] [--hosts 1] [--slots 1]
+//   node bench/cost.mjs [--jobs 20] [--size 640x480] [--lengths 2,4,6,8] [--hosts 1] [--slots 1]
 //                       [--min-learned 3] [--json] [--keep]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,8 +26,8 @@ function num(name, def) {
   return v;
 }
 const JOBS = num('jobs', 20);
-const SIZE = opt('size', '320x240');
-const LENGTHS = String(opt('lengths', '1,2,3,4,5')).split(',').map(Number);
+const SIZE = opt('size', '640x480');
+const LENGTHS = String(opt('lengths', '2,4,6,8')).split(',').map(Number);
 const HOSTS = num('hosts', 1);
 const SLOTS = num('slots', 1);
 const MIN_LEARNED = num('min-learned', 3);
