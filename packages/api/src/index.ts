@@ -4,6 +4,7 @@ export { type BuildAppOptions, buildApp, type ServeApiOptions, serveApi } from '
 export type { Problem } from './http/problem.js';
 export { API_ROUTES, type RouteContext, type RoutePlugin } from './http/routes/index.js';
 export { AwsJobService, type AwsJobServiceOptions } from './service/aws/AwsJobService.js';
+export { type LearnedFromExecutions, learnFromExecutions } from './service/aws/learnThroughput.js';
 export {
   type AwsFleetClients,
   type AwsFleetOptions,

@@ -257,6 +257,24 @@ export const CostFiguresSchema = Type.Object(
     usd: CostUsdSchema,
     assumptions: Type.Array(Type.String()),
     pricesDate: Type.String(),
+    throughput: Type.Optional(
+      Type.Object(
+        {
+          basis: Type.Union([Type.Literal('learned'), Type.Literal('default')]),
+          model: Type.String(),
+          host: Type.String(),
+          bucket: Type.String(),
+          samples: Type.Integer({ minimum: 0 }),
+          outliers: Type.Optional(Type.Integer({ minimum: 0 })),
+          secondsPerFrame: Type.Number(),
+          overheadSeconds: Type.Number(),
+        },
+        {
+          description:
+            "An estimate's throughput: learned from the fleet's finished jobs (how many), or the default.",
+        },
+      ),
+    ),
   },
   { $id: 'CostFigures' },
 );

@@ -88,6 +88,7 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
     try {
       let target: BackfillTarget;
       let config: TriggerConfig;
+      let learned: Pick<Parameters<typeof api.runBackfill>[0], 'estimate' | 'throughput'> = {};
       const output = args.output ?? (args.s3Endpoint ? 's3://vodsr-out/' : args.awsOutput);
       if (output === undefined) {
         const { ValidationError } = await import('@vodsr/core');
@@ -116,6 +117,8 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
         });
         service = svc;
         target = api.serviceBackfillTarget(svc);
+        // the plan's estimate uses what this database learned from its finished jobs (host kind `local`)
+        learned = { estimate: { throughputHost: 'local' }, throughput: svc.throughput() };
         config = {
           outputRoot: output,
           model,
@@ -206,6 +209,7 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
         ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
         dryRun: args.dryRun === true,
         wait: args.wait !== false,
+        ...learned,
         ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
         onEvent: (e) => {

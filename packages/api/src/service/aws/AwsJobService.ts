@@ -14,6 +14,7 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
+import { type ExecutionPricing, executionActualCost, type PriceTable } from '@vodsr/core/cost';
 import { type FleetStatus, WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { snapshotsToEvents } from '../local/events.js';
@@ -28,6 +29,7 @@ import type {
   WatchOptions,
 } from '../types.js';
 import { type AwsFleetOptions, readAwsFleetStatus } from './awsFleetStatus.js';
+import { type LearnedFromExecutions, learnFromExecutions } from './learnThroughput.js';
 
 /** Options of the AWS backend. */
 export interface AwsJobServiceOptions {
@@ -41,6 +43,10 @@ export interface AwsJobServiceOptions {
   readonly region?: string;
   /** The deployed fleet, for `fleetStatus` (`GET /v1/fleet`). @default none: `fleetStatus` is undefined */
   readonly fleet?: Omit<AwsFleetOptions, 'region'>;
+  /** How the fleet is priced for `cost.actual` (instance type, on-demand or Spot, slots). @default g6e.xlarge on-demand, 1 slot */
+  readonly pricing?: ExecutionPricing;
+  /** The price table. @default core's `DEFAULT_PRICE_TABLE` */
+  readonly prices?: PriceTable;
 }
 
 type SfnStatus = NonNullable<DescribeExecutionCommandOutput['status']>;
@@ -183,7 +189,7 @@ export class AwsJobService implements JobService {
         // history is a nicety: without it the job is reported as running
       }
     }
-    return toJobRecord(d, stage);
+    return toJobRecord(d, stage, this.opts);
   }
 
   public async list(opts: ListOptions = {}): Promise<JobPage> {
@@ -261,6 +267,19 @@ export class AwsJobService implements JobService {
     };
   }
 
+  /**
+   * The throughput learned from the newest `limit` succeeded executions (`learnFromExecutions`), keyed by the
+   * `pricing.instanceType` the fleet runs.
+   */
+  public async throughput(limit = 50): Promise<LearnedFromExecutions> {
+    const { client } = await this.api();
+    return learnFromExecutions(this.opts.stateMachineArn, {
+      client,
+      limit,
+      ...(this.opts.pricing?.instanceType ? { instanceType: this.opts.pricing.instanceType } : {}),
+    });
+  }
+
   public async close(): Promise<void> {
     (this.client as { destroy?: () => void } | undefined)?.destroy?.();
   }
@@ -275,8 +294,15 @@ function parseJson<T>(s: string | undefined): T | undefined {
   }
 }
 
-/** Maps a DescribeExecution answer to a job record. */
-export function toJobRecord(d: DescribeExecutionCommandOutput, runningAs: JobStatus = 'running'): JobRecord {
+/**
+ * Maps a DescribeExecution answer to a job record; a succeeded one carries `cost.actual` from its output (the
+ * host's measured seconds, MediaConvert's output durations) at the fleet's pricing.
+ */
+export function toJobRecord(
+  d: DescribeExecutionCommandOutput,
+  runningAs: JobStatus = 'running',
+  cost: { readonly pricing?: ExecutionPricing; readonly prices?: PriceTable } = {},
+): JobRecord {
   const input = parseJson<WorkflowInput>(d.input);
   const output = parseJson<{ host?: Record<string, unknown> }>(d.output);
   const status: JobStatus =
@@ -319,6 +345,9 @@ export function toJobRecord(d: DescribeExecutionCommandOutput, runningAs: JobSta
     if (host.sr) outputs.sr = host.sr as JobOutputs['sr'];
     outputs.modelUsed = input.job.model;
     rec.outputs = outputs;
+    const actual = executionActualCost(output, cost.pricing, cost.prices);
+    if (actual !== undefined)
+      rec.cost = { actual: { ...actual, usd: { ...actual.usd }, assumptions: [...actual.assumptions] } };
   }
   return rec;
 }

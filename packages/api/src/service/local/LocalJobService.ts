@@ -15,6 +15,7 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
+import type { ThroughputTable } from '@vodsr/core/cost';
 import { deterministicId } from '@vodsr/core/naming';
 import type { FleetStatus } from '@vodsr/core/workflow';
 import type { LocalFleet } from '@vodsr/ssm-runner';
@@ -32,7 +33,7 @@ import type {
 import { listFfmpegFilters } from './ffmpegFilters.js';
 import { JobFeed } from './JobFeed.js';
 import { JobStore } from './JobStore.js';
-import { estimateAtSubmit } from './jobCost.js';
+import { estimateAtSubmit, LearnedThroughput } from './jobCost.js';
 import { notFound, now, specHash, withStatus } from './jobRecords.js';
 import { mediaAllowed, outputIssues, type PathRoots, sourceIssues } from './pathRoots.js';
 import { LOCAL_PACKAGING_ENGINE, localPrepareContext } from './prepareContext.js';
@@ -50,6 +51,7 @@ export class LocalJobService implements JobService {
   public readonly workerId = `w-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly feed: JobFeed;
   private readonly pool: WorkerPool;
+  private readonly learned: LearnedThroughput;
   private readonly settings: WorkerPoolSettings;
   private readonly checkSources: boolean;
   private readonly hostFilters: (() => Promise<ReadonlySet<string>>) | undefined;
@@ -83,6 +85,7 @@ export class LocalJobService implements JobService {
       ]);
     }
     this.feed = new JobFeed(store);
+    this.learned = new LearnedThroughput(store);
     const roots = this.roots;
     // checked again right before a job runs: the file may have been swapped for a symlink since submit
     const recheck = roots ? (job: JobSpec) => this.pathIssues(job, roots) : undefined;
@@ -185,7 +188,7 @@ export class LocalJobService implements JobService {
     const given = input.estimate;
     const estimate = given
       ? { ...given, usd: { ...given.usd }, assumptions: [...given.assumptions] }
-      : await estimateAtSubmit(input);
+      : await estimateAtSubmit(input, this.learned.table());
     if (estimate) record.cost = { estimate };
     const res = await this.store.insert({
       record,
@@ -252,6 +255,14 @@ export class LocalJobService implements JobService {
     await this.fleet?.close();
     this.store.close();
     this.feed.closed();
+  }
+
+  /**
+   * The throughput learned from this database's succeeded jobs (per model × host kind `local` × resolution),
+   * what every estimate made here uses; empty until a job ended.
+   */
+  public throughput(): ThroughputTable {
+    return this.learned.table();
   }
 
   /** The local fleet's hosts, slots and queues (`vodsr fleet`, `GET /v1/fleet`); undefined without a fleet. */
