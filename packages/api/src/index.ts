@@ -4,13 +4,13 @@ export { type BuildAppOptions, buildApp, type ServeApiOptions, serveApi } from '
 export type { Problem } from './http/problem.js';
 export { API_ROUTES, type RouteContext, type RoutePlugin } from './http/routes/index.js';
 export { AwsJobService, type AwsJobServiceOptions } from './service/aws/AwsJobService.js';
-export { type LearnedFromExecutions, learnFromExecutions } from './service/aws/learnThroughput.js';
 export {
   type AwsFleetClients,
   type AwsFleetOptions,
   queueUrlOfArn,
   readAwsFleetStatus,
 } from './service/aws/awsFleetStatus.js';
+export { type LearnedFromExecutions, learnFromExecutions } from './service/aws/learnThroughput.js';
 export {
   type BackfillRecord,
   BackfillRegistry,

@@ -278,7 +278,6 @@ describe('AwsJobService', () => {
     const jobs = new AwsJobService({
       stateMachineArn: SM,
       outputRoot: 's3://out-bucket/sr/',
-      instanceId: 'i-0123456789abcdef0',
       client: new SFNClient({ region: 'us-east-1' }),
       pricing: { instanceType: 'g6e.2xlarge', purchase: 'spot' },
     });

@@ -26,6 +26,7 @@ export {
   DEFAULT_SECONDS_PER_FRAME,
   EMPTY_THROUGHPUT,
   learnThroughput,
+  RESOLUTION_BUCKETS,
   type ResolutionBucket,
   resolutionBucket,
   type ThroughputEntry,

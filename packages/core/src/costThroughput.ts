@@ -3,7 +3,9 @@ import { ValidationError, type ValidationIssue } from './errors.js';
 /** Learned throughput: seconds per frame per model × instance type × resolution bucket, from finished jobs. */
 
 /** Resolution buckets of the throughput table (by the source's shorter side). */
-export type ResolutionBucket = 'le480' | 'le720' | 'le1080' | 'gt1080';
+export const RESOLUTION_BUCKETS = ['le480', 'le720', 'le1080', 'gt1080'] as const;
+/** A source resolution class of the throughput table. */
+export type ResolutionBucket = (typeof RESOLUTION_BUCKETS)[number];
 
 /** One learned cell: a least-squares line busy seconds = overheadSeconds + frames × secondsPerFrame. */
 export interface ThroughputEntry {

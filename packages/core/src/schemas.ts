@@ -263,7 +263,13 @@ export const CostFiguresSchema = Type.Object(
           basis: Type.Union([Type.Literal('learned'), Type.Literal('default')]),
           model: Type.String(),
           host: Type.String(),
-          bucket: Type.String(),
+          // costThroughput's RESOLUTION_BUCKETS (a core test checks they agree)
+          bucket: Type.Union([
+            Type.Literal('le480'),
+            Type.Literal('le720'),
+            Type.Literal('le1080'),
+            Type.Literal('gt1080'),
+          ]),
           samples: Type.Integer({ minimum: 0 }),
           outliers: Type.Optional(Type.Integer({ minimum: 0 })),
           secondsPerFrame: Type.Number(),

@@ -5,9 +5,11 @@ import {
   EMPTY_THROUGHPUT,
   estimateJob,
   learnThroughput,
+  RESOLUTION_BUCKETS,
   type ThroughputTable,
   withPrices,
 } from '@vodsr/core/cost';
+import { CostFiguresSchema } from '@vodsr/core/job';
 import { describe, expect, it } from 'vitest';
 
 describe('estimateJob', () => {
@@ -111,5 +113,16 @@ describe('learnThroughput', () => {
     });
     expect(EMPTY_THROUGHPUT.entries).toEqual({});
     expect(t.entries['A|i|le480']?.secondsPerFrame).toBe(0.1);
+  });
+});
+
+describe('the record schema of cost figures', () => {
+  it("lists exactly the throughput table's resolution buckets", () => {
+    const t = (
+      CostFiguresSchema.properties.throughput as unknown as {
+        properties: { bucket: { anyOf: { const: string }[] } };
+      }
+    ).properties.bucket.anyOf.map((l) => l.const);
+    expect(t).toEqual([...RESOLUTION_BUCKETS]);
   });
 });
