@@ -48,7 +48,10 @@ const MP4_COPYABLE_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'opus', 'alac']
  *
  * @example pixFmtFor('yuv420p', 'yuv444p') === 'yuv420p'
  */
-export function pixFmtFor(target: PixelFormat | undefined, sourcePixFmt: string | undefined): string | undefined {
+export function pixFmtFor(
+  target: PixelFormat | undefined,
+  sourcePixFmt: string | undefined,
+): string | undefined {
   const fmt = target ?? 'yuv420p';
   if (fmt === 'source' || sourcePixFmt === undefined || sourcePixFmt === fmt) return undefined;
   if (fmt === 'yuv420p' && sourcePixFmt === 'yuvj420p') return undefined;

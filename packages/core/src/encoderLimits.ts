@@ -73,14 +73,16 @@ export const MEDIACONVERT_LIMITS = {
     long: 4096,
     short: 2160,
     pixels: 4096 * 2160,
-    source: 'AWS Elemental MediaConvert user guide, Maximum supported output resolutions: 4096x2160 or 2160x4096',
+    source:
+      'AWS Elemental MediaConvert user guide, Maximum supported output resolutions: 4096x2160 or 2160x4096',
   },
   H_265: {
     label: 'MediaConvert HEVC (H.265)',
     long: 8192,
     short: 4320,
     pixels: 8192 * 4320,
-    source: 'AWS Elemental MediaConvert user guide, Maximum supported output resolutions: 8192x4320 or 4320x8192',
+    source:
+      'AWS Elemental MediaConvert user guide, Maximum supported output resolutions: 8192x4320 or 4320x8192',
   },
 } as const satisfies Record<string, EncoderLimit>;
 
@@ -138,7 +140,9 @@ export function oversizeEncoder(enc: EncoderSettings): EncoderSettings | undefin
 }
 
 /** What {@link srEncoderFor} decided: the job's own encoder, or its HEVC switch. */
-export type SrEncoderChoice = { readonly use: 'encoder' } | { readonly use: 'oversize'; readonly codec: VideoCodec };
+export type SrEncoderChoice =
+  | { readonly use: 'encoder' }
+  | { readonly use: 'oversize'; readonly codec: VideoCodec };
 
 /**
  * The refusal of an SR picture too large for every encoder the job allows: `VODSR_ENCODER_LIMIT`, naming the
@@ -153,7 +157,7 @@ export function encoderLimitError(
   const limits = tried.map((l) => `${l.label} takes at most ${describeLimit(l)}`).join('; ');
   return new VodsrError(
     'VODSR_ENCODER_LIMIT',
-    `The SR picture would be ${width}x${height} (${why}): ${limits}. Use a smaller scale or source${tried.length < 2 ? ', or allow HEVC (encoder.oversize "hevc")' : ''}.`,
+    `The SR picture would be ${width}x${height} (${why}): ${limits}. Use a smaller scale or a smaller source.`,
     { details: { width, height, limits: tried.map((l) => ({ ...l })) } },
   );
 }
@@ -166,7 +170,12 @@ export function encoderLimitError(
  *
  * @example srEncoderFor(job.encoder, 7680, 4320, '3840x2160 × 2') // { use: 'oversize', codec: 'hevc_nvenc' }
  */
-export function srEncoderFor(enc: EncoderSettings, width: number, height: number, why: string): SrEncoderChoice {
+export function srEncoderFor(
+  enc: EncoderSettings,
+  width: number,
+  height: number,
+  why: string,
+): SrEncoderChoice {
   const own = ENCODER_LIMITS[enc.codec];
   if (fitsLimit(own, width, height)) return { use: 'encoder' };
   const alt = oversizeEncoder(enc);
@@ -183,7 +192,9 @@ export const STILL_IMAGE_FORMAT_PATTERN = '(^|,)(image2|[a-z0-9]+_pipe)(,|$)';
 
 /** True when the probed source is a still image (PNG, JPEG, BMP, TIFF, WebP, …), by its ffprobe format name. */
 export function isStillImage(media: Pick<MediaInfo, 'formatName'>): boolean {
-  return typeof media.formatName === 'string' && new RegExp(STILL_IMAGE_FORMAT_PATTERN).test(media.formatName);
+  return (
+    typeof media.formatName === 'string' && new RegExp(STILL_IMAGE_FORMAT_PATTERN).test(media.formatName)
+  );
 }
 
 /** The refusal of a still image as a source: `VODSR_STILL_IMAGE`. The host words it the same way. */

@@ -50,7 +50,9 @@ export function buildHostJob(
     scale: model.scale,
     ...(job.quality === true ? { quality: true } : {}),
     sizeLimit: sizeLimit(ENCODER_LIMITS[job.encoder.codec]),
-    ...(alt ? { oversize: { ...argsOf(alt, opts.media), sizeLimit: sizeLimit(ENCODER_LIMITS[alt.codec]) } } : {}),
+    ...(alt
+      ? { oversize: { ...argsOf(alt, opts.media), sizeLimit: sizeLimit(ENCODER_LIMITS[alt.codec]) } }
+      : {}),
     ...(pixelFormat === 'source' ? {} : { pixelFormat }),
   };
 }
@@ -71,6 +73,8 @@ export const HOST_EXIT_CODES = {
   11: 'VODSR_HOST_BUSY',
   12: 'VODSR_LEASE_INVALID',
   13: 'VODSR_HOST_LOST',
+  14: 'VODSR_ENCODER_LIMIT',
+  15: 'VODSR_STILL_IMAGE',
   130: 'VODSR_HOST_INTERRUPTED',
   143: 'VODSR_HOST_INTERRUPTED',
 } as const;

@@ -99,11 +99,18 @@ const sizeLimitSchema = (description: string) =>
       long: Type.Integer({ minimum: 16, description: 'Longer side, in pixels.' }),
       short: Type.Integer({ minimum: 16, description: 'Shorter side, in pixels.' }),
       pixels: Type.Integer({ minimum: 256, description: 'Luma samples of the whole picture.' }),
-      label: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\n]*$', description: 'e.g. NVENC H.264' }),
+      label: Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[^\\n]*$',
+        description: 'e.g. NVENC H.264',
+      }),
     },
     { description },
   );
-export const HostSizeLimitSchema = sizeLimitSchema("The largest picture an encoder takes (core's ENCODER_LIMITS).");
+export const HostSizeLimitSchema = sizeLimitSchema(
+  "The largest picture an encoder takes (core's ENCODER_LIMITS).",
+);
 
 /** The HEVC switch of a host job: the encoder options used when the SR picture is beyond `sizeLimit`. */
 export const HostOversizeSchema = Type.Object({
@@ -151,7 +158,7 @@ export const HostJobSchema = Type.Object(
     pixelFormat: Type.Optional(
       Type.Union([Type.Literal('yuv420p'), Type.Literal('yuv420p10le')], {
         description:
-          'The SR file\'s pixel format: a source in another format (10-bit, 4:4:4; yuvj420p counts as yuv420p) gets ' +
+          "The SR file's pixel format: a source in another format (10-bit, 4:4:4; yuvj420p counts as yuv420p) gets " +
           '`-pix_fmt` after the encoder options. Absent: the encoder chooses from the source.',
       }),
     ),
@@ -292,7 +299,8 @@ export function validateHostJob(value: unknown): ValidationIssue[] {
   if (typeof o.oversize === 'object' && o.oversize !== null) {
     const ov = o.oversize as Record<string, unknown>;
     issues.push(...encoderIssues('/oversize/encoderArgs', ov.encoderArgs));
-    if (ov.cpuEncoderArgs !== undefined) issues.push(...encoderIssues('/oversize/cpuEncoderArgs', ov.cpuEncoderArgs));
+    if (ov.cpuEncoderArgs !== undefined)
+      issues.push(...encoderIssues('/oversize/cpuEncoderArgs', ov.cpuEncoderArgs));
   }
   issues.push(...filterIssues(o.vf, o.requiredFilters), ...nulIssues(value, ''));
   if (o.hls !== undefined) issues.push(...hlsIssues(o.hls, o.vf));

@@ -43,7 +43,7 @@ export const BASE_HOST_HLS = {
   ],
   single: { maxBitrate: 5_000_000, qvbrQuality: 0, audioBitrate: 96_000 },
   minRungStep: 0.9,
-  maxSize: { long: 4096, short: 2304 },
+  maxSize: { long: 4096, short: 2160 },
   x264Preset: 'veryfast',
   nvencPreset: 'p5',
 } as const;

@@ -205,7 +205,9 @@ export const MediaInfoSchema = Type.Object(
     fps: Type.Optional(Type.Number()),
     videoCodec: Type.Optional(Type.String()),
     pixFmt: Type.Optional(Type.String()),
-    formatName: Type.Optional(Type.String({ description: "ffprobe's format_name (mov,mp4,…; png_pipe for a PNG)." })),
+    formatName: Type.Optional(
+      Type.String({ description: "ffprobe's format_name (mov,mp4,…; png_pipe for a PNG)." }),
+    ),
     rotation: Type.Optional(Type.Number()),
     hasAudio: Type.Boolean(),
     audioCodec: Type.Optional(Type.String()),
