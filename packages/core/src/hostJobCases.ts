@@ -5,6 +5,8 @@
  * base64 JSON, run it, and expect success for `paths: []`, else a usage failure naming exactly `paths`.
  */
 
+import { limitCases } from './hostJobLimitCases.js';
+
 /** One case of the table. */
 export interface HostJobCase {
   /** What the case shows. */
@@ -358,4 +360,5 @@ export const HOST_JOB_CASES: readonly HostJobCase[] = [
     job: { ...base, v: 2, scale: 0, output: base.source, encoderArgs: ['-i', 'x'], vf: 'movie=x' },
     paths: ['/v', '/scale', '/output', '/encoderArgs/0', '/vf'],
   },
+  ...limitCases(base),
 ];
