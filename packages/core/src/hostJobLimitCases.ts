@@ -28,9 +28,14 @@ export function limitCases(
     // ------------------------------------------------------------------ refused: limits and pixel format
     { name: 'a size limit that is not an object', job: { ...base, sizeLimit: 4096 }, paths: ['/sizeLimit'] },
     {
-      name: 'a size limit without pixels, with a fractional side',
-      job: { ...base, sizeLimit: { long: 4096.5, short: 4096, label: 'NVENC H.264' } },
-      paths: ['/sizeLimit/long', '/sizeLimit/pixels'],
+      name: 'a size limit without pixels',
+      job: { ...base, sizeLimit: { long: 4096, short: 4096, label: 'NVENC H.264' } },
+      paths: ['/sizeLimit/pixels'],
+    },
+    {
+      name: 'a size limit with a fractional side',
+      job: { ...base, sizeLimit: { ...limits.sizeLimit, long: 4096.5 } },
+      paths: ['/sizeLimit/long'],
     },
     {
       name: 'a size limit label with a newline',
