@@ -5,7 +5,7 @@
  * | --- | --- |
  * | 0 | success (for `run`/`watch`: the job succeeded) |
  * | 1 | the job failed, or an unexpected error |
- * | 2 | bad usage or invalid input (`VODSR_VALIDATION`, unknown model/preset, bad location) |
+ * | 2 | bad usage or invalid input (`VODSR_VALIDATION`, unknown model/preset, bad location, a still image or an SR picture beyond the encoder limits at submit) |
  * | 3 | no such job (`VODSR_JOB_NOT_FOUND`) |
  * | 4 | conflict: the job cannot do that now (`VODSR_ILLEGAL_TRANSITION`, `VODSR_CONFLICT`) |
  * | 5 | the backend is unavailable or refused (auth, rate limit, AWS or network error) |
@@ -40,7 +40,9 @@ export function exitCodeForError(code: string | undefined): ExitCode {
     code === 'VODSR_BAD_REQUEST' ||
     code.startsWith('VODSR_INVALID_') ||
     code.startsWith('VODSR_UNKNOWN_') ||
-    code === 'VODSR_UNSUPPORTED_SCALE'
+    code === 'VODSR_UNSUPPORTED_SCALE' ||
+    code === 'VODSR_STILL_IMAGE' ||
+    code === 'VODSR_ENCODER_LIMIT'
   )
     return EXIT.USAGE;
   return EXIT.FAILED;

@@ -1,4 +1,4 @@
-import type { EncoderSettings, MediaInfo, VideoCodec } from './schemas.js';
+import type { EncoderSettings, MediaInfo, PixelFormat, VideoCodec } from './schemas.js';
 
 /** The use case's encoder: `-c:v h264_nvenc -cq 13 -c:a copy`. */
 export const NVENC_DEFAULTS: Readonly<EncoderSettings> = Object.freeze({
@@ -63,9 +63,27 @@ export const TEXT_SUBTITLE_CODECS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The `-pix_fmt` an SR file of a source in `sourcePixFmt` needs, or `undefined`: none for `source`, none while the
+ * source's format is unknown (the host decides after probing, with this rule), none when the source already is the
+ * target (`yuvj420p` counts as `yuv420p`: 8-bit 4:2:0 in full range). `bin/vodsr-host` applies the same rule.
+ *
+ * @example pixFmtFor('yuv420p', 'yuv444p') === 'yuv420p'
+ */
+export function pixFmtFor(
+  target: PixelFormat | undefined,
+  sourcePixFmt: string | undefined,
+): string | undefined {
+  const fmt = target ?? 'yuv420p';
+  if (fmt === 'source' || sourcePixFmt === undefined || sourcePixFmt === fmt) return undefined;
+  if (fmt === 'yuv420p' && sourcePixFmt === 'yuvj420p') return undefined;
+  return fmt;
+}
+
+/**
  * FFmpeg output options for the video and audio encoders.
  * Without `media` they are exactly the settings (the use case's tokens); with `media` they adapt to the source:
- * no audio → no audio options, an audio codec MP4 cannot carry → AAC, 10-bit into H.264 → `yuv420p`.
+ * no audio → no audio options, an audio codec MP4 cannot carry → AAC, a source not in the job's pixel format
+ * (10-bit, 4:4:4) → `-pix_fmt yuv420p` (`encoder.pixelFormat`, {@link pixFmtFor}).
  *
  * @example encoderArgs(NVENC_DEFAULTS) // ['-c:v', 'h264_nvenc', '-cq', '13', '-c:a', 'copy']
  */
@@ -77,10 +95,8 @@ export function encoderArgs(enc: EncoderSettings, media?: MediaInfo): string[] {
   } else {
     args.push('-crf', String(enc.crf ?? enc.cq), '-preset', enc.preset ?? 'veryfast');
   }
-  const tenBit = media?.pixFmt !== undefined && /(10|12)(le|be)?$/.test(media.pixFmt);
-  if ((enc.codec === 'h264_nvenc' || enc.codec === 'libx264') && (tenBit || (media && !isNvenc(enc.codec)))) {
-    args.push('-pix_fmt', 'yuv420p');
-  }
+  const pixFmt = pixFmtFor(enc.pixelFormat, media?.pixFmt);
+  if (pixFmt) args.push('-pix_fmt', pixFmt);
   if (media && !media.hasAudio) return args;
   const copy = enc.audio === 'copy' && (!media?.audioCodec || MP4_COPYABLE_AUDIO.has(media.audioCodec));
   if (copy) args.push('-c:a', 'copy');

@@ -26,6 +26,15 @@ export const ERROR_CODES = {
   VODSR_UNSUPPORTED_SCALE: { status: 400, description: 'The SR model cannot produce this scale factor.' },
   VODSR_INVALID_FILTER: { status: 400, description: 'A user-defined filter has an invalid name or option.' },
   VODSR_UNKNOWN_PRESET: { status: 400, description: 'No packaging preset has this id.' },
+  VODSR_ENCODER_LIMIT: {
+    status: 400,
+    description:
+      "The SR picture is larger than the job's encoder (and its HEVC switch, when allowed) can encode; the message names the size and the limits.",
+  },
+  VODSR_STILL_IMAGE: {
+    status: 400,
+    description: 'The source is a still image (PNG, JPEG, …), not a video.',
+  },
   VODSR_UNKNOWN_PRICE: {
     status: 422,
     description: 'The price table has no price for this instance type and purchase option.',

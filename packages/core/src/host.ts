@@ -1,10 +1,11 @@
 import { cpuFallback, encoderArgs, isNvenc } from './encoder.js';
+import { ENCODER_LIMITS, type EncoderLimit, oversizeEncoder } from './encoderLimits.js';
 import type { ValidationIssue } from './errors.js';
 import { renderFilterChain } from './filters.js';
 import type { HostJob } from './hostJob.js';
 import { resolveModel } from './jobSpec.js';
 import { joinLocation } from './naming.js';
-import type { JobSpec, MediaInfo, QualityFigures } from './schemas.js';
+import type { EncoderSettings, JobSpec, MediaInfo, QualityFigures } from './schemas.js';
 
 export { decodeHostJob, encodeHostJob, type HostJob } from './hostJob.js';
 
@@ -13,8 +14,20 @@ export function srFileLocation(job: JobSpec, outputRoot: string): string {
   return joinLocation(outputRoot, job.srName);
 }
 
+const sizeLimit = (l: EncoderLimit) => ({ long: l.long, short: l.short, pixels: l.pixels, label: l.label });
+
+/** The encoder options of settings, and those of their CPU twin when NVENC may fall back. */
+function argsOf(enc: EncoderSettings, media: MediaInfo | undefined) {
+  const args = encoderArgs(enc, media);
+  return isNvenc(enc.codec) && enc.cpuFallback
+    ? { encoderArgs: args, cpuEncoderArgs: encoderArgs(cpuFallback(enc), media) }
+    : { encoderArgs: args };
+}
+
 /**
- * Builds the host job of a validated job.
+ * Builds the host job of a validated job: the encoder options (and their CPU twin), the encoder's size limit and
+ * the HEVC switch for a bigger SR picture (`srEncoderFor`'s rule, applied by the host after probing), and the SR
+ * file's pixel format.
  *
  * @example encodeHostJob(buildHostJob(job, { jobId: 'j1', output: 's3://out/a_sr_2x.mp4' }))
  */
@@ -23,22 +36,25 @@ export function buildHostJob(
   opts: { jobId: string; output: string; media?: MediaInfo },
 ): HostJob {
   const model = resolveModel(job);
-  const host: HostJob = {
+  const alt = oversizeEncoder(job.encoder);
+  const pixelFormat = job.encoder.pixelFormat ?? 'yuv420p';
+  return {
     v: 1,
     jobId: opts.jobId,
     source: job.source,
     output: opts.output,
     vf: renderFilterChain(model.filters),
-    encoderArgs: encoderArgs(job.encoder, opts.media),
+    ...argsOf(job.encoder, opts.media),
     requiredFilters: [...model.requiredFilters],
     model: model.id,
     scale: model.scale,
     ...(job.quality === true ? { quality: true } : {}),
+    sizeLimit: sizeLimit(ENCODER_LIMITS[job.encoder.codec]),
+    ...(alt
+      ? { oversize: { ...argsOf(alt, opts.media), sizeLimit: sizeLimit(ENCODER_LIMITS[alt.codec]) } }
+      : {}),
+    ...(pixelFormat === 'source' ? {} : { pixelFormat }),
   };
-  if (isNvenc(job.encoder.codec) && job.encoder.cpuFallback) {
-    return { ...host, cpuEncoderArgs: encoderArgs(cpuFallback(job.encoder), opts.media) };
-  }
-  return host;
 }
 
 /** Exit codes of the host runner (`vodsr-host`) and the error code each stands for. */
@@ -57,6 +73,8 @@ export const HOST_EXIT_CODES = {
   11: 'VODSR_HOST_BUSY',
   12: 'VODSR_LEASE_INVALID',
   13: 'VODSR_HOST_LOST',
+  14: 'VODSR_ENCODER_LIMIT',
+  15: 'VODSR_STILL_IMAGE',
   130: 'VODSR_HOST_INTERRUPTED',
   143: 'VODSR_HOST_INTERRUPTED',
 } as const;

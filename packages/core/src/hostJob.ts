@@ -92,6 +92,33 @@ export const HostHlsSchema = Type.Object(
 /** The HLS half of a host job. */
 export type HostHls = Static<typeof HostHlsSchema>;
 
+/** The largest SR picture an encoder takes (`PictureLimit` of `ENCODER_LIMITS`, with its label for messages). */
+const sizeLimitSchema = (description: string) =>
+  Type.Object(
+    {
+      long: Type.Integer({ minimum: 16, description: 'Longer side, in pixels.' }),
+      short: Type.Integer({ minimum: 16, description: 'Shorter side, in pixels.' }),
+      pixels: Type.Integer({ minimum: 256, description: 'Luma samples of the whole picture.' }),
+      label: Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[^\\n]*$',
+        description: 'e.g. NVENC H.264',
+      }),
+    },
+    { description },
+  );
+export const HostSizeLimitSchema = sizeLimitSchema(
+  "The largest picture an encoder takes (core's ENCODER_LIMITS).",
+);
+
+/** The HEVC switch of a host job: the encoder options used when the SR picture is beyond `sizeLimit`. */
+export const HostOversizeSchema = Type.Object({
+  encoderArgs: Strings('Encoder options used instead of encoderArgs for an SR picture beyond sizeLimit.'),
+  cpuEncoderArgs: Type.Optional(Strings('Their CPU twin, used when NVENC is unusable on the host.')),
+  sizeLimit: sizeLimitSchema('The largest SR picture the HEVC encoder takes; a bigger one is refused.'),
+});
+
 /** The HostJob as a TypeBox schema: a JSON Schema at runtime, the `HostJob` type through `Static<>`. */
 export const HostJobSchema = Type.Object(
   {
@@ -120,6 +147,20 @@ export const HostJobSchema = Type.Object(
     hls: Type.Optional(HostHlsSchema),
     srFile: Type.Optional(
       Type.Boolean({ description: 'false: no SR file is written (HLS only; needs `hls`). @default true' }),
+    ),
+    sizeLimit: Type.Optional(
+      sizeLimitSchema(
+        "The largest SR picture (source as displayed × scale) encoderArgs' encoder takes; a bigger one uses " +
+          '`oversize`, or is refused with VODSR_ENCODER_LIMIT after the probe. Absent: not checked.',
+      ),
+    ),
+    oversize: Type.Optional(HostOversizeSchema),
+    pixelFormat: Type.Optional(
+      Type.Union([Type.Literal('yuv420p'), Type.Literal('yuv420p10le')], {
+        description:
+          "The SR file's pixel format: a source in another format (10-bit, 4:4:4; yuvj420p counts as yuv420p) gets " +
+          '`-pix_fmt` after the encoder options. Absent: the encoder chooses from the source.',
+      }),
     ),
   },
   { $id: 'HostJob', description: 'One vodsr job as the GPU host receives it.' },
@@ -255,6 +296,12 @@ export function validateHostJob(value: unknown): ValidationIssue[] {
   }
   issues.push(...encoderIssues('/encoderArgs', o.encoderArgs));
   if (o.cpuEncoderArgs !== undefined) issues.push(...encoderIssues('/cpuEncoderArgs', o.cpuEncoderArgs));
+  if (typeof o.oversize === 'object' && o.oversize !== null) {
+    const ov = o.oversize as Record<string, unknown>;
+    issues.push(...encoderIssues('/oversize/encoderArgs', ov.encoderArgs));
+    if (ov.cpuEncoderArgs !== undefined)
+      issues.push(...encoderIssues('/oversize/cpuEncoderArgs', ov.cpuEncoderArgs));
+  }
   issues.push(...filterIssues(o.vf, o.requiredFilters), ...nulIssues(value, ''));
   if (o.hls !== undefined) issues.push(...hlsIssues(o.hls, o.vf));
   if (o.srFile === false && o.hls === undefined) {
@@ -306,6 +353,9 @@ const ISSUE_ORDER = [
   'quality',
   'hls',
   'srFile',
+  'sizeLimit',
+  'oversize',
+  'pixelFormat',
 ];
 
 /**

@@ -5,6 +5,8 @@
  * base64 JSON, run it, and expect success for `paths: []`, else a usage failure naming exactly `paths`.
  */
 
+import { limitCases } from './hostJobLimitCases.js';
+
 /** One case of the table. */
 export interface HostJobCase {
   /** What the case shows. */
@@ -43,7 +45,7 @@ export const BASE_HOST_HLS = {
   ],
   single: { maxBitrate: 5_000_000, qvbrQuality: 0, audioBitrate: 96_000 },
   minRungStep: 0.9,
-  maxSize: { long: 4096, short: 2304 },
+  maxSize: { long: 4096, short: 2160 },
   x264Preset: 'veryfast',
   nvencPreset: 'p5',
 } as const;
@@ -358,4 +360,5 @@ export const HOST_JOB_CASES: readonly HostJobCase[] = [
     job: { ...base, v: 2, scale: 0, output: base.source, encoderArgs: ['-i', 'x'], vf: 'movie=x' },
     paths: ['/v', '/scale', '/output', '/encoderArgs/0', '/vf'],
   },
+  ...limitCases(base),
 ];

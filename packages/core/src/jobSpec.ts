@@ -138,6 +138,12 @@ export function parseJobSpec(input: unknown): JobSpec {
   ) {
     semantic.push({ path: '/srName', message: 'must be a file name (no "/", not "." or "..")' });
   }
+  if (spec.encoder?.pixelFormat === 'yuv420p10le' && (spec.encoder.codec ?? 'h264_nvenc') === 'h264_nvenc') {
+    semantic.push({
+      path: '/encoder/pixelFormat',
+      message: 'yuv420p10le needs hevc_nvenc, libx265 or libx264: NVENC H.264 encodes 8-bit only',
+    });
+  }
   if (spec.srFile === false && (spec.packaging?.preset ?? 'hls-single') === 'none') {
     semantic.push({
       path: '/srFile',

@@ -1,8 +1,10 @@
 import type { CostFigures } from './cost.js';
+import { isStillImage, srEncoderFor, stillImageError } from './encoderLimits.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { WORK_PRIORITIES, type WorkPriority } from './fleet.js';
 import { buildHostJob, encodeHostJob, executionTimeoutSeconds } from './host.js';
 import { type HostHls, validateHostJob } from './hostJob.js';
+import { resolveModel } from './jobSpec.js';
 import {
   fitFileName,
   HLS_FILE_NAME_BUDGET,
@@ -14,7 +16,7 @@ import {
   parseS3Uri,
   utf8Length,
 } from './naming.js';
-import type { JobSpec, PackagingEngine } from './schemas.js';
+import type { JobSpec, MediaInfo, PackagingEngine } from './schemas.js';
 
 /**
  * The execution input of the workflow. Built by {@link prepareJob} only — the trigger, the AWS service, the local
@@ -82,6 +84,24 @@ export interface PrepareJobContext {
     preset: string,
     opts: { destination: string; srFileName: string; segmentSeconds: number; maxRungs?: number },
   ) => HostHls;
+  /**
+   * The source as probed at submit (local sources): a still image is refused (`VODSR_STILL_IMAGE`) and the SR
+   * picture is checked against the encoder limits (`VODSR_ENCODER_LIMIT`) now. Absent (S3 sources): the host
+   * applies the same rules after its probe.
+   */
+  readonly media?: Pick<MediaInfo, 'width' | 'height' | 'rotation' | 'formatName'>;
+}
+
+/**
+ * What the host refuses after its probe, refused at submit when the source was probed: a still image, and an SR
+ * picture (displayed source × the model's scale) beyond every encoder the job allows (`srEncoderFor`).
+ */
+export function checkSourceMedia(job: JobSpec, media: NonNullable<PrepareJobContext['media']>): void {
+  if (isStillImage(media)) throw stillImageError(media.formatName as string);
+  const quarterTurn = Math.abs(Math.round((media.rotation ?? 0) / 90)) % 2 === 1;
+  const [w, h] = quarterTurn ? [media.height, media.width] : [media.width, media.height];
+  const { scale } = resolveModel(job);
+  srEncoderFor(job.encoder, w * scale, h * scale, `source ${w}x${h} × ${scale}`);
 }
 
 const INSTANCE_ID = /^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17}|local(-[A-Za-z0-9_-]{1,64})?)$/;
@@ -134,6 +154,7 @@ export function prepareJob(job: JobSpec, ctx: PrepareJobContext): WorkflowInput 
   if (ctx.priority !== undefined && !WORK_PRIORITIES.includes(ctx.priority))
     issues.push({ path: '/priority', message: `must be one of ${WORK_PRIORITIES.join(', ')}` });
   if (issues.length) throw new ValidationError('workflow input', issues);
+  if (ctx.media) checkSourceMedia(job, ctx.media);
 
   const room = srNameRoom(root);
   // The shortest name fitFileName makes is a 10-character hash plus the extension.

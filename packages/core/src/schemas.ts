@@ -35,6 +35,10 @@ function literalUnion<const T extends readonly [string, ...string[]]>(
 export const VIDEO_CODECS = ['h264_nvenc', 'hevc_nvenc', 'libx264', 'libx265'] as const;
 export type VideoCodec = (typeof VIDEO_CODECS)[number];
 
+/** Pixel formats a job may ask of its SR file (`source` = the encoder's choice for the source's format). */
+export const PIXEL_FORMATS = ['yuv420p', 'yuv420p10le', 'source'] as const;
+export type PixelFormat = (typeof PIXEL_FORMATS)[number];
+
 export const EncoderSettingsSchema = Type.Object(
   {
     codec: literalUnion(VIDEO_CODECS, {
@@ -61,6 +65,21 @@ export const EncoderSettingsSchema = Type.Object(
       default: true,
       description: 'When the host has no NVENC, encode with libx264/libx265 at crf = cq instead of failing.',
     }),
+    oversize: Type.Optional(
+      Type.Union([Type.Literal('hevc'), Type.Literal('refuse')], {
+        description:
+          "An SR picture beyond the H.264 encoder's limit (NVENC H.264: 4096x4096): 'hevc' (default) encodes the SR " +
+          "file with HEVC (hevc_nvenc, CPU twin libx265), 'refuse' fails the job with VODSR_ENCODER_LIMIT.",
+      }),
+    ),
+    pixelFormat: Type.Optional(
+      literalUnion(PIXEL_FORMATS, {
+        description:
+          "The SR file's pixel format: 'yuv420p' (default: 8-bit 4:2:0, what players and MediaConvert expect, " +
+          "also from a 10-bit or 4:4:4 source), 'yuv420p10le' (10-bit 4:2:0; not with h264_nvenc), or 'source' " +
+          "(the encoder's choice for the source's format).",
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'EncoderSettings' },
 );
@@ -209,6 +228,9 @@ export const MediaInfoSchema = Type.Object(
     fps: Type.Optional(Type.Number()),
     videoCodec: Type.Optional(Type.String()),
     pixFmt: Type.Optional(Type.String()),
+    formatName: Type.Optional(
+      Type.String({ description: "ffprobe's format_name (mov,mp4,…; png_pipe for a PNG)." }),
+    ),
     rotation: Type.Optional(Type.Number()),
     hasAudio: Type.Boolean(),
     audioCodec: Type.Optional(Type.String()),
@@ -362,6 +384,10 @@ export interface EncoderSettings {
   audio: 'copy' | 'aac';
   audioBitrate: number;
   cpuFallback: boolean;
+  /** Beyond the H.264 encoder's limit: HEVC, or refuse. @default 'hevc' */
+  oversize?: 'hevc' | 'refuse';
+  /** The SR file's pixel format. @default 'yuv420p' */
+  pixelFormat?: PixelFormat;
 }
 
 /** Packaging settings with every default filled in. */

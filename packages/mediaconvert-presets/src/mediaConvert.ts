@@ -6,6 +6,7 @@ import type {
   Output,
 } from '@aws-sdk/client-mediaconvert';
 import { parseS3Uri, ValidationError, type ValidationIssue } from '@vodsr/core';
+import { fitsLimit, MEDIACONVERT_LIMITS } from '@vodsr/core/models';
 import { baseName, HLS_FILE_NAME_BUDGET, safeSegment, splitExt, utf8Length } from '@vodsr/core/naming';
 import { type AudioRendition, audioRenditions } from './audioTracks.js';
 import { audioGroupOutputs, audioSelectors, withAudioGroup } from './mediaConvertAudio.js';
@@ -93,12 +94,18 @@ function input(o: PackagingOptions & MediaConvertLocations): Input {
   };
 }
 
-/** The use case's output, value for value (audio only when the source has audio). */
-function singleOutput(rung: Rung, nameModifier: string): Output {
+/**
+ * The use case's output, value for value (audio only when the source has audio). A rung fitted below the video's
+ * size (beyond MediaConvert's AVC limit) says its size; the use case's output takes the input's.
+ */
+function singleOutput(rung: Rung, nameModifier: string, fitted: boolean): Output {
   const audio = audioDescriptions(rung);
   return {
     ContainerSettings: { Container: 'M3U8', M3u8Settings: {} },
     VideoDescription: {
+      ...(fitted
+        ? { Width: rung.width, Height: rung.height, ScalingBehavior: 'STRETCH_TO_OUTPUT' as const }
+        : {}),
       CodecSettings: {
         Codec: 'H_264',
         H264Settings: {
@@ -193,7 +200,13 @@ export function buildMediaConvertSettings(
   const single = singleNaming(o);
   const video = ladder
     ? rungs.map((r) => ladderOutput(r, `${o.nameModifier ?? ''}_${r.name}`, gopSeconds(segment)))
-    : rungs.map((r) => singleOutput(r, single.modifier));
+    : rungs.map((r) =>
+        singleOutput(
+          r,
+          single.modifier,
+          !fitsLimit(MEDIACONVERT_LIMITS.H_264, o.media.width, o.media.height),
+        ),
+      );
   // Two or more audio tracks: an audio group the video outputs reference (one track stays in every output).
   const group = o.media.hasAudio ? audioRenditions(o.media) : [];
   const outputs = group.length

@@ -1,4 +1,5 @@
 import { type MediaInfo, ValidationError, type ValidationIssue } from '@vodsr/core';
+import { MEDIACONVERT_LIMITS } from '@vodsr/core/models';
 import { getPreset } from './presets.js';
 import type { PresetId, Rung } from './types.js';
 import { maxRungsIssues, mediaIssues } from './validate.js';
@@ -37,8 +38,19 @@ export const SINGLE_RENDITION = Object.freeze({
 /** A lower rung is used only when its short side is at most this fraction of the top rung's. */
 export const MIN_RUNG_STEP = 0.9;
 
-/** Largest H.264 picture the ladder produces (level 5.2 frame size): long side 4096, short side 2304. */
-export const MAX_H264_SIZE = Object.freeze({ long: 4096, short: 2304 });
+/**
+ * Largest rung a preset plans, of either preset and either engine: MediaConvert's AVC (H.264) output limit from
+ * core's `MEDIACONVERT_LIMITS` (4096x2160, or 2160x4096 portrait).
+ */
+export const MAX_H264_SIZE = Object.freeze({
+  long: MEDIACONVERT_LIMITS.H_264.long,
+  short: MEDIACONVERT_LIMITS.H_264.short,
+});
+
+/** The factor (≤ 1) that fits a long × short picture into {@link MAX_H264_SIZE}; the host's jq computes the same. */
+function fitFactor(long: number, short: number): number {
+  return Math.min(1, MAX_H264_SIZE.long / long, MAX_H264_SIZE.short / short);
+}
 
 const even = (x: number): number => Math.max(2, 2 * Math.round(x / 2));
 const evenFloor = (x: number): number => Math.max(2, 2 * Math.floor(x / 2));
@@ -107,8 +119,9 @@ function spread<T>(items: readonly T[], k: number): T[] {
 /**
  * The renditions a preset produces for a video, highest first.
  *
- * - `hls-single`: one rung at the video's own (even) size, 5 Mb/s max, QVBR AUTO (`qvbrQuality: 0`): the use case.
- * - `hls-ladder`: the top rung is the video's own size (never above it, fitted into H.264's 4096×2304), then every
+ * - `hls-single`: one rung at the video's own (even) size, 5 Mb/s max, QVBR AUTO (`qvbrQuality: 0`): the use case;
+ *   a video beyond MediaConvert's AVC limit is fitted into 4096×2160 (2160×4096 portrait), keeping its aspect.
+ * - `hls-ladder`: the top rung is the video's own size (never above it, fitted into 4096×2160 likewise), then every
  *   LADDER step whose short side is at most 90 % of it. Width and height keep the display aspect ratio (portrait
  *   stays portrait, 4:3 stays 4:3: nothing is letterboxed) and are even.
  * - `none`: no rungs.
@@ -130,9 +143,13 @@ export function planRungs(id: PresetId, media: MediaInfo, opts: { maxRungs?: num
   const withAudio = (r: Omit<Rung, 'audioBitrate'>, audioBitrate: number): Rung =>
     media.hasAudio ? { ...r, audioBitrate } : r;
 
+  const portrait = shown.height > shown.width;
+  const long0 = portrait ? shown.height : shown.width;
+  const short0 = portrait ? shown.width : shown.height;
+  const fit = fitFactor(long0, short0);
   if (id === 'hls-single') {
-    const width = evenFloor(shown.width);
-    const height = evenFloor(shown.height);
+    const width = evenFloor(shown.width * fit);
+    const height = evenFloor(shown.height * fit);
     const step = nearestStep(Math.min(width, height));
     return [
       withAudio(
@@ -149,10 +166,6 @@ export function planRungs(id: PresetId, media: MediaInfo, opts: { maxRungs?: num
     ];
   }
 
-  const portrait = shown.height > shown.width;
-  const long0 = portrait ? shown.height : shown.width;
-  const short0 = portrait ? shown.width : shown.height;
-  const fit = Math.min(1, MAX_H264_SIZE.long / long0, MAX_H264_SIZE.short / short0);
   const topShort = evenFloor(short0 * fit);
   const topLong = evenFloor(long0 * fit);
   const sizes: { short: number; long: number }[] = [{ short: topShort, long: topLong }];

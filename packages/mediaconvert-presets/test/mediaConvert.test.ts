@@ -282,3 +282,31 @@ describe('hls-single names near the S3 key limit', () => {
     expect(playlists.variants[0]?.playlist).toBe(`${input.hlsDestination}index${modifier}.m3u8`);
   });
 });
+
+describe('buildMediaConvertSettings within MediaConvert AVC limits', () => {
+  it('hls-single of an SR output beyond 4096x2160 says its fitted size; within it, none (the use case)', () => {
+    const big = buildMediaConvertSettings('hls-single', { media: media(7680, 4320), ...LOC });
+    expect(big.OutputGroups?.[0]?.Outputs?.[0]?.VideoDescription).toMatchObject({
+      Width: 3840,
+      Height: 2160,
+      ScalingBehavior: 'STRETCH_TO_OUTPUT',
+      CodecSettings: { Codec: 'H_264' },
+    });
+    const portrait = buildMediaConvertSettings('hls-single', { media: media(3072, 4096), ...LOC });
+    expect(portrait.OutputGroups?.[0]?.Outputs?.[0]?.VideoDescription).toMatchObject({
+      Width: 2160,
+      Height: 2880,
+    });
+    const uhd = buildMediaConvertSettings('hls-single', { media: media(3840, 2160), ...LOC });
+    expect(uhd.OutputGroups?.[0]?.Outputs?.[0]?.VideoDescription).not.toHaveProperty('Width');
+  });
+
+  it('hls-ladder of a 4096x3072 SR output tops at 2880x2160', () => {
+    const s = buildMediaConvertSettings('hls-ladder', { media: media(4096, 3072), ...LOC });
+    const sizes = (s.OutputGroups?.[0]?.Outputs ?? []).map((o) => [
+      o.VideoDescription?.Width,
+      o.VideoDescription?.Height,
+    ]);
+    expect(sizes[0]).toEqual([2880, 2160]);
+  });
+});

@@ -149,6 +149,21 @@ describe('packageLocally', () => {
     expect((await readdir(join(dir, 'out'))).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
+  it("packages an SR picture beyond MediaConvert's AVC limit at 3840x2160, not its own 4352x2448", async () => {
+    const big = await makeTestVideo(
+      dir,
+      { width: 4352, height: 2448, seconds: 0.4, audio: false },
+      'big.mp4',
+    );
+    const outDir = join(dir, 'out', 'hls', 'big');
+    const plan = await packageLocally('hls-single', { media: await probeMedia(big), input: big, outDir });
+    expect(plan.renditions.map((r) => [r.width, r.height])).toEqual([[3840, 2160]]);
+    const probed = await ffprobe(join(outDir, plan.renditions[0]!.playlist));
+    expect(
+      probed.streams.filter((st) => st.codec_type === 'video').map((st) => [st.width, st.height]),
+    ).toEqual([[3840, 2160]]);
+  }, 120_000);
+
   it("fails with VODSR_PACKAGING_FAILED and FFmpeg's stderr, leaving nothing behind", async () => {
     const parent = join(dir, 'fail');
     const outDir = join(parent, 'hls');

@@ -1,4 +1,5 @@
 import type { MediaInfo } from '@vodsr/core';
+import { fitsLimit, MEDIACONVERT_LIMITS } from '@vodsr/core/models';
 import { LADDER, maxBitrateFor, planRungs, type Rung } from '@vodsr/mediaconvert-presets';
 import { describe, expect, it } from 'vitest';
 
@@ -118,9 +119,15 @@ describe('planRungs hls-ladder', () => {
     ]);
   });
 
-  it('fits an 8K SR output into H.264 4096x2304 and keeps the ratio', () => {
+  it("fits an 8K SR output into MediaConvert's AVC limit (4096x2160) and keeps the ratio", () => {
     const [top] = planRungs('hls-ladder', media(7680, 4320));
-    expect(top).toMatchObject({ name: '2304p', width: 4096, height: 2304 });
+    expect(top).toMatchObject({ name: '2160p', width: 3840, height: 2160 });
+  });
+
+  it('caps a 4096x3072 SR output (and its portrait twin) at 2160 on the short side, 4:3 kept', () => {
+    // Before: the top rung was 3072x2304, beyond MediaConvert's AVC maximum of 4096x2160 / 2160x4096.
+    expect(planRungs('hls-ladder', media(4096, 3072))[0]).toMatchObject({ width: 2880, height: 2160 });
+    expect(planRungs('hls-ladder', media(3072, 4096))[0]).toMatchObject({ width: 2160, height: 2880 });
   });
 
   it('gives a single rung at the source size for a tiny SR output', () => {
@@ -207,5 +214,45 @@ describe('maxBitrateFor', () => {
     expect(maxBitrateFor(1080, 1920)).toBe(6_000_000);
     expect(maxBitrateFor(1440, 1080)).toBeLessThan(6_000_000);
     expect(maxBitrateFor(1440, 1080)).toBeGreaterThan(3_500_000);
+  });
+});
+
+describe('planRungs never plans a rung beyond MediaConvert AVC', () => {
+  const sizes: [number, number][] = [
+    [7680, 4320],
+    [4320, 7680],
+    [4096, 3072],
+    [3072, 4096],
+    [8192, 8192],
+    [4098, 2160],
+    [4096, 2162],
+    [5000, 600],
+    [15360, 8640],
+    [4096, 2160],
+  ];
+  for (const preset of ['hls-single', 'hls-ladder'] as const) {
+    it(`${preset}: every rung of every size fits 4096x2160 / 2160x4096, aspect within 1 %`, () => {
+      for (const [w, h] of sizes) {
+        for (const r of planRungs(preset, media(w, h))) {
+          expect(
+            fitsLimit(MEDIACONVERT_LIMITS.H_264, r.width, r.height),
+            `${preset} ${w}x${h} → ${r.name}`,
+          ).toBe(true);
+          expect(Math.abs(r.width / r.height / (w / h) - 1)).toBeLessThan(0.01);
+        }
+      }
+    });
+  }
+
+  it('hls-single of an 8K SR output is one 3840x2160 rung; a 4K one keeps its size (the use case)', () => {
+    expect(planRungs('hls-single', media(7680, 4320)).map((r) => [r.width, r.height])).toEqual([
+      [3840, 2160],
+    ]);
+    expect(planRungs('hls-single', media(4096, 3072)).map((r) => [r.width, r.height])).toEqual([
+      [2880, 2160],
+    ]);
+    expect(planRungs('hls-single', media(3840, 2160)).map((r) => [r.width, r.height])).toEqual([
+      [3840, 2160],
+    ]);
   });
 });

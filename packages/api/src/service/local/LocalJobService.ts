@@ -37,6 +37,7 @@ import { estimateAtSubmit, LearnedThroughput } from './jobCost.js';
 import { notFound, now, specHash, withStatus } from './jobRecords.js';
 import { mediaAllowed, outputIssues, type PathRoots, sourceIssues } from './pathRoots.js';
 import { LOCAL_PACKAGING_ENGINE, localPrepareContext } from './prepareContext.js';
+import { sourceMediaAtSubmit } from './sourceMedia.js';
 import type { LocalExecutor, LocalJobServiceOptions } from './types.js';
 import { WorkerPool, type WorkerPoolSettings } from './WorkerPool.js';
 
@@ -146,7 +147,11 @@ export class LocalJobService implements JobService {
     const { spec, note } = this.hostFilters ? await runnableModel(valid, this.hostFilters) : { spec: valid };
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
-    const prepared = prepareJob(spec, localPrepareContext(this.settings, id));
+    const media = await sourceMediaAtSubmit(spec.source);
+    const prepared = prepareJob(spec, {
+      ...localPrepareContext(this.settings, id),
+      ...(media ? { media } : {}),
+    });
     return this.insert(prepared, key, specHash(spec), note);
   }
 
