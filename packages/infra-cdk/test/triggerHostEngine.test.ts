@@ -61,7 +61,11 @@ describe('the trigger Lambda with packaging engine host', () => {
     const job = decodeHostJob(input.hostJobB64);
     const srName = input.srFile.slice(input.srFile.lastIndexOf('/') + 1);
     expect(job.hls).toEqual(
-      hostHlsPlan('hls-ladder', { destination: input.hlsDestination, srFileName: srName, segmentSeconds: 10 }),
+      hostHlsPlan('hls-ladder', {
+        destination: input.hlsDestination,
+        srFileName: srName,
+        segmentSeconds: 10,
+      }),
     );
     expect(job.hls?.destination).toBe(input.hlsDestination);
     expect(job.hls?.preset).toBe('hls-ladder');

@@ -97,7 +97,10 @@ describe('the vodsr workflow definition', () => {
 
   it('is valid ASL with its defaults too: the definition the local backend runs unvalidated', () => {
     // The local executor skips aws-local-stepfunctions' own validation (≈0.5 s of CPU per job): this is that check.
-    const r = aslValidator(structuredClone(buildWorkflowDefinition()), { checkArn: false, checkPaths: false });
+    const r = aslValidator(structuredClone(buildWorkflowDefinition()), {
+      checkArn: false,
+      checkPaths: false,
+    });
     expect(r.errors).toEqual([]);
     expect(r.isValid).toBe(true);
   });
