@@ -4,6 +4,13 @@ export { type BuildAppOptions, buildApp, type ServeApiOptions, serveApi } from '
 export type { Problem } from './http/problem.js';
 export { API_ROUTES, type RouteContext, type RoutePlugin } from './http/routes/index.js';
 export { AwsJobService, type AwsJobServiceOptions } from './service/aws/AwsJobService.js';
+export { type LearnedFromExecutions, learnFromExecutions } from './service/aws/learnThroughput.js';
+export {
+  type AwsFleetClients,
+  type AwsFleetOptions,
+  queueUrlOfArn,
+  readAwsFleetStatus,
+} from './service/aws/awsFleetStatus.js';
 export {
   type BackfillRecord,
   BackfillRegistry,
@@ -51,6 +58,7 @@ export type {
   LocalJobServiceOptions,
 } from './service/local/types.js';
 export { createWorkflowExecutor, type WorkflowExecutorOptions } from './service/local/workflowExecutor.js';
+export { type RunnableModel, runnableModel, runnableModelId } from './service/modelFallback.js';
 export { HttpJobService, type HttpJobServiceOptions } from './service/remote/HttpJobService.js';
 export type {
   BackendKind,

@@ -19,7 +19,6 @@ function service() {
   return new AwsJobService({
     stateMachineArn: SM,
     outputRoot: 's3://out-bucket/sr/',
-    instanceId: 'i-0123456789abcdef0',
     client: new SFNClient({ region: 'us-east-1' }),
   });
 }
@@ -68,7 +67,8 @@ describe('AwsJobService', () => {
     const wf = JSON.parse(start?.input as string) as WorkflowInput;
     expect(wf).toMatchObject({
       jobId: name,
-      instanceId: 'i-0123456789abcdef0',
+      // no fixed host: AcquireHost places the job and RunHost reads $.placement.instanceId
+      instanceId: 'local',
       srFile: 's3://out-bucket/sr/a b_sr_2x.mp4',
       packagingPreset: 'hls-single',
     });
@@ -96,9 +96,7 @@ describe('AwsJobService', () => {
       code: 'VODSR_VALIDATION',
       issues: [{ path: '/source', message: 'the AWS backend needs an s3:// source' }],
     });
-    expect(() => new AwsJobService({ stateMachineArn: 'nope', outputRoot: 'x', instanceId: 'y' })).toThrow(
-      /stateMachineArn/,
-    );
+    expect(() => new AwsJobService({ stateMachineArn: 'nope', outputRoot: 'x' })).toThrow(/stateMachineArn/);
   });
 
   it('maps finished executions to job records (outputs, coded errors, cancellation) and 404s', async () => {
@@ -201,5 +199,113 @@ describe('AwsJobService', () => {
       error: 'VODSR_CANCELLED',
       cause: 'The job was cancelled',
     });
+  });
+
+  it('a succeeded execution carries cost.actual from its output, and the newest successes teach the throughput', async () => {
+    // Prepare: two executions of the deployed workflow, as DescribeExecution answers them
+    const input = (model: string) =>
+      JSON.stringify({
+        jobId: 'x',
+        job: { source: 's3://in/a.mp4', model },
+        srFile: 's3://out/a.mp4',
+        packagingPreset: 'hls-single',
+      });
+    const output = (seconds: number, busy: number) =>
+      JSON.stringify({
+        attempt: { number: 1 },
+        host: {
+          ok: true,
+          encoder: 'h264_nvenc',
+          elapsedSeconds: busy,
+          source: { width: 1920, height: 1080, durationSeconds: seconds, fps: 30, hasAudio: true },
+          sr: { width: 3840, height: 2160, durationSeconds: seconds, hasAudio: true },
+        },
+        mediaconvert: {
+          Job: {
+            Status: 'COMPLETE',
+            OutputGroupDetails: [
+              {
+                OutputDetails: [
+                  { DurationInMs: seconds * 1000, VideoDetails: { WidthInPx: 3840, HeightInPx: 2160 } },
+                ],
+              },
+            ],
+          },
+        },
+      });
+    const described = (name: string, seconds: number, busy: number, model = 'B') => ({
+      name,
+      executionArn: `${EXEC}:${name}`,
+      status: 'SUCCEEDED' as const,
+      startDate: new Date('2026-01-01T00:00:00Z'),
+      stopDate: new Date('2026-01-01T00:05:00Z'),
+      input: input(model),
+      output: output(seconds, busy),
+    });
+    sfn
+      .on(ListExecutionsCommand, { statusFilter: 'SUCCEEDED' })
+      .resolves({
+        executions: [
+          {
+            executionArn: `${EXEC}:e2`,
+            stateMachineArn: SM,
+            name: 'e2',
+            status: 'SUCCEEDED',
+            startDate: new Date(),
+          },
+          {
+            executionArn: `${EXEC}:e1`,
+            stateMachineArn: SM,
+            name: 'e1',
+            status: 'SUCCEEDED',
+            startDate: new Date(),
+          },
+          {
+            executionArn: `${EXEC}:e3`,
+            stateMachineArn: SM,
+            name: 'e3',
+            status: 'SUCCEEDED',
+            startDate: new Date(),
+          },
+        ],
+      })
+      .on(DescribeExecutionCommand, { executionArn: `${EXEC}:e1` })
+      .resolves(described('e1', 60, 70)) // 5 s + 1800 frames / 27.7 fps
+      .on(DescribeExecutionCommand, { executionArn: `${EXEC}:e2` })
+      .resolves(described('e2', 120, 135))
+      .on(DescribeExecutionCommand, { executionArn: `${EXEC}:e3` })
+      .resolves({ ...described('e3', 10, 1), output: JSON.stringify({ host: { ok: true } }) });
+    const jobs = new AwsJobService({
+      stateMachineArn: SM,
+      outputRoot: 's3://out-bucket/sr/',
+      instanceId: 'i-0123456789abcdef0',
+      client: new SFNClient({ region: 'us-east-1' }),
+      pricing: { instanceType: 'g6e.2xlarge', purchase: 'spot' },
+    });
+    // Act
+    const rec = await jobs.get('e1');
+    const learned = await jobs.throughput(10);
+    // Assess: the actual by hand from core's price table
+    const { DEFAULT_PRICE_TABLE, estimateJob } = await import('@vodsr/core/cost');
+    const slot = (DEFAULT_PRICE_TABLE.instances['g6e.2xlarge']?.spotHourly ?? 0) / 3600;
+    const uhd = DEFAULT_PRICE_TABLE.mediaconvert.perMinute.professional.uhd;
+    expect(rec.cost?.actual?.gpuSeconds).toBe(70);
+    expect(rec.cost?.actual?.usd.gpu).toBeCloseTo(70 * slot, 8);
+    expect(rec.cost?.actual?.usd.packaging).toBeCloseTo(uhd, 8);
+    expect(rec.cost?.actual?.assumptions[0]).toMatch(/host elapsedSeconds 70 s/);
+    expect(learned.executions).toBe(3);
+    expect(learned.observations.map((o) => o.hostBusySeconds)).toEqual([70, 135]);
+    const cell = learned.table.entries['B|g6e.2xlarge|le1080'];
+    expect(cell?.samples).toBe(2);
+    expect(cell?.overheadSeconds).toBeCloseTo(5, 6);
+    const e = estimateJob(
+      { width: 1920, height: 1080, durationSeconds: 90, fps: 30 },
+      'B',
+      { instanceType: 'g6e.2xlarge' },
+      DEFAULT_PRICE_TABLE,
+      learned.table,
+    );
+    expect(e.throughput).toMatchObject({ basis: 'learned', samples: 2 });
+    expect(e.gpuSeconds).toBeCloseTo(102.5, 3);
   });
 });

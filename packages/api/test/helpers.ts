@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createParser } from 'eventsource-parser';
 
 /** A fresh temp folder. */
 export function tempDir(prefix = 'vodsr-api-'): string {
@@ -47,18 +48,18 @@ export function ffprobe(path: string): {
   return JSON.parse(out);
 }
 
-/** Parses a text/event-stream body into events. */
-export function parseSse(body: string): Array<{ event: string; data: unknown }> {
-  return body
-    .split('\n\n')
-    .map((block) => {
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-      }
-      return data.length ? { event, data: JSON.parse(data.join('\n')) as unknown } : undefined;
-    })
-    .filter((x): x is { event: string; data: unknown } => x !== undefined);
+/** Parses a text/event-stream body into events (with the parser the remote client uses). */
+export function parseSse(body: string): Array<{ event: string; id?: string; data: unknown; bytes: number }> {
+  const out: Array<{ event: string; id?: string; data: unknown; bytes: number }> = [];
+  const parser = createParser({
+    onEvent: (e) =>
+      out.push({
+        event: e.event ?? 'message',
+        ...(e.id !== undefined ? { id: e.id } : {}),
+        data: JSON.parse(e.data) as unknown,
+        bytes: Buffer.byteLength(e.data),
+      }),
+  });
+  parser.feed(body);
+  return out;
 }

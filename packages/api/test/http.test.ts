@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { API_ROUTES, buildApp, LocalJobService } from '@vodsr/api';
+import { API_ROUTES, buildApp, HttpJobService, type JobEvent, LocalJobService, serveApi } from '@vodsr/api';
 import type { JobRecord } from '@vodsr/core';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { makeVideo, parseSse, tempDir } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
+const PROGRESS_KEYS = ['stage', 'percent', 'fps', 'speed', 'etaSeconds', 'updatedAt'];
 
 describe('HTTP API', () => {
   let dir: string;
@@ -191,9 +192,16 @@ describe('HTTP API', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     const events = parseSse(res.body);
-    expect(events.map((e) => e.event)).toEqual(['snapshot', 'end']);
+    // the whole record on each status change: queued first, cancelled last (then the stream closes)
+    expect(events.map((e) => e.event)).toEqual(['job', 'job']);
     expect(events[0]?.data).toMatchObject({ id, status: 'queued' });
     expect(events[1]?.data).toMatchObject({ id, status: 'cancelled' });
+    expect(events.map((e) => e.id)).toEqual(['1', '2']);
+    // a job already final at the start: its record once, then the end of the stream
+    const again = parseSse(
+      (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: auth })).body,
+    );
+    expect(again.map((e) => [e.event, (e.data as JobRecord).status])).toEqual([['job', 'cancelled']]);
     const nf = await app.inject({ method: 'GET', url: '/v1/jobs/nope/events', headers: auth });
     expect(nf.statusCode).toBe(404);
   });
@@ -304,7 +312,7 @@ describe('HTTP API limits and options', () => {
 describe('HTTP API with a running job', () => {
   it('streams real progress events over SSE while the local backend runs the job', async () => {
     const dir = tempDir();
-    const source = makeVideo(dir, 'clip.mp4', { seconds: 2 });
+    const payloadSource = makeVideo(dir, 'clip.mp4', { seconds: 2 });
     const service = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
     const app = await buildApp({ service, auth: { tokens: [TOKEN] } });
     const created = await app.inject({
@@ -312,7 +320,7 @@ describe('HTTP API with a running job', () => {
       url: '/v1/jobs',
       headers: auth,
       payload: {
-        source,
+        source: payloadSource,
         model: 'lanczos-x2',
         encoder: { codec: 'libx264', preset: 'veryfast' },
         // the SR file, then packaging as its own stage (the host engine packages inside the upscaling stage)
@@ -321,19 +329,57 @@ describe('HTTP API with a running job', () => {
     });
     const id = created.json().id as string;
     const res = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: auth });
+    const stored = await service.get(id);
     await app.close();
     await service.close();
-    const events = parseSse(res.body) as Array<{ event: string; data: JobRecord }>;
+    const events = parseSse(res.body);
     const kinds = events.map((e) => e.event);
-    expect(kinds[0]).toBe('snapshot');
-    expect(kinds.at(-1)).toBe('end');
+    expect(kinds[0]).toBe('job');
+    expect(kinds.at(-1)).toBe('job');
     expect(kinds).toContain('progress');
-    const statuses = events.map((e) => e.data.status);
-    expect(statuses).toEqual(expect.arrayContaining(['upscaling', 'packaging']));
-    const percents = events.filter((e) => e.event === 'progress').map((e) => e.data.progress.percent);
+    // `job` events carry the whole record, one per status change: no status twice in a row, none missing
+    const records = events.filter((e) => e.event === 'job').map((e) => e.data as JobRecord);
+    const statuses = records.map((r) => r.status);
+    expect(statuses).toEqual(expect.arrayContaining(['upscaling', 'packaging', 'succeeded']));
+    expect(statuses.filter((st, i) => st === statuses[i - 1])).toEqual([]);
+    expect(records.every((r) => r.id === id && r.spec.source === payloadSource)).toBe(true);
+    const final = records.at(-1) as JobRecord;
+    expect(final).toMatchObject({ status: 'succeeded', progress: { percent: 100 } });
+    expect(final).toEqual(stored); // the last event is the final record
+    // `progress` events carry only the progress (no record): stage, percent, …, updatedAt
+    const deltas = events.filter((e) => e.event === 'progress');
+    for (const d of deltas) {
+      expect(
+        Object.keys(d.data as object).every((k) => PROGRESS_KEYS.includes(k)),
+        JSON.stringify(d.data),
+      ).toBe(true);
+      expect(d.data).toMatchObject({ percent: expect.any(Number), updatedAt: expect.any(String) });
+    }
+    const percents = deltas.map((e) => (e.data as { percent: number }).percent);
     expect(percents.some((p) => p > 0 && p < 100)).toBe(true);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
-    expect(events.at(-1)?.data).toMatchObject({ status: 'succeeded', progress: { percent: 100 } });
+    // the bytes: what the same stream cost when every progress event carried the record (its size then)
+    const streamBytes = Buffer.byteLength(res.body);
+    let last = records[0] as JobRecord;
+    let fullRecordBytes = 0;
+    let progressAsRecordBytes = 0;
+    for (const e of events) {
+      if (e.event === 'job') last = e.data as JobRecord;
+      else {
+        const { updatedAt, ...progress } = e.data as { updatedAt: string };
+        last = { ...last, progress: progress as JobRecord['progress'], updatedAt };
+        progressAsRecordBytes += Buffer.byteLength(JSON.stringify(last));
+      }
+      fullRecordBytes += Buffer.byteLength(JSON.stringify(last));
+    }
+    const progressBytes = deltas.reduce((n, e) => n + e.bytes, 0);
+    console.log(
+      `SSE: ${events.length} events (${deltas.length} progress), ${streamBytes} B on the wire; ` +
+        `progress data ${progressBytes} B (${Math.round(progressBytes / Math.max(1, deltas.length))} B each); ` +
+        `with the record in every event: ${fullRecordBytes} B`,
+    );
+    expect(progressBytes / deltas.length).toBeLessThan(200);
+    expect(progressBytes * 5).toBeLessThan(progressAsRecordBytes); // each progress event: < 1/5 of a record
   });
 
   it('accepts a 250-byte file name with a shortened SR name, and refuses an output prefix with no room (400)', async () => {
@@ -368,5 +414,100 @@ describe('HTTP API with a running job', () => {
     expect((await service.get(id)).status).toBe('succeeded');
     await app.close();
     await service.close();
+  });
+});
+
+describe('the remote backend over the event stream', () => {
+  it('rebuilds snapshot, status, progress and end events from records and deltas (eventsource-parser)', async () => {
+    // Prepare: a real API over a local backend, and the remote client of it
+    const dir = tempDir();
+    const source = makeVideo(dir, 'clip.mp4', { seconds: 2 });
+    const service = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+    const { app, url } = await serveApi({ service, auth: { tokens: [TOKEN] }, port: 0, rateLimit: false });
+    const remote = new HttpJobService({ baseUrl: url, token: TOKEN });
+    try {
+      const { job } = await remote.submit({
+        source,
+        model: 'lanczos-x2',
+        encoder: { codec: 'libx264', preset: 'veryfast' },
+        packaging: { engine: 'mediaconvert' },
+      });
+
+      // Act
+      const seen: JobEvent[] = [];
+      for await (const ev of remote.watch(job.id)) seen.push(ev);
+      const finalSeen: JobEvent[] = [];
+      for await (const ev of remote.watch(job.id)) finalSeen.push(ev);
+
+      // Assess: the same event kinds as the in-process watch, each with a whole record
+      expect(seen[0]?.type).toBe('snapshot');
+      expect(seen.at(-1)?.type).toBe('end');
+      expect(seen.map((e) => e.type)).toContain('progress');
+      // the snapshot is the job as the watch found it (under load it may already be upscaling), then each change
+      const statuses = seen
+        .filter((e) => e.type === 'snapshot' || e.type === 'status')
+        .map((e) => e.job.status);
+      expect(statuses).toContain('packaging');
+      expect(statuses.filter((st, i) => st === statuses[i - 1])).toEqual([]);
+      for (const ev of seen) expect(ev.job).toMatchObject({ id: job.id, spec: { source } });
+      const progress = seen.filter((e) => e.type === 'progress');
+      // a delta applies to the record of the status it came in
+      for (const ev of progress) {
+        const before = seen[seen.indexOf(ev) - 1] as JobEvent;
+        expect(ev.job.status).toBe(before.job.status);
+      }
+      expect(progress.some((e) => e.job.progress.percent > 0 && e.job.progress.percent < 100)).toBe(true);
+      expect(seen.at(-1)?.job).toEqual(await service.get(job.id));
+      // a job final at the start: snapshot and end, as the in-process watch yields them
+      expect(finalSeen.map((e) => [e.type, e.job.status])).toEqual([
+        ['snapshot', 'succeeded'],
+        ['end', 'succeeded'],
+      ]);
+    } finally {
+      await app.close();
+      await service.close();
+    }
+  });
+});
+
+describe('the event stream of a queued job', () => {
+  it('keeps the connection open with heartbeat comments (keepAliveMs) until the client goes', async () => {
+    // Prepare: no workers, so the job stays queued and the stream stays open
+    const dir = tempDir();
+    const service = await LocalJobService.open({ dataDir: join(dir, 'data'), workers: false });
+    const { app, url } = await serveApi({
+      service,
+      auth: 'disabled',
+      port: 0,
+      rateLimit: false,
+      keepAliveMs: 50,
+    });
+    try {
+      const { job } = await service.submit({ source: 's3://in-bucket/a.mp4', model: 'lanczos-x2' });
+      const ac = new AbortController();
+      const res = await fetch(`${url}/v1/jobs/${job.id}/events`, { signal: ac.signal });
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
+
+      // Act: read until two heartbeats arrived
+      let text = '';
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const dec = new TextDecoder();
+      while ((text.match(/^: heartbeat$/gm) ?? []).length < 2) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += dec.decode(chunk.value, { stream: true });
+      }
+      ac.abort();
+
+      // Assess: the record first (with the reconnect delay), then comments only
+      const events = parseSse(text);
+      expect(events.map((e) => [e.event, (e.data as JobRecord).status])).toEqual([['job', 'queued']]);
+      expect(text).toMatch(/^retry: 2000$/m);
+      expect((text.match(/^: heartbeat$/gm) ?? []).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await app.close();
+      await service.close();
+    }
   });
 });

@@ -91,12 +91,51 @@ describe('LocalJobService (running jobs)', () => {
     const dir = tempDir();
     const source = makeVideo(dir, 'clip.mp4', { seconds: 1 });
     const svc = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
-    const { job } = await svc.submit({ source, model: 'B' }); // Bluewhale filter: absent here
+    // Bluewhale filter: absent here; no open-model fallback asked
+    const { job } = await svc.submit({ source, model: 'B', modelFallback: false });
     const final = await waitFor(svc, job.id, (j) => j.status === 'failed' || j.status === 'succeeded');
     await svc.close();
     expect(final.status).toBe('failed');
     expect(final.error?.code).toBe('VODSR_HOST_MISSING_FILTER');
     expect(existsSync(join(dir, 'out', job.id, 'clip_sr_2x.mp4'))).toBe(false);
+  });
+
+  it('runs the open model for a Bluewhale model this FFmpeg lacks, and says so in the notes (issue 15.10)', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, 'clip.mp4', { seconds: 1 });
+    const svc = await LocalJobService.open({ dataDir: join(dir, 'data'), outputRoot: join(dir, 'out') });
+    const { job } = await svc.submit({ source, model: 'B' });
+    const note = 'Bluewhale filters not found: using open model lanczos-x2 — not the Bluewhale SR';
+    expect(job.spec.model).toBe('lanczos-x2');
+    expect(job.outputs?.notes).toEqual([note]);
+    const final = await waitFor(svc, job.id, (j) => j.status === 'failed' || j.status === 'succeeded');
+    await svc.close();
+    expect(final.status).toBe('succeeded');
+    expect(final.outputs?.modelUsed).toBe('lanczos-x2');
+    expect(final.outputs?.notes?.[0]).toBe(note);
+    expect(existsSync(join(dir, 'out', job.id, 'clip_sr_2x.mp4'))).toBe(true);
+  });
+
+  it('keeps a Bluewhale model when the hosts have its filters (the decision reads the hosts’ filter list)', async () => {
+    const dir = tempDir();
+    const source = makeVideo(dir, 'clip.mp4', { seconds: 1 });
+    let listed = 0;
+    const svc = await LocalJobService.open({
+      dataDir: join(dir, 'data'),
+      outputRoot: join(dir, 'out'),
+      workers: false,
+      hostFilters: async () => {
+        listed += 1;
+        return new Set(['bdsr_coupang_aws', 'scale']);
+      },
+    });
+    const b = await svc.submit({ source, model: 'B' });
+    const open = await svc.submit({ source, model: 'bicubic-x2' });
+    await svc.close();
+    expect(b.job.spec.model).toBe('B');
+    expect(b.job.outputs).toBeUndefined();
+    expect(open.job.spec.model).toBe('bicubic-x2');
+    expect(listed).toBe(1); // an open model needs no filter list
   });
 
   it('reports a job whose worker was killed as interrupted (VODSR_WORKER_LOST), then re-runs it to the end', async () => {

@@ -55,6 +55,7 @@ describe('the OpenAPI document', () => {
       'FleetStatus',
       'Health',
       'JobPage',
+      'JobProgressEvent',
       'JobRecord',
       'JobSpec',
       'Model',
@@ -67,6 +68,19 @@ describe('the OpenAPI document', () => {
     expect(get.responses['404'].content).toEqual({
       'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
     });
+    // the event stream documents its events: the record on `job`, a small delta on `progress`
+    const stream = doc.paths['/v1/jobs/{id}/events'].get.responses['200'].content['text/event-stream'].schema;
+    const events = stream.contentSchema.items.anyOf.map(
+      (e: { properties: { event: { enum: string[] }; data: unknown } }) => [
+        e.properties.event.enum[0],
+        e.properties.data,
+      ],
+    );
+    expect(events.slice(0, 2)).toEqual([
+      ['job', { $ref: '#/components/schemas/JobRecord' }],
+      ['progress', { $ref: '#/components/schemas/JobProgressEvent' }],
+    ]);
+    expect(Object.keys(doc.components.schemas.JobProgressEvent.properties)).not.toContain('spec');
     const ops = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).flatMap(
       (p) => Object.values(p),
     );

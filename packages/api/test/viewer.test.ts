@@ -1,15 +1,15 @@
 /// <reference lib="dom" />
 // (page.evaluate callbacks run in the browser)
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, createViewerRoutes, LocalJobService, serveApi, VIEWER_PUBLIC_PREFIXES } from '@vodsr/api';
 import type { JobRecord } from '@vodsr/core';
 import type { FastifyInstance } from 'fastify';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeVideo, tempDir } from './helpers.js';
+import { makeVideo, parseSse, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, '..', 'test-output', 'viewer');
@@ -29,6 +29,7 @@ describe('viewer', () => {
   let source: string;
   let service: LocalJobService;
   let job: JobRecord;
+  let failed: JobRecord;
   let app: FastifyInstance;
   let url: string;
 
@@ -40,9 +41,16 @@ describe('viewer', () => {
       source,
       model: 'lanczos-x2',
       encoder: { codec: 'libx264', preset: 'veryfast' },
+      quality: true,
     });
     for await (const ev of service.watch(queued.id)) job = ev.job;
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    // a job that fails: a "video" that is not one
+    const notVideo = join(dir, 'not-a-video.mp4');
+    writeFileSync(notVideo, 'this is not a video\n'.repeat(100));
+    const { job: bad } = await service.submit({ source: notVideo, model: 'lanczos-x2' });
+    for await (const ev of service.watch(bad.id)) failed = ev.job;
+    expect(failed.status).toBe('failed');
     ({ app, url } = await serveApi({
       service,
       auth: 'disabled',
@@ -62,14 +70,45 @@ describe('viewer', () => {
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.body).toContain('<script src="/viewer/assets/hls.min.js" defer></script>');
+    expect(page.body).toContain('<script type="module" src="/viewer/assets/viewer.js"></script>');
     expect(page.body).not.toMatch(/https?:\/\//);
     const hls = await app.inject({ method: 'GET', url: '/viewer/assets/hls.min.js' });
     expect(hls.statusCode).toBe(200);
     const file = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
     expect(hls.rawPayload.equals(readFileSync(file))).toBe(true);
-    const js = await app.inject({ method: 'GET', url: '/viewer/assets/viewer.js' });
-    expect(js.body).toContain('textContent');
-    expect(js.body).not.toContain('innerHTML');
+    for (const file of ['viewer.js', 'dom.js', 'figures.js', 'player.js']) {
+      const js = await app.inject({ method: 'GET', url: `/viewer/assets/${file}` });
+      expect(js.statusCode).toBe(200);
+      expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+      expect(js.body).not.toContain('innerHTML');
+    }
+    expect((await app.inject({ method: 'GET', url: '/viewer/assets/dom.js' })).body).toContain('textContent');
+    // the SSE parser of the page is eventsource-parser's own module, not a hand-written one
+    const parser = await app.inject({ method: 'GET', url: '/viewer/assets/eventsource-parser/parse.js' });
+    const dist = dirname(createRequire(import.meta.url).resolve('eventsource-parser'));
+    expect(parser.body.trim()).toBe(
+      readFileSync(join(dist, 'parse.js'), 'utf8')
+        .replace(/\n\/\/# sourceMappingURL=.*$/m, '')
+        .trim(),
+    );
+    expect((await app.inject({ method: 'GET', url: '/viewer/assets/viewer.js' })).body).toContain(
+      "from './eventsource-parser/index.js'",
+    );
+  });
+
+  it('the completion on the event stream carries the estimate, the actual cost and the quality figures', async () => {
+    // a job final at the start: its final record once (the local backend's completion)
+    const res = await app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/events` });
+    const events = parseSse(res.body);
+    expect(events.map((e) => e.event)).toEqual(['job']);
+    const final = events[0]?.data as JobRecord;
+    expect(final.status).toBe('succeeded');
+    expect(final.cost?.estimate?.assumptions.length).toBeGreaterThan(0);
+    expect(final.cost?.actual?.gpuSeconds).toBeGreaterThan(0);
+    expect(final.outputs?.quality).toMatchObject({
+      sr: { psnr: expect.any(Number) },
+      windows: expect.any(Number),
+    });
   });
 
   it('hands out signed media paths: byte ranges, playlists, refused signatures and escapes', async () => {
@@ -189,19 +228,51 @@ describe('viewer', () => {
     }
   });
 
-  it('in Chromium: lists the job, plays its HLS with the before/after split, shows the figures', async () => {
+  const WIDTHS = [
+    { name: 'desktop', width: 1100, height: 900 },
+    { name: 'phone', width: 390, height: 844 },
+  ] as const;
+
+  /** Text of the page a person reads: never "undefined" or "NaN" (the failed job's page showed both). */
+  async function assertNoMissingValues(page: Page): Promise<string> {
+    const text = await page.evaluate(() => document.body.textContent);
+    expect(text).not.toMatch(/undefined|NaN|\[object Object\]/);
+    return text;
+  }
+
+  /** Each link resolves: GET answers 200 with a body. */
+  async function assertLinksResolve(page: Page, selectors: string[]): Promise<void> {
+    for (const sel of selectors) {
+      const href = await page.locator(sel).getAttribute('href');
+      expect(href, sel).toMatch(/^\/viewer\/m\//);
+      const res = await fetch(new URL(href as string, url));
+      expect(res.status, `${sel} ${href}`).toBe(200);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
+  }
+
+  function overlap(a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean {
+    return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  }
+
+  async function withBrowser(fn: (browser: Browser) => Promise<void>): Promise<void> {
     mkdirSync(shots, { recursive: true });
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
+      await fn(browser);
+    } finally {
+      await browser.close();
+    }
+  }
+
+  it('in Chromium: lists the job, plays its HLS with the before/after split, shows the figures', async () => {
+    await withBrowser(async (browser) => {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${url}/viewer`);
       const link = page.locator(`a[data-job="${job.id}"]`);
       await link.waitFor({ timeout: 10_000 });
-      await expect.poll(() => page.locator('tr[data-status="succeeded"]').count()).toBe(1);
-      await page.screenshot({ path: join(shots, 'jobs.png') });
-
       await link.click();
       await page.locator('#after').waitFor({ timeout: 10_000 });
       await expect
@@ -225,57 +296,169 @@ describe('viewer', () => {
       expect(
         await page.evaluate(() => (document.getElementById('after') as HTMLElement).style.clipPath),
       ).toBe('inset(0px 0px 0px 30%)');
-      const figures = await page.locator('#figures').textContent();
-      expect(figures).toContain('Upscale (host)');
-      expect(figures).toContain('320×180');
-      expect(figures).toContain('640×360');
       expect(await page.locator('.note').first().textContent()).toMatch(/not the Bluewhale SR/);
-      await page.evaluate(() => (document.getElementById('after') as HTMLVideoElement).pause());
-      await page.screenshot({ path: join(shots, 'job.png'), fullPage: true });
       expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-    expect(statSync(join(shots, 'job.png')).size).toBeGreaterThan(10_000);
+    });
   }, 60_000);
 
-  it('in Chromium: a running job shows its progress live (server-sent events)', async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  for (const w of WIDTHS) {
+    it(`in Chromium at ${w.width} px: jobs list, a succeeded and a failed job (figures, cost, quality, links)`, async () => {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage({ viewport: { width: w.width, height: w.height } });
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+
+        // the jobs list: an error column, and a failed job does not look like progress
+        await page.goto(`${url}/viewer`);
+        await page.locator(`tr[data-id="${failed.id}"]`).waitFor({ timeout: 10_000 });
+        const failedRow = page.locator(`tr[data-id="${failed.id}"]`);
+        expect(await page.locator('#jobs thead th').allTextContents()).toContain('Error');
+        expect(await failedRow.locator('td.error-code').textContent()).toBe(failed.error?.code);
+        expect(await failedRow.locator('progress').count()).toBe(0);
+        expect(await failedRow.textContent()).toMatch(/stopped (in \w+ )?at \d/);
+        expect(await page.locator(`tr[data-id="${job.id}"] td.error-code`).textContent()).toBe('');
+        await assertNoMissingValues(page);
+        await page.screenshot({ path: join(shots, `jobs-${w.name}.png`), fullPage: true });
+
+        // the succeeded job
+        await page.goto(`${url}/viewer/jobs/${job.id}`);
+        await page.locator('#files').waitFor({ timeout: 15_000 });
+        const figures = (await page.locator('#figures').textContent()) as string;
+        expect(figures).toContain('320×180');
+        expect(figures).toContain('640×360');
+        expect(figures).toContain('Upscale (host)');
+        const estimate = job.cost?.estimate;
+        const actual = job.cost?.actual;
+        expect(estimate && actual, 'the local backend stores both').toBeTruthy();
+        const est = (await page.locator('#cost-estimate').textContent()) as string;
+        expect(est).toContain(`${estimate?.gpuSeconds} GPU s`);
+        expect(est).toContain(estimate?.pricesDate);
+        expect(await page.locator('#cost-estimate li').allTextContents()).toEqual(estimate?.assumptions);
+        expect(await page.locator('#cost-actual li').allTextContents()).toEqual(actual?.assumptions);
+        expect(await page.locator('#cost-actual').textContent()).toContain(`${actual?.gpuSeconds} GPU s`);
+        const q = job.outputs?.quality;
+        expect(q, 'quality was measured').toBeTruthy();
+        const quality = (await page.locator('#quality').textContent()) as string;
+        expect(quality).toContain(`${q?.sr.psnr.toFixed(2)} dB / SSIM ${q?.sr.ssim.toFixed(3)}`);
+        expect(quality).toContain(`${q?.bicubic.psnr.toFixed(2)} dB`);
+        expect(await page.locator('#quality-assumes').textContent()).toContain(
+          `${q?.windows} sampled window(s) of ${q?.windowSeconds} s`,
+        );
+        expect(await page.locator('#file-sr').textContent()).toBe(basename(job.outputs?.srFile as string));
+        await assertLinksResolve(page, ['#file-source', '#file-sr', '#file-hls']);
+        await assertNoMissingValues(page);
+        // the before/after labels keep to their halves
+        await page.locator('#label-after').waitFor();
+        const before = await page.locator('#label-before').boundingBox();
+        const after = await page.locator('#label-after').boundingBox();
+        expect(before && after).toBeTruthy();
+        expect(overlap(before as NonNullable<typeof before>, after as NonNullable<typeof after>)).toBe(false);
+        await page.screenshot({ path: join(shots, `job-succeeded-${w.name}.png`), fullPage: true });
+
+        // the failed job: its error code, what is known, no "undefined"
+        await page.goto(`${url}/viewer/jobs/${failed.id}`);
+        await page.locator('#files').waitFor({ timeout: 15_000 });
+        expect(await page.locator('#job-error strong').textContent()).toBe(failed.error?.code);
+        const failedFigures = (await page.locator('#figures').textContent()) as string;
+        expect(failedFigures).toContain('lanczos-x2');
+        expect(await page.locator('#figures tr[data-row="sr"]').count()).toBe(0); // no SR file: no row
+        expect(await page.locator('#cost-actual').textContent()).toMatch(/once the job succeeds/);
+        expect(await page.locator('#file-sr').count()).toBe(0);
+        await assertLinksResolve(page, ['#file-source']);
+        await assertNoMissingValues(page);
+        await page.screenshot({ path: join(shots, `job-failed-${w.name}.png`), fullPage: true });
+        expect(errors).toEqual([]);
+      });
+      expect(statSync(join(shots, `job-succeeded-${w.name}.png`)).size).toBeGreaterThan(10_000);
+    }, 90_000);
+  }
+
+  it('in Chromium: the token page says where the token comes from, refuses a wrong one, takes the right one', async () => {
+    const token = 'viewer-browser-token-0123456789';
+    const authed = await serveApi({
+      service,
+      auth: { tokens: [token] },
+      port: 0,
+      rateLimit: false,
+      extraRoutes: [createViewerRoutes()],
+      publicPrefixes: VIEWER_PUBLIC_PREFIXES,
+    });
     try {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+        await page.goto(`${authed.url}/viewer`);
+        await page.locator('#token-form').waitFor({ timeout: 10_000 });
+        const help = (await page.locator('#token-help').textContent()) as string;
+        expect(help).toContain('--token');
+        expect(help).toContain('VODSR_TOKEN');
+        expect(help).toContain('vodsr serve');
+        await page.screenshot({ path: join(shots, 'token-phone.png'), fullPage: true });
+        await page.fill('#token', 'wrong-token-0123456789');
+        await page.click('#token-form button');
+        await expect.poll(() => page.locator('#token-form').textContent()).toContain('refused');
+        await page.fill('#token', token);
+        await page.click('#token-form button');
+        await page.locator(`a[data-job="${job.id}"]`).waitFor({ timeout: 10_000 });
+      });
+    } finally {
+      await authed.app.close();
+    }
+  }, 60_000);
+
+  it('in Chromium: a running job shows its progress live (server-sent events) at both widths', async () => {
+    await withBrowser(async (browser) => {
+      const long = makeVideo(dir, 'long.mp4', { width: 320, height: 180, seconds: 6 });
       const { job: queued } = await service.submit({
-        source,
+        source: long,
         model: 'lanczos-x2',
         encoder: { codec: 'libx264', preset: 'slow' },
         srName: 'live.mp4',
       });
-      const page = await browser.newPage();
-      await page.goto(`${url}/viewer/jobs/${queued.id}`);
+      const pages = await Promise.all(
+        WIDTHS.map(async (w) => {
+          const page = await browser.newPage({ viewport: { width: w.width, height: w.height } });
+          await page.goto(`${url}/viewer/jobs/${queued.id}`);
+          return { page, w };
+        }),
+      );
+      const [desk] = pages;
+      const page = (desk as { page: Page }).page;
       const seen = new Set<string>();
       const percents = new Set<number>();
+      let shot = false;
       const t0 = Date.now();
-      while (Date.now() - t0 < 30_000) {
+      while (Date.now() - t0 < 60_000) {
         const status =
           (await page
-            .locator('#app .status')
-            .first()
+            .locator('#job-status .status')
             .textContent()
             .catch(() => null)) ?? '';
         const pct = await page
-          .locator('#app progress')
-          .first()
+          .locator('#job-status progress')
           .evaluate((p) => (p as HTMLProgressElement).value)
           .catch(() => -1);
         if (status) seen.add(status);
         percents.add(pct);
+        if (!shot && status === 'upscaling' && pct > 0) {
+          // the running job's page at both widths: live progress, the estimate, nothing undefined
+          for (const { page: p, w } of pages) {
+            await p.locator('#job-status progress').waitFor();
+            expect(await p.locator('#early #cost-estimate li').count()).toBeGreaterThan(0);
+            await assertNoMissingValues(p);
+            await p.screenshot({ path: join(shots, `job-running-${w.name}.png`), fullPage: true });
+          }
+          shot = true;
+        }
         if (status === 'succeeded') break;
         await new Promise((r) => setTimeout(r, 100));
       }
+      expect(shot, 'screenshots of the running job').toBe(true);
       expect([...seen]).toContain('succeeded');
-      expect([...seen].some((s) => s === 'upscaling' || s === 'packaging')).toBe(true);
+      expect([...seen]).toContain('upscaling');
       expect([...percents].some((p) => p > 0 && p < 100)).toBe(true);
       await page.locator('#after').waitFor({ timeout: 10_000 }); // the player appears when the job ends
-    } finally {
-      await browser.close();
-    }
-  }, 60_000);
+      expect(await page.locator('#early').textContent()).toBe('');
+      await assertNoMissingValues(page);
+    });
+  }, 120_000);
 });

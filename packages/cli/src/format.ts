@@ -67,11 +67,18 @@ export function describeQuality(q: NonNullable<NonNullable<JobRecord['outputs']>
 /**
  * A cost as one line: GPU seconds and dollars (`cost.estimate` / `cost.actual` of a job).
  *
- * @example describeCost(job.cost.estimate) // '2.5 GPU s, $0.001300 (GPU …, packaging …, transitions …; prices of 2026-11-20)'
+ * @example describeCost(job.cost.estimate) // '2.5 GPU s, $0.001300 (GPU …, packaging …, transitions …; prices of 2026-11-20; throughput learned from 3 job(s))'
  */
 export function describeCost(c: NonNullable<NonNullable<JobRecord['cost']>['estimate']>): string {
   const d = (n: number) => `$${n.toFixed(6)}`;
-  return `${c.gpuSeconds} GPU s, ${d(c.usd.total)} (GPU ${d(c.usd.gpu)}, packaging ${d(c.usd.packaging)}, transitions ${d(c.usd.transitions)}; prices of ${c.pricesDate})`;
+  const t = c.throughput;
+  const basis =
+    t === undefined
+      ? ''
+      : t.basis === 'learned'
+        ? `; throughput learned from ${t.samples} job(s)`
+        : '; default throughput';
+  return `${c.gpuSeconds} GPU s, ${d(c.usd.total)} (GPU ${d(c.usd.gpu)}, packaging ${d(c.usd.packaging)}, transitions ${d(c.usd.transitions)}; prices of ${c.pricesDate}${basis})`;
 }
 
 /** One line per job (for `list`). */

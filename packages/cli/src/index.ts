@@ -16,6 +16,7 @@ export { type BackfillArgs, type BackfillDeps, backfillCommand } from './handler
 export { cancelCommand } from './handlers/cancel.js';
 export { type DevArgs, devCommand } from './handlers/dev.js';
 export { type EstimateArgs, type EstimatedSource, estimateCommand } from './handlers/estimate.js';
+export { fleetCommand, formatFleet } from './handlers/fleet.js';
 export { type HostCommandArgs, hostCommandCommand } from './handlers/hostCommand.js';
 export { type ListArgs, listCommand } from './handlers/list.js';
 export { modelsCommand } from './handlers/models.js';

@@ -10,7 +10,7 @@ export const DEFAULT_CONFIG_FILE = 'vodsr.config.json';
 
 const EPILOGUE = [
   'Configuration: flags, then VODSR_* environment variables (VODSR_BACKEND, VODSR_API, VODSR_TOKEN, ' +
-    'VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_INSTANCE_ID, VODSR_AWS_OUTPUT, VODSR_REGION), ' +
+    'VODSR_DATA_DIR, VODSR_OUTPUT_DIR, VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT, VODSR_REGION, VODSR_FLEET_GROUP, VODSR_INTERACTIVE_QUEUE_URL, VODSR_BULK_QUEUE_URL), ' +
     `then the JSON config file (--config, default ./${'vodsr.config.json'}), e.g. {"backend":"aws","region":"us-east-1"}. ` +
     'Other VODSR_* variables are ignored. "--" ends the options: vodsr run -- -clip.mp4',
   'Exit codes: 0 ok | 1 job failed or unexpected error | 2 invalid input | 3 no such job | 4 conflict (job ' +
@@ -30,9 +30,11 @@ export const ENV_OPTIONS: Readonly<Record<string, string>> = {
   VODSR_DATA_DIR: 'data-dir',
   VODSR_OUTPUT_DIR: 'output-dir',
   VODSR_STATE_MACHINE_ARN: 'state-machine-arn',
-  VODSR_INSTANCE_ID: 'instance-id',
   VODSR_AWS_OUTPUT: 'aws-output',
   VODSR_REGION: 'region',
+  VODSR_FLEET_GROUP: 'fleet-group',
+  VODSR_INTERACTIVE_QUEUE_URL: 'interactive-queue-url',
+  VODSR_BULK_QUEUE_URL: 'bulk-queue-url',
   VODSR_CONFIG: 'config',
 };
 
@@ -116,12 +118,20 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
     })
     .option('output-dir', { type: 'string', describe: 'Local backend: output folder (default vodsr-out)' })
     .option('state-machine-arn', { type: 'string', describe: 'AWS backend: the vodsr state machine' })
-    .option('instance-id', { type: 'string', describe: 'AWS backend: the GPU host (Bluewhale AMI)' })
     .option('aws-output', {
       type: 'string',
       describe: 'AWS backend: default output root s3://bucket/prefix/',
     })
     .option('region', { type: 'string', describe: 'AWS region' })
+    .option('fleet-group', {
+      type: 'string',
+      describe: "AWS backend: the hosts' Auto Scaling group (stack output FleetGroupName), for `fleet`",
+    })
+    .option('interactive-queue-url', {
+      type: 'string',
+      describe: 'AWS backend: stack output InteractiveQueueUrl',
+    })
+    .option('bulk-queue-url', { type: 'string', describe: 'AWS backend: stack output BulkQueueUrl' })
     .config('config', `JSON config file (default ./${DEFAULT_CONFIG_FILE} when present)`, readConfig)
     .group(
       [
@@ -131,9 +141,11 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
         'data-dir',
         'output-dir',
         'state-machine-arn',
-        'instance-id',
         'aws-output',
         'region',
+        'fleet-group',
+        'interactive-queue-url',
+        'bulk-queue-url',
         'config',
       ],
       'Backend options:',
@@ -157,8 +169,8 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
       .example('$0 run clip.mp4', '')
       .example('# the HTTP API on 127.0.0.1:8080 (docs at /docs)', '')
       .example('$0 serve --token "$TOKEN"', '')
-      .example('# start a Step Functions execution', '')
-      .example('$0 submit s3://in/a.mp4 -b aws', '')
+      .example('# start a Step Functions execution (VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT set)', '')
+      .example('$0 submit s3://my-videos-in/a.mp4 -b aws', '')
       .epilogue(EPILOGUE)
       .wrap(terminalWidth())
       .fail((msg, err) => {

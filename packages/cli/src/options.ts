@@ -12,10 +12,14 @@ export interface GlobalOptions {
   outputDir?: string;
   /** AWS backend: the vodsr state machine ARN. */
   stateMachineArn?: string;
-  /** AWS backend: the GPU host's instance id. */
-  instanceId?: string;
   /** AWS backend: default output root (s3://bucket/prefix/). */
   awsOutput?: string;
+  /** AWS backend, `vodsr fleet`: the hosts' Auto Scaling group (stack output `FleetGroupName`). */
+  fleetGroup?: string;
+  /** AWS backend, `vodsr fleet`: the interactive work queue (stack output `InteractiveQueueUrl`). */
+  interactiveQueueUrl?: string;
+  /** AWS backend, `vodsr fleet`: the bulk work queue (stack output `BulkQueueUrl`). */
+  bulkQueueUrl?: string;
   /** AWS region. */
   region?: string;
   /** Machine-readable output. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { JobService } from '@vodsr/api';
+import type { AwsFleetOptions, JobService } from '@vodsr/api';
 import { VodsrError } from '@vodsr/core';
 import { DEFAULT_DATA_DIR, DEFAULT_OUTPUT_DIR, type GlobalOptions } from './options.js';
 
@@ -35,14 +35,12 @@ export async function openService(
         path: '/stateMachineArn',
         message: 'set --state-machine-arn or VODSR_STATE_MACHINE_ARN',
       });
-    if (!o.instanceId)
-      issues.push({ path: '/instanceId', message: 'set --instance-id or VODSR_INSTANCE_ID' });
     if (!o.awsOutput)
       issues.push({
         path: '/awsOutput',
         message: 'set --aws-output s3://bucket/prefix/ or VODSR_AWS_OUTPUT',
       });
-    if (issues.length || !o.stateMachineArn || !o.instanceId || !o.awsOutput) {
+    if (issues.length || !o.stateMachineArn || !o.awsOutput) {
       throw new VodsrError(
         'VODSR_VALIDATION',
         `The AWS backend is not configured: ${issues.map((i) => i.message).join('; ')}`,
@@ -51,11 +49,12 @@ export async function openService(
         },
       );
     }
+    const fleet = awsFleetOptions(o, false);
     return new api.AwsJobService({
       stateMachineArn: o.stateMachineArn,
-      instanceId: o.instanceId,
       outputRoot: o.awsOutput,
       ...(o.region ? { region: o.region } : {}),
+      ...(fleet ? { fleet } : {}),
     });
   }
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
@@ -67,4 +66,36 @@ export async function openService(
     ...(opts.fleet ? { fleet: opts.fleet } : {}),
     ...(opts.inputRoots ? { inputRoots: opts.inputRoots } : {}),
   });
+}
+
+/**
+ * Where the deployed fleet is (`--fleet-group`, `--interactive-queue-url`, `--bulk-queue-url`: the stack's
+ * outputs). `required`: a missing one is a `VODSR_VALIDATION` naming each; otherwise none given = no fleet.
+ */
+export function awsFleetOptions(o: GlobalOptions, required: true): AwsFleetOptions;
+export function awsFleetOptions(o: GlobalOptions, required: boolean): AwsFleetOptions | undefined;
+export function awsFleetOptions(o: GlobalOptions, required: boolean): AwsFleetOptions | undefined {
+  const given = [o.fleetGroup, o.interactiveQueueUrl, o.bulkQueueUrl].filter((v) => v !== undefined);
+  if (!required && given.length === 0) return undefined;
+  const issues = [];
+  if (!o.fleetGroup) issues.push({ path: '/fleetGroup', message: 'set --fleet-group or VODSR_FLEET_GROUP' });
+  if (!o.interactiveQueueUrl)
+    issues.push({
+      path: '/interactiveQueueUrl',
+      message: 'set --interactive-queue-url or VODSR_INTERACTIVE_QUEUE_URL',
+    });
+  if (!o.bulkQueueUrl)
+    issues.push({ path: '/bulkQueueUrl', message: 'set --bulk-queue-url or VODSR_BULK_QUEUE_URL' });
+  if (issues.length || !o.fleetGroup || !o.interactiveQueueUrl || !o.bulkQueueUrl) {
+    throw new VodsrError(
+      'VODSR_VALIDATION',
+      `The AWS fleet is not configured (the stack outputs FleetGroupName, InteractiveQueueUrl, BulkQueueUrl): ${issues.map((i) => i.message).join('; ')}`,
+      { details: { issues } },
+    );
+  }
+  return {
+    autoScalingGroupName: o.fleetGroup,
+    queueUrls: { interactive: o.interactiveQueueUrl, bulk: o.bulkQueueUrl },
+    ...(o.region ? { region: o.region } : {}),
+  };
 }

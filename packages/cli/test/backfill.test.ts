@@ -210,6 +210,33 @@ describe('vodsr backfill', () => {
     }
   }, 120_000);
 
+  it('in a pipe (no TTY, no --json) prints the plan and plain progress lines with the counts, no bar', async () => {
+    // Act
+    const io = memoryIo();
+    const code = await backfillCommand(
+      args({ source: 's3://vodsr-in/other/', json: false, dataDir: join(dir, 'pipedb') }),
+      io,
+      deps,
+    );
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout).toEqual([]);
+    const lines = io.stderrLines.join('\n').split('\n');
+    expect(lines).toContain('3 listed: 2 to submit, 1 skipped (not-video 1)');
+    expect(lines.some((l) => /^estimate: 2 job\(s\), [\d.]+ GPU s, \$/.test(l))).toBe(true);
+    expect(lines.join('\n')).toMatch(/throughput of lanczos-x2 on local at le720: not measured yet, default/);
+    const progress = lines.filter((l) => l.startsWith('submitted '));
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (const l of progress)
+      expect(l).toMatch(
+        /^submitted \d+ · skipped \d+ · running \d+ · succeeded \d+ · failed \d+( · pending \d+)?( · ETA \S+)?$/,
+      );
+    expect(progress.at(-1)).toMatch(/^submitted 2 · skipped 1 · running 0 · succeeded 2 · failed 0/);
+    // no terminal control sequences (a bar would redraw with \r and ESC[)
+    const text = io.stderrLines.join('');
+    expect(text.includes('\r') || text.includes(String.fromCharCode(27))).toBe(false);
+  }, 120_000);
+
   it('runs a real video from the local S3 server and the job carries estimate, actual and quality', async () => {
     // Prepare
     const clip = makeVideo(dir, 'real.mp4', 2, '160x120');
@@ -246,11 +273,23 @@ describe('vodsr backfill', () => {
     expect(q?.gainDb).toBeCloseTo((q?.sr.psnr ?? 0) - (q?.bicubic.psnr ?? 0), 1);
     const text = memoryIo();
     await statusCommand({ id: name, dataDir: join(dir, 'realdb') }, text);
-    expect(text.stdout.join('\n')).toMatch(/estimate: .* GPU s, \$/);
+    expect(text.stdout.join('\n')).toMatch(/estimate: .* GPU s, \$.*; default throughput\)/);
     expect(text.stdout.join('\n')).toMatch(/actual: {3}.* GPU s, \$/);
     expect(text.stdout.join('\n')).toMatch(
       /quality: {2}SR: \d+\.\d dB \/ [01]\.\d\d, bicubic: \d+\.\d dB \/ [01]\.\d\d \([+-]\d+\.\d dB\)/,
     );
+    // the job taught this database's throughput table: an estimate here now says it is learned
+    const est = memoryIo();
+    expect(
+      await estimateCommand(
+        { source: clip, dataDir: join(dir, 'realdb'), model: 'lanczos-x2', json: true },
+        est,
+      ),
+    ).toBe(0);
+    const e = (JSON.parse(est.stdout.join('\n')) as { sources: { estimate: CostFigures }[] }).sources[0]
+      ?.estimate;
+    expect(e?.throughput).toMatchObject({ basis: 'learned', samples: 1, host: 'local', model: 'lanczos-x2' });
+    expect(e?.assumptions.join('\n')).toMatch(/lanczos-x2 on local at le480: .* learned from 1 job\(s\)/);
   }, 240_000);
 });
 
@@ -262,8 +301,9 @@ describe('vodsr estimate', () => {
     // Act
     const json = memoryIo();
     const text = memoryIo();
-    const c1 = await estimateCommand({ source: clip, json: true, model: 'lanczos-x2' }, json);
-    const c2 = await estimateCommand({ source: clip, model: 'lanczos-x2' }, text);
+    const dataDir = join(dir, 'no-jobs-yet');
+    const c1 = await estimateCommand({ source: clip, json: true, model: 'lanczos-x2', dataDir }, json);
+    const c2 = await estimateCommand({ source: clip, model: 'lanczos-x2', dataDir }, text);
     // Assess
     expect([c1, c2]).toEqual([0, 0]);
     const out = JSON.parse(json.stdout.join('\n')) as {
@@ -275,6 +315,7 @@ describe('vodsr estimate', () => {
     expect(s?.estimate.gpuSeconds).toBeCloseTo(50 / 120, 2);
     expect(s?.estimate.usd.total).toBeGreaterThan(0);
     expect(s?.estimate.usd.packaging).toBe(0);
+    expect(s?.estimate.throughput).toMatchObject({ basis: 'default', samples: 0, host: 'local' });
     expect(s?.estimate.assumptions).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/probed with ffprobe: 160x120/),

@@ -7,6 +7,7 @@ import {
 import {
   DEFAULT_SECONDS_PER_FRAME,
   EMPTY_THROUGHPUT,
+  type ResolutionBucket,
   resolutionBucket,
   type ThroughputTable,
   throughputKey,
@@ -51,8 +52,13 @@ export interface RenditionSize {
 
 /** Options of an estimate. */
 export interface EstimateOptions {
-  /** @default 'g6e.xlarge' */
+  /** The instance type the GPU seconds are priced at. @default 'g6e.xlarge' */
   readonly instanceType?: string;
+  /**
+   * The host kind the throughput was learned on (the table's key), when it is not the priced instance type: a
+   * local host (`'local'`) measures the speed, the job is priced as if on `instanceType`. @default instanceType
+   */
+  readonly throughputHost?: string;
   /** @default 'on-demand' */
   readonly purchase?: 'on-demand' | 'spot';
   /** GPU slots per instance (jobs it runs at once): one slot-second is `hourly / 3600 / slots`. @default 1 */
@@ -75,6 +81,21 @@ export interface CostUsd {
   readonly total: number;
 }
 
+/** Which throughput an estimate used: learned from the fleet's finished jobs, or the documented default. */
+export interface ThroughputBasis {
+  readonly basis: 'learned' | 'default';
+  readonly model: string;
+  /** The host kind (instance type, or `'local'`) of the table's cell. */
+  readonly host: string;
+  readonly bucket: ResolutionBucket;
+  /** Jobs the cell was learned from (0 for the default). */
+  readonly samples: number;
+  /** Jobs of the cell left out as outliers. */
+  readonly outliers?: number;
+  readonly secondsPerFrame: number;
+  readonly overheadSeconds: number;
+}
+
 /** An estimate or an actual. */
 export interface CostFigures {
   readonly gpuSeconds: number;
@@ -83,6 +104,8 @@ export interface CostFigures {
   readonly assumptions: readonly string[];
   /** The price table's date. */
   readonly pricesDate: string;
+  /** An estimate's throughput: learned (from how many jobs) or the default. */
+  readonly throughput?: ThroughputBasis;
 }
 
 /** Measured figures of a finished job (`actualCost`). */
@@ -209,14 +232,25 @@ export function estimateJob(
     `${frames} frames (${media.durationSeconds} s × ${fps} fps${media.fps === undefined ? ', fps assumed' : ''})`,
   );
   const bucket = resolutionBucket(media.width, media.height);
-  const learned = throughput.entries[throughputKey(model, instanceType, bucket)];
+  const host = options.throughputHost ?? instanceType;
+  const learned = throughput.entries[throughputKey(model, host, bucket)];
   const spf = learned?.secondsPerFrame ?? DEFAULT_SECONDS_PER_FRAME[bucket];
   const overhead = learned?.overheadSeconds ?? 0;
   assumptions.push(
     learned === undefined
-      ? `throughput of ${model} on ${instanceType} at ${bucket}: not measured yet, default ${round(1 / spf, 1)} frames/s per slot, no fixed overhead`
-      : `throughput of ${model} on ${instanceType} at ${bucket}: ${round(1 / spf, 1)} frames/s per slot + ${round(overhead, 1)} s per job, learned from ${learned.samples} job(s)`,
+      ? `throughput of ${model} on ${host} at ${bucket}: not measured yet, default ${round(1 / spf, 1)} frames/s per slot, no fixed overhead`
+      : `throughput of ${model} on ${host} at ${bucket}: ${round(1 / spf, 1)} frames/s per slot + ${round(overhead, 2)} s per job, learned from ${learned.samples} job(s)${learned.outliers ? ` (${learned.outliers} outlier(s) left out)` : ''}`,
   );
+  const basis: ThroughputBasis = {
+    basis: learned === undefined ? 'default' : 'learned',
+    model,
+    host,
+    bucket,
+    samples: learned?.samples ?? 0,
+    ...(learned?.outliers ? { outliers: learned.outliers } : {}),
+    secondsPerFrame: round(spf, 9),
+    overheadSeconds: round(overhead, 6),
+  };
   const gpuSeconds = overhead + frames * spf;
   const gpu = gpuSeconds * slotSecondPrice(prices, instanceType, purchase, slots, assumptions);
   const packaging = options.packaging ?? 'mediaconvert';
@@ -237,7 +271,7 @@ export function estimateJob(
     );
   }
   const tr = transitionsUsd(prices, options.transitions ?? SUCCESS_PATH_TRANSITIONS, assumptions);
-  return figures(gpuSeconds, gpu, pkg, tr, assumptions, prices);
+  return { ...figures(gpuSeconds, gpu, pkg, tr, assumptions, prices), throughput: basis };
 }
 
 /**

@@ -10,7 +10,10 @@ export interface ThroughputEntry {
   readonly secondsPerFrame: number;
   /** Fixed seconds per job (fetch, probe, verify, upload); 0 until two jobs of different lengths are seen. */
   readonly overheadSeconds: number;
+  /** Jobs the cell was learned from. */
   readonly samples: number;
+  /** Of `samples`, jobs left out of the line as outliers (`throughputFrom`). */
+  readonly outliers?: number;
   /** Running sums the line is fitted from. */
   readonly sums: { readonly f: number; readonly t: number; readonly ff: number; readonly ft: number };
   readonly updatedAt?: string;

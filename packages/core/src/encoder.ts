@@ -38,8 +38,29 @@ export function cpuFallback(enc: EncoderSettings): EncoderSettings {
   return { ...enc, codec, crf: enc.crf ?? enc.cq, preset };
 }
 
-/** Audio codecs that can be stream-copied into MP4. */
-const MP4_COPYABLE_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'opus', 'alac']);
+/** Audio codecs that can be stream-copied into MP4 (vodsr-host keeps the same list). */
+export const MP4_COPYABLE_AUDIO: ReadonlySet<string> = new Set(['aac', 'mp3', 'ac3', 'eac3', 'opus', 'alac']);
+
+/** Subtitle codecs FFmpeg can convert to MP4's `mov_text` (text subtitles; bitmap ones cannot be). */
+export const TEXT_SUBTITLE_CODECS: ReadonlySet<string> = new Set([
+  'mov_text',
+  'subrip',
+  'srt',
+  'ass',
+  'ssa',
+  'webvtt',
+  'text',
+  'microdvd',
+  'mpl2',
+  'subviewer',
+  'subviewer1',
+  'jacosub',
+  'pjs',
+  'realtext',
+  'sami',
+  'stl',
+  'vplayer',
+]);
 
 /**
  * FFmpeg output options for the video and audio encoders.

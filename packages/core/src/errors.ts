@@ -10,6 +10,11 @@ export const ERROR_CODES = {
     description: 'The input does not match the schema; details list every problem.',
   },
   VODSR_INVALID_S3_URI: { status: 400, description: 'A string is not a valid s3://bucket/key URI.' },
+  VODSR_MAP_RUN_FAILED: {
+    status: 500,
+    description:
+      'A Distributed Map run (a backfill) failed more items than it tolerates, or could not write its results.',
+  },
   VODSR_INVALID_BUCKET: { status: 400, description: 'An S3 bucket name breaks the S3 naming rules.' },
   VODSR_INVALID_KEY: { status: 400, description: 'An S3 object key is empty, too long or not valid UTF-8.' },
   VODSR_INVALID_EVENT_KEY: { status: 400, description: 'An S3 event key is not valid percent-encoding.' },

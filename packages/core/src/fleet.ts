@@ -141,6 +141,16 @@ export const FleetHostStatusSchema = Type.Object(
     maxRunning: Type.Integer({ minimum: 0 }),
     /** Placements the agent answered. */
     placed: Type.Integer({ minimum: 0 }),
+    /** The EC2 instance type (AWS). */
+    instanceType: Type.Optional(Type.String()),
+    /** The Auto Scaling lifecycle state (`Pending`, `InService`, `Terminating:Wait`, …) (AWS). */
+    lifecycleState: Type.Optional(Type.String()),
+    /** How the instance is bought (AWS). */
+    market: Type.Optional(Type.Union([Type.Literal('on-demand'), Type.Literal('spot')])),
+    /** This host's $ per hour from core's price table (`undefined`: its type is not in the table). */
+    usdPerHour: Type.Optional(Type.Number({ minimum: 0 })),
+    /** When the agent last published its state (ISO 8601; AWS: its instance tags). */
+    reportedAt: Type.Optional(Type.String()),
   },
   { $id: 'FleetHostStatus' },
 );
@@ -163,6 +173,10 @@ export const FleetStatusSchema = Type.Object(
     queues: Type.Object({ interactive: FleetQueueStatusSchema, bulk: FleetQueueStatusSchema }),
     waitingJobs: Type.Integer({ minimum: 0 }),
     oldestWaitingSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+    /** What the hosts running now cost per hour, from core's price table (AWS; hosts of unknown type count 0). */
+    usdPerHour: Type.Optional(Type.Number({ minimum: 0 })),
+    /** The price table's date (`usdPerHour`). */
+    pricesDate: Type.Optional(Type.String()),
   },
   { $id: 'FleetStatus' },
 );
@@ -175,3 +189,94 @@ export type FleetHostStatus = Static<typeof FleetHostStatusSchema>;
 export type FleetSlotStatus = Static<typeof FleetSlotStatusSchema>;
 /** One queue of {@link FleetStatus}. */
 export type FleetQueueStatus = Static<typeof FleetQueueStatusSchema>;
+
+/**
+ * How a host agent publishes its state on AWS: tags on its own EC2 instance (`vodsr fleet -b aws` reads them with
+ * `DescribeInstances`). Tags go with the instance (nothing to clean up when it terminates), cost nothing, and the
+ * agent may write only `vodsr:agent:*` keys on instances of its own group. Display only: no decision reads them.
+ */
+export const AGENT_TAG_PREFIX = 'vodsr:agent:';
+
+/** Most slots published as tags (EC2 allows 50 user tags per instance; the group and the agent use a few). */
+export const MAX_TAGGED_SLOTS = 40;
+
+/** What an agent publishes about itself (the counters of {@link FleetHostStatus}). */
+export interface AgentTagState {
+  readonly state: string;
+  readonly placed: number;
+  readonly maxRunning: number;
+  readonly slots: readonly FleetSlotStatus[];
+  /** When (ISO 8601). */
+  readonly reportedAt: string;
+}
+
+/**
+ * The instance tags of an agent state: `vodsr:agent:state`, `vodsr:agent:placed`, `vodsr:agent:max-running`, `vodsr:agent:reported` and
+ * one `vodsr:agent:slot:N` per slot (`free`, `reserved:<jobId>:<leaseExpiresAt>`, `running:<jobId>`; no lease: it
+ * stays on the host). Keys use only characters instance-metadata tags allow.
+ *
+ * @example agentStateTags(s)['vodsr:agent:slot:0'] === 'running:job-1'
+ */
+export function agentStateTags(s: AgentTagState): Record<string, string> {
+  const tags: Record<string, string> = {
+    'vodsr:agent:state': s.state,
+    'vodsr:agent:placed': String(s.placed),
+    'vodsr:agent:max-running': String(s.maxRunning),
+    'vodsr:agent:reported': s.reportedAt,
+  };
+  for (const slot of s.slots.slice(0, MAX_TAGGED_SLOTS)) {
+    const job = slot.jobId ?? '';
+    tags[`vodsr:agent:slot:${slot.slot}`] =
+      slot.state === 'free'
+        ? 'free'
+        : slot.state === 'reserved'
+          ? `reserved:${job}:${slot.leaseExpiresAt ?? ''}`
+          : `running:${job}`;
+  }
+  return tags;
+}
+
+/**
+ * Reads {@link agentStateTags} back; `undefined` when the instance carries none (its agent has not reported yet).
+ * Unknown or malformed values are skipped, never thrown: tags are display data.
+ *
+ * @example parseAgentStateTags({ 'vodsr:agent:state': 'running', 'vodsr:agent:slot:0': 'free' })?.slots[0]?.state === 'free'
+ */
+export function parseAgentStateTags(tags: Readonly<Record<string, string>>): AgentTagState | undefined {
+  const state = tags['vodsr:agent:state'];
+  if (state === undefined) return undefined;
+  const int = (k: string) => {
+    const n = Number(tags[k]);
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  };
+  const slots: FleetSlotStatus[] = [];
+  for (const [k, v] of Object.entries(tags)) {
+    const m = /^vodsr:agent:slot:(\d{1,2})$/.exec(k);
+    if (!m) continue;
+    const slot = Number(m[1]);
+    if (v === 'free') slots.push({ slot, state: 'free' });
+    else if (v.startsWith('running:')) {
+      const jobId = v.slice('running:'.length);
+      slots.push({ slot, state: 'running', ...(jobId ? { jobId } : {}) });
+    } else if (v.startsWith('reserved:')) {
+      const rest = v.slice('reserved:'.length);
+      const i = rest.indexOf(':');
+      const jobId = i < 0 ? rest : rest.slice(0, i);
+      const until = i < 0 ? '' : rest.slice(i + 1);
+      slots.push({
+        slot,
+        state: 'reserved',
+        ...(jobId ? { jobId } : {}),
+        ...(until ? { leaseExpiresAt: until } : {}),
+      });
+    }
+  }
+  slots.sort((a, b) => a.slot - b.slot);
+  return {
+    state,
+    placed: int('vodsr:agent:placed'),
+    maxRunning: int('vodsr:agent:max-running'),
+    slots,
+    reportedAt: tags['vodsr:agent:reported'] ?? '',
+  };
+}

@@ -173,5 +173,6 @@ export function parseJobSpec(input: unknown): JobSpec {
   if (spec.filters) job.filters = structuredClone(spec.filters);
   if (spec.idempotencyKey !== undefined) job.idempotencyKey = spec.idempotencyKey;
   if (spec.quality === true) job.quality = true;
+  if (spec.modelFallback === false) job.modelFallback = false;
   return job;
 }

@@ -1,3 +1,4 @@
+import type { CostFigures } from './cost.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { WORK_PRIORITIES, type WorkPriority } from './fleet.js';
 import { buildHostJob, encodeHostJob, executionTimeoutSeconds } from './host.js';
@@ -46,6 +47,11 @@ export interface WorkflowInput {
   priority: WorkPriority;
   /** The placement attempt (`AcquireHost` → `RunHost`); a lost host counts it up. */
   attempt: { number: number };
+  /**
+   * What the job is estimated to cost (`estimateJob` of `@vodsr/core/cost`, assumptions included), or null when
+   * the entry point made none. Always present: the completion events carry it (`$.estimate`).
+   */
+  estimate: CostFigures | null;
 }
 
 /** What {@link prepareJob} needs besides the job. */
@@ -60,6 +66,8 @@ export interface PrepareJobContext {
   readonly durationSeconds?: number;
   /** The work queue. @default 'interactive' */
   readonly priority?: WorkPriority;
+  /** The job's cost estimate, carried to the completion events. @default null (none made) */
+  readonly estimate?: CostFigures;
   /**
    * The packaging engine of jobs that name none: the entry point decides — the local service and `vodsr dev`
    * say `host` (one pass, no bill), the trigger and the AWS service keep `mediaconvert` (the use case's).
@@ -204,5 +212,6 @@ export function prepareJob(job: JobSpec, ctx: PrepareJobContext): WorkflowInput 
     packagingEngine: engine,
     priority: ctx.priority ?? 'interactive',
     attempt: { number: 1 },
+    estimate: ctx.estimate ?? null,
   };
 }

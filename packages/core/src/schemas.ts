@@ -137,6 +137,13 @@ export const JobSpecSchema = Type.Object(
       Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 256 }), { maxProperties: 32 }),
     ),
     idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    modelFallback: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "When a local backend's FFmpeg lacks a Bluewhale model's filters, run the open model (lanczos-x2) instead and say so in outputs.notes; false = fail with VODSR_HOST_MISSING_FILTER. AWS hosts run the Bluewhale AMI: there the model is never switched.",
+      }),
+    ),
     quality: Type.Optional(
       Type.Boolean({
         default: false,
@@ -178,6 +185,22 @@ export const JobProgressSchema = Type.Object(
   { $id: 'JobProgress' },
 );
 
+/** One audio or subtitle track of a probed file (`index` = the stream's index in the file, as FFmpeg counts). */
+export const MediaTrackSchema = Type.Object(
+  {
+    index: Type.Integer({ minimum: 0 }),
+    codec: Type.Optional(Type.String()),
+    channels: Type.Optional(Type.Integer({ description: 'Audio only.' })),
+    language: Type.Optional(
+      Type.String({ description: 'The stream\'s language tag (ISO 639-2, e.g. eng), not "und".' }),
+    ),
+    title: Type.Optional(
+      Type.String({ description: "The stream's title (or MP4 handler name), at most 100 characters." }),
+    ),
+  },
+  { $id: 'MediaTrack' },
+);
+
 export const MediaInfoSchema = Type.Object(
   {
     width: Type.Integer(),
@@ -189,6 +212,12 @@ export const MediaInfoSchema = Type.Object(
     rotation: Type.Optional(Type.Number()),
     hasAudio: Type.Boolean(),
     audioCodec: Type.Optional(Type.String()),
+    audioTracks: Type.Optional(
+      Type.Array(MediaTrackSchema, {
+        description: 'Every audio track, in file order (absent: one track, if any).',
+      }),
+    ),
+    subtitleTracks: Type.Optional(Type.Array(MediaTrackSchema, { description: 'Every subtitle track.' })),
     bitRate: Type.Optional(Type.Number()),
     sizeBytes: Type.Optional(Type.Number()),
   },
@@ -228,6 +257,24 @@ export const CostFiguresSchema = Type.Object(
     usd: CostUsdSchema,
     assumptions: Type.Array(Type.String()),
     pricesDate: Type.String(),
+    throughput: Type.Optional(
+      Type.Object(
+        {
+          basis: Type.Union([Type.Literal('learned'), Type.Literal('default')]),
+          model: Type.String(),
+          host: Type.String(),
+          bucket: Type.String(),
+          samples: Type.Integer({ minimum: 0 }),
+          outliers: Type.Optional(Type.Integer({ minimum: 0 })),
+          secondsPerFrame: Type.Number(),
+          overheadSeconds: Type.Number(),
+        },
+        {
+          description:
+            "An estimate's throughput: learned from the fleet's finished jobs (how many), or the default.",
+        },
+      ),
+    ),
   },
   { $id: 'CostFigures' },
 );
@@ -295,6 +342,7 @@ export type JobSpecInput = Static<typeof JobSpecSchema>;
 export type JobError = Static<typeof JobErrorSchema>;
 export type JobProgress = Static<typeof JobProgressSchema>;
 export type MediaInfo = Static<typeof MediaInfoSchema>;
+export type MediaTrack = Static<typeof MediaTrackSchema>;
 export type JobOutputs = Static<typeof JobOutputsSchema>;
 export type JobRecord = Static<typeof JobRecordSchema>;
 export type QualityFigures = Static<typeof QualityFiguresSchema>;
@@ -339,6 +387,8 @@ export interface JobSpec {
   srFile: boolean;
   metadata: Record<string, string>;
   idempotencyKey?: string;
+  /** false = never switch to the open model when the backend lacks the model's filters (absent = switch). */
+  modelFallback?: boolean;
   /** Measure PSNR/SSIM of the SR vs bicubic on sampled windows (absent = off). */
   quality?: boolean;
 }

@@ -290,7 +290,10 @@ export function buildWorkflowStates(o: WorkflowOptions): Record<string, Record<s
           'hlsDestination.$': '$.hlsDestination',
           'packagingPreset.$': '$.packagingPreset',
           'packagingEngine.$': '$.packagingEngine',
+          // the host's result: its probes, elapsedSeconds (the GPU slot's busy time) and, with quality on, the
+          // SR vs bicubic PSNR/SSIM (`host.quality`)
           'host.$': '$.host',
+          'estimate.$': '$.estimate',
         },
         bus,
       ),
@@ -302,7 +305,7 @@ export function buildWorkflowStates(o: WorkflowOptions): Record<string, Record<s
     [S.notifyFailure]: {
       ...putEvent(
         WORKFLOW_DETAIL_TYPES.failed,
-        { 'jobId.$': '$.jobId', status: 'failed', 'error.$': '$.error' },
+        { 'jobId.$': '$.jobId', status: 'failed', 'error.$': '$.error', 'estimate.$': '$.estimate' },
         bus,
       ),
       // A lost failure event must not hide the job's own error.

@@ -1,5 +1,13 @@
 import { decodeHostJob, ValidationError, type WorkflowInput } from '@vodsr/core';
-import { backfillProgress, type ListedObject, planBackfill } from '@vodsr/core/backfill';
+import {
+  BACKFILL_STATES,
+  backfillProgress,
+  buildBackfillDefinition,
+  inlineDistributedMaps,
+  itemReaderItems,
+  type ListedObject,
+  planBackfill,
+} from '@vodsr/core/backfill';
 import { createTriggerHandler, type TriggerConfig } from '@vodsr/core/ingest';
 import { objectExecutionName } from '@vodsr/core/naming';
 import { describe, expect, it } from 'vitest';
@@ -152,5 +160,65 @@ describe('planBackfill', () => {
       failed: 1,
       fraction: 2 / 22,
     });
+  });
+});
+
+describe('inlineDistributedMaps (the local twin of a Distributed Map)', () => {
+  it('keeps the Map name for the reader, runs the same item flow inline, and settles the run after it', () => {
+    const def = buildBackfillDefinition({ resultBucket: 'vodsr-out', maxConcurrency: 7 });
+    const { definition, maps } = inlineDistributedMaps(def);
+    const S = definition.States as Record<string, Record<string, unknown>>;
+    const map = BACKFILL_STATES.objects;
+    expect(S[map]).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::s3:listObjectsV2',
+      Next: `${map}.Items`,
+    });
+    const items = S[`${map}.Items`] as {
+      MaxConcurrency: number;
+      ItemProcessor: { States: { Item: { Branches: { States: unknown }[] } } };
+    };
+    expect(items.MaxConcurrency).toBe(7);
+    const original = (def.States as Record<string, { ItemProcessor: { States: unknown } }>)[map];
+    expect(items.ItemProcessor.States.Item.Branches[0]?.States).toEqual(original?.ItemProcessor.States);
+    expect(S[`${map}.MapRun`]).toMatchObject({ Type: 'Task', End: true });
+    expect(maps).toEqual([
+      expect.objectContaining({
+        map,
+        toleratedFailurePercentage: 5,
+        resultWriter: { bucket: 'vodsr-out', prefix: 'backfills/' },
+      }),
+    ]);
+  });
+
+  it('refuses what it cannot run faithfully, naming each field', () => {
+    const def = buildBackfillDefinition() as { States: Record<string, Record<string, unknown>> };
+    const map = def.States[BACKFILL_STATES.objects] as Record<string, unknown>;
+    map.ItemBatcher = { MaxItemsPerBatch: 10 };
+    map.ResultPath = '$.r';
+    map.ItemReader = { Resource: 'arn:aws:states:::s3:getObject', Parameters: {} };
+    const err = (() => {
+      try {
+        inlineDistributedMaps(def);
+      } catch (e) {
+        return e as ValidationError;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err?.issues.map((i) => i.path)).toEqual([
+      '/States/BackfillObjects/ItemBatcher',
+      '/States/BackfillObjects/ResultPath',
+      '/States/BackfillObjects/ItemReader/Resource',
+    ]);
+  });
+
+  it('gives listed objects the ItemReader shape (Etag, epoch seconds)', () => {
+    expect(
+      itemReaderItems([
+        { Key: 'a.mp4', Size: 3, ETag: '"x"', LastModified: new Date('2026-01-01T00:00:00Z') },
+        {},
+      ]),
+    ).toEqual([{ Key: 'a.mp4', Size: 3, Etag: '"x"', LastModified: 1767225600, StorageClass: 'STANDARD' }]);
   });
 });

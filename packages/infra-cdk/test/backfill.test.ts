@@ -3,7 +3,9 @@ import {
   buildBackfillDefinition,
   buildBackfillItemDefinition,
   createBackfillItemHandler,
+  distributedMapHandlers,
   EXECUTION_EXISTS_ERROR,
+  inlineDistributedMaps,
 } from '@vodsr/core/backfill';
 import { objectExecutionName } from '@vodsr/core/naming';
 import { VodsrBackfill } from '@vodsr/infra-cdk';
@@ -118,8 +120,8 @@ describe('VodsrBackfill', () => {
 });
 
 describe('the backfill item flow, executed locally', () => {
-  // aws-local-stepfunctions runs the item flow (and inline Maps) but not a Distributed Map's ItemReader /
-  // ResultWriter: the item flow is executed as its own definition, with core's per-item handler in PlanItem.
+  // The item flow alone, as its own definition, with core's per-item handler in PlanItem (the whole definition,
+  // with its Distributed Map as the local twin, is the next describe).
   const config = { outputRoot: 's3://vodsr-out/', instanceId: 'i-0123456789abcdef0' };
   const plan = createBackfillItemHandler({ config });
   const item = (key: string, etag = '"e1"') => ({
@@ -176,5 +178,118 @@ describe('the backfill item flow, executed locally', () => {
     };
     const r = await runLocal(only, { bucket: 'vodsr-in' }, {});
     expect(r.output).toEqual({ bucket: 'vodsr-in', prefix: '', include: '' });
+  });
+});
+
+describe('the whole backfill definition, its Distributed Map run as the local twin', () => {
+  const config = { outputRoot: 's3://vodsr-out/', instanceId: 'i-0123456789abcdef0' };
+  const bucket = [
+    ...Array.from({ length: 9 }, (_, i) => `shows/ep${i}.mp4`),
+    'shows/a b;$(id)\n%2F+🎬.mov',
+    'shows/notes.txt',
+    'shows/cover.jpg',
+  ].map((Key, i) => ({ Key, Size: 1000 + i, ETag: `"etag${i}"`, LastModified: new Date(1_700_000_000_000) }));
+
+  function harness(failing: ReadonlySet<string>) {
+    const plan = createBackfillItemHandler({ config });
+    const started = new Map<string, { priority: string }>();
+    const written = new Map<string, string>();
+    let running = 0;
+    let maxRunning = 0;
+    const { definition, maps } = inlineDistributedMaps(
+      buildBackfillDefinition({
+        resultBucket: 'vodsr-out',
+        maxConcurrency: 3,
+        toleratedFailurePercentage: 10,
+      }),
+    );
+    const handlers = {
+      ...distributedMapHandlers(maps, {
+        listObjects: async ({ Bucket, Prefix }) =>
+          Bucket === 'vodsr-in' ? bucket.filter((o) => o.Key.startsWith(Prefix ?? '')) : [],
+        putObject: async (b, key, body) => {
+          written.set(`${b}/${key}`, body);
+        },
+        runId: () => 'run-1',
+      }),
+      [BACKFILL_STATES.planItem]: async (input: unknown) => ({
+        Payload: await plan((input as { Payload: never }).Payload),
+      }),
+      [BACKFILL_STATES.startJob]: async (input: unknown) => {
+        const { Name, Input } = input as {
+          Name: string;
+          Input: { priority: string; job: { source: string } };
+        };
+        if (started.has(Name)) throw stateError(EXECUTION_EXISTS_ERROR, `Execution ${Name} already exists`);
+        started.set(Name, Input);
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((r) => setTimeout(r, 5)); // the child execution (.sync:2) takes a while
+        running -= 1;
+        if ([...failing].some((k) => Input.job.source.endsWith(k)))
+          throw stateError('States.TaskFailed', `job ${Name} failed`);
+        return { Status: 'SUCCEEDED', ExecutionArn: `arn:aws:states:eu-west-1:1:execution:jobs:${Name}` };
+      },
+    };
+    return { definition, handlers, started, written, maxRunning: () => maxRunning };
+  }
+
+  it('lists the prefix, submits every video once under the trigger name, writes the results, tolerates 1 of 12', async () => {
+    const h = harness(new Set(['ep3.mp4']));
+    const r = await runLocal(h.definition, { bucket: 'vodsr-in', prefix: 'shows/' }, h.handlers);
+    expect(r.status, `${r.error}: ${r.cause}`).toBe('SUCCEEDED');
+    expect(r.output).toEqual({
+      MapRunArn: expect.stringContaining(':mapRun:'),
+      ResultWriterDetails: { Bucket: 'vodsr-out', Key: 'backfills/run-1/manifest.json' },
+    });
+    // 10 videos started (the hostile key among them), with bulk priority, names = the trigger's
+    expect(h.started.size).toBe(10);
+    const hostile = bucket[9] as { Key: string };
+    expect(h.started.has(objectExecutionName('vodsr-in', hostile.Key, 'etag9'))).toBe(true);
+    expect([...h.started.values()].every((i) => i.priority === 'bulk')).toBe(true);
+    expect(h.maxRunning()).toBeLessThanOrEqual(3); // MaxConcurrency
+    expect(h.maxRunning()).toBeGreaterThan(1);
+    const manifest = JSON.parse(h.written.get('vodsr-out/backfills/run-1/manifest.json') ?? '{}');
+    expect(manifest.ResultFiles.SUCCEEDED).toEqual([
+      { Key: 'backfills/run-1/SUCCEEDED_0.json', Size: expect.any(Number) },
+    ]);
+    const ok = JSON.parse(h.written.get('vodsr-out/backfills/run-1/SUCCEEDED_0.json') ?? '[]') as {
+      Output: string;
+    }[];
+    const outcomes = ok.map((o) => JSON.parse(o.Output) as { key: string; outcome: string; reason?: string });
+    expect(outcomes.filter((o) => o.outcome === 'submitted')).toHaveLength(9);
+    expect(
+      outcomes
+        .filter((o) => o.outcome === 'skipped')
+        .map((o) => o.key)
+        .sort(),
+    ).toEqual(['shows/cover.jpg', 'shows/notes.txt']);
+    const failed = JSON.parse(h.written.get('vodsr-out/backfills/run-1/FAILED_0.json') ?? '[]');
+    expect(failed).toEqual([
+      { Status: 'FAILED', Error: 'States.TaskFailed', Cause: expect.stringContaining('failed') },
+    ]);
+
+    // the same backfill again starts nothing new: every video's name exists
+    const again = await runLocal(h.definition, { bucket: 'vodsr-in', prefix: 'shows/' }, h.handlers);
+    expect(again.status).toBe('SUCCEEDED');
+    expect(h.started.size).toBe(10);
+    const second = JSON.parse(h.written.get('vodsr-out/backfills/run-1/SUCCEEDED_0.json') ?? '[]') as {
+      Output: string;
+    }[];
+    expect(second.map((o) => (JSON.parse(o.Output) as { outcome: string }).outcome).sort()).toEqual([
+      ...Array(10).fill('exists'),
+      'skipped',
+      'skipped',
+    ]);
+  });
+
+  it('fails the run with States.ExceedToleratedFailureThreshold when more than 10 % of the items fail', async () => {
+    const h = harness(new Set(['ep1.mp4', 'ep2.mp4']));
+    const r = await runLocal(h.definition, { bucket: 'vodsr-in', prefix: 'shows/' }, h.handlers);
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('States.ExceedToleratedFailureThreshold');
+    expect(r.cause).toMatch(/2 of 12 items failed \(16\.7 %\)/);
+    // the results are still written, as ResultWriter does for a failed run
+    expect(JSON.parse(h.written.get('vodsr-out/backfills/run-1/FAILED_0.json') ?? '[]')).toHaveLength(2);
   });
 });

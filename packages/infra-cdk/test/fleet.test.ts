@@ -72,6 +72,58 @@ describe('VodsrFleet', () => {
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 
+  it("lets the agent tag only its group's instances with vodsr:agent:* keys and heartbeat its drain hook in time", () => {
+    const { stack, fleet, t } = synth({ drainTimeoutMinutes: 20, groupName: 'gpu-fleet' });
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (r) =>
+        (r as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const tagging = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('ec2:')));
+    expect(tagging).toEqual([
+      {
+        Sid: 'PublishOwnState',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTags',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':ec2:eu-west-1:', { Ref: 'AWS::AccountId' }, ':instance/*'],
+          ],
+        },
+        Condition: {
+          StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': 'gpu-fleet' },
+          'ForAllValues:StringLike': { 'aws:TagKeys': ['vodsr:agent:*'] },
+          Null: { 'aws:TagKeys': 'false' },
+        },
+      },
+    ]);
+    expect(statements.find((s) => s.Sid === 'OwnGroupLifecycle')).toMatchObject({
+      Action: expect.arrayContaining(['autoscaling:RecordLifecycleActionHeartbeat']),
+      Resource: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':autoscaling:eu-west-1:',
+            { Ref: 'AWS::AccountId' },
+            ':autoScalingGroup:*:autoScalingGroupName/gpu-fleet',
+          ],
+        ],
+      },
+    });
+    // the hook times out after 20 min without a heartbeat; the agent records one every 5 min
+    t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+      LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+      HeartbeatTimeout: 1200,
+    });
+    expect(fleet.agentConfig.lifecycleHeartbeatSeconds).toBe(300);
+    expect(userData(t)).toContain('"lifecycleHeartbeatSeconds":300');
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
   it('keeps a warm pool of stopped, installed hosts when asked', () => {
     const { t } = synth({ warmPool: { minSize: 2 }, maxCapacity: 6 });
     t.hasResourceProperties('AWS::AutoScaling::WarmPool', {

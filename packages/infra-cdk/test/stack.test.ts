@@ -373,6 +373,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
       visibilityTimeoutSeconds: 90,
       autoScalingGroupName: 'Vodsr-vodsr-fleet',
       drainHookName: 'vodsr-drain',
+      lifecycleHeartbeatSeconds: 900, // the 60-minute drain hook's heartbeat, every 15 minutes
       launchHookName: 'vodsr-launch',
       runnerPath: '/opt/vodsr/bin/vodsr-host',
     });
@@ -608,6 +609,7 @@ describe('VodsrStack (synthesized offline from context)', () => {
         'autoscaling:CompleteLifecycleAction',
         'autoscaling:RecordLifecycleActionHeartbeat',
       ],
+      PublishOwnState: 'ec2:CreateTags',
       ReadHostScripts: 's3:GetObject',
     });
     expect(st.find((x) => x.Sid === 'OwnGroupLifecycle')).toMatchObject({

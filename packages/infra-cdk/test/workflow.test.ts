@@ -6,6 +6,8 @@ import {
   prepareJob,
   type WorkflowInput,
 } from '@vodsr/core';
+import { estimateJob } from '@vodsr/core/cost';
+import type { QualityFigures } from '@vodsr/core/job';
 import { WORKFLOW_STATES as S, WORKFLOW_DETAIL_TYPES } from '@vodsr/core/workflow';
 import { createCommandStatusHandler } from '@vodsr/infra-cdk';
 import { createPlanPackagingHandler } from '@vodsr/mediaconvert-presets';
@@ -228,6 +230,63 @@ describe('the vodsr workflow, executed with aws-local-stepfunctions', () => {
         Error: 'VODSR_HOST_FFMPEG_FAILED',
         Cause: 'ffmpeg exited with 1: Invalid data found when processing input',
       },
+      estimate: null, // the entry point made none
+    });
+  });
+
+  it('the completion events carry the estimate, the host busy seconds and the quality figures', async () => {
+    // Prepare: an input with its estimate (as the local service stores it), a host that measured quality
+    const job = parseJobSpec({ source: 's3://vodsr-in/movies/apink 10s.mp4', quality: true });
+    const estimate = estimateJob(SOURCE, job.model, { packaging: 'mediaconvert' });
+    const input = prepareJob(job, {
+      jobId: 'apink_10s-0123',
+      outputRoot: 's3://vodsr-out/',
+      instanceId: 'i-0123456789abcdef0',
+      durationSeconds: 10,
+      estimate,
+    });
+    const quality: QualityFigures = {
+      sr: { psnr: 34.1, ssim: 0.93 },
+      bicubic: { psnr: 31.8, ssim: 0.89 },
+      gainDb: 2.3,
+      windows: 3,
+      windowSeconds: 2,
+      scale: 2,
+      seconds: 4.2,
+    };
+    const rec: Recorded = { events: [] };
+    const base = handlers(rec);
+    const withQuality: Handler = async (i) => ({ ...((await base[S.runHost]?.(i)) as object), quality });
+
+    // Act
+    const run = await runLocal(definition, input, { ...base, [S.runHost]: withQuality });
+    const failedRec: Recorded = { events: [] };
+    const failed = await runLocal(
+      definition,
+      input,
+      handlers(failedRec, {
+        [S.runHost]: () => {
+          throw stateError('VODSR_HOST_FFMPEG_FAILED', 'ffmpeg exited with 1');
+        },
+      }),
+    );
+
+    // Assess: the success event, built by the definition's NotifySuccess state
+    expect(run.status).toBe('SUCCEEDED');
+    const detail = entry(rec).Detail as {
+      estimate: unknown;
+      host: { elapsedSeconds: number; quality: unknown };
+    };
+    expect(detail.estimate).toEqual(JSON.parse(JSON.stringify(estimate)));
+    expect((detail.estimate as { assumptions: string[] }).assumptions.length).toBeGreaterThan(0);
+    expect(detail.host.elapsedSeconds).toBe(12); // what cost.actual is computed from (the GPU slot's busy time)
+    expect(detail.host.quality).toEqual(quality);
+    // the failure event: what the failed job was estimated to cost, next to its error
+    expect(failed.status).toBe('FAILED');
+    expect(entry(failedRec).Detail).toMatchObject({
+      status: 'failed',
+      error: { Error: 'VODSR_HOST_FFMPEG_FAILED' },
+      estimate: { gpuSeconds: estimate.gpuSeconds, pricesDate: estimate.pricesDate },
     });
   });
 

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { ValidationError, type ValidationIssue } from '@vodsr/core';
 import { ffmpegPath } from '@vodsr/core/models';
+import { AUDIO_GROUP_ID, audioRenditions } from './audioTracks.js';
 import { DEFAULT_SEGMENT_SECONDS, gopSeconds } from './mediaConvert.js';
 import { planRungs } from './planRungs.js';
 import { getPreset } from './presets.js';
+import { srStreamPlan } from './srStreams.js';
 import type { FfmpegHlsOptions, FfmpegHlsPlan, PresetId, Rung } from './types.js';
 import { localPathIssues, mediaIssues, packagingIssues } from './validate.js';
 
@@ -56,6 +58,9 @@ export function buildFfmpegHlsArgs(id: PresetId, o: FfmpegHlsOptions): FfmpegHls
   const rungs = planRungs(id, o.media, o.maxRungs === undefined ? {} : { maxRungs: o.maxRungs });
   const segment = o.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
   const audio = o.media.hasAudio;
+  // Two or more audio tracks: one audio-only rendition per track in an EXT-X-MEDIA group (see audioRenditions).
+  const group = audio ? audioRenditions(o.media) : [];
+  const muxed = audio && group.length === 0;
   const n = rungs.length;
   const fused = o.srOutput !== undefined;
 
@@ -70,22 +75,33 @@ export function buildFfmpegHlsArgs(id: PresetId, o: FfmpegHlsOptions): FfmpegHls
 
   const args = ['-y', '-nostdin', '-hide_banner', '-i', ffmpegPath(o.input), '-filter_complex', graph];
   for (let i = 0; i < n; i++) args.push('-map', `[v${i}]`);
-  if (audio) for (let i = 0; i < n; i++) args.push('-map', '0:a:0');
+  if (muxed) for (let i = 0; i < n; i++) args.push('-map', '0:a:0');
+  for (const a of group) args.push('-map', `0:a:${a.track}`);
   args.push('-c:v', 'libx264', '-preset', LOCAL_X264_PRESET, '-profile:v', 'high', '-pix_fmt', 'yuv420p');
   rungs.forEach((r, i) => {
     args.push(`-crf:v:${i}`, String(r.crf), `-maxrate:v:${i}`, String(r.maxBitrate));
     args.push(`-bufsize:v:${i}`, String(2 * r.maxBitrate));
   });
   args.push('-force_key_frames:v', `expr:gte(t,n_forced*${gopSeconds(segment)})`);
-  if (audio) {
-    args.push('-c:a', 'aac', '-ac', '2', '-ar', '48000');
+  if (audio) args.push('-c:a', 'aac', '-ac', '2', '-ar', '48000');
+  if (muxed) {
     rungs.forEach((r, i) => {
       args.push(`-b:a:${i}`, String(r.audioBitrate));
     });
   }
-  const varStreamMap = rungs.map((r, i) =>
-    audio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`,
-  );
+  // Every audio rendition at the top rung's audio bitrate.
+  for (const a of group) args.push(`-b:a:${a.track}`, String(rungs[0]!.audioBitrate));
+  const varStreamMap = [
+    ...group.map(
+      (a) =>
+        `a:${a.track},agroup:${AUDIO_GROUP_ID},name:${a.id}${a.default ? ',default:yes' : ''}` +
+        (a.language ? `,language:${a.language}` : ''),
+    ),
+    ...rungs.map((r, i) => {
+      if (muxed) return `v:${i},a:${i},name:${r.name}`;
+      return group.length ? `v:${i},agroup:${AUDIO_GROUP_ID},name:${r.name}` : `v:${i},name:${r.name}`;
+    }),
+  ];
   args.push(
     '-max_muxing_queue_size',
     '4096',
@@ -109,8 +125,9 @@ export function buildFfmpegHlsArgs(id: PresetId, o: FfmpegHlsOptions): FfmpegHls
   );
   if (o.srOutput) {
     args.push('-map', '[sr]');
-    if (audio) args.push('-map', '0:a:0');
-    args.push(...o.srOutput.encoderArgs, ffmpegPath(o.srOutput.path));
+    // The SR file keeps every audio track (and, see srStreamPlan, the subtitles its container can carry).
+    const streams = srStreamPlan(o.media, o.srOutput.path, o.srOutput.encoderArgs);
+    args.push(...streams.maps, ...o.srOutput.encoderArgs, ...streams.codecs, ffmpegPath(o.srOutput.path));
   }
   return {
     args,
@@ -120,8 +137,19 @@ export function buildFfmpegHlsArgs(id: PresetId, o: FfmpegHlsOptions): FfmpegHls
       name: r.name,
       width: r.width,
       height: r.height,
-      bandwidth: ffmpegBandwidth(r),
+      // With an audio group, FFmpeg adds the group's first rendition's bitrate to every variant.
+      bandwidth: ffmpegBandwidth(group.length ? { ...r, audioBitrate: rungs[0]!.audioBitrate } : r),
       playlist: `${r.name}.m3u8`,
     })),
+    ...(group.length
+      ? {
+          audio: group.map((a) => ({
+            name: a.name,
+            ...(a.language ? { language: a.language } : {}),
+            default: a.default,
+            playlist: `${a.id}.m3u8`,
+          })),
+        }
+      : {}),
   };
 }

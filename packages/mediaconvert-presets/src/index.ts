@@ -1,4 +1,12 @@
 export {
+  AUDIO_GROUP_ID,
+  type AudioRendition,
+  audioRenditions,
+  audioTracksOf,
+  hlsLanguage,
+  rewriteAudioGroup,
+} from './audioTracks.js';
+export {
   buildFfmpegHlsArgs,
   checkFfmpegHlsOptions,
   ffmpegBandwidth,
@@ -33,8 +41,10 @@ export {
   SINGLE_RENDITION,
 } from './planRungs.js';
 export { DEFAULT_PRESET_ID, getPreset, isPresetId, listPresets } from './presets.js';
+export { type SrStreamPlan, srStreamPlan } from './srStreams.js';
 export type {
   CreateJobOptions,
+  FfmpegAudioRendition,
   FfmpegHlsOptions,
   FfmpegHlsPlan,
   FfmpegRendition,

@@ -7,6 +7,8 @@ import type {
 } from '@aws-sdk/client-mediaconvert';
 import { parseS3Uri, ValidationError, type ValidationIssue } from '@vodsr/core';
 import { baseName, HLS_FILE_NAME_BUDGET, safeSegment, splitExt, utf8Length } from '@vodsr/core/naming';
+import { type AudioRendition, audioRenditions } from './audioTracks.js';
+import { audioGroupOutputs, audioSelectors, withAudioGroup } from './mediaConvertAudio.js';
 import { planRungs } from './planRungs.js';
 import { getPreset } from './presets.js';
 import type { CreateJobOptions, MediaConvertLocations, PackagingOptions, PresetId, Rung } from './types.js';
@@ -17,8 +19,6 @@ export const DEFAULT_SEGMENT_SECONDS = 10;
 
 /** Base name of the ladder's playlists in MediaConvert: `index.m3u8`, `index_<rung>.m3u8`. */
 export const LADDER_BASE_NAME = 'index';
-
-const AUDIO_SELECTOR = 'Audio Selector 1';
 
 /** GOP length in seconds that divides the segment length (2 s, or 1 s for odd segment lengths). */
 export function gopSeconds(segmentSeconds: number): number {
@@ -85,7 +85,7 @@ function audioDescriptions(rung: Rung): AudioDescription[] {
 function input(o: PackagingOptions & MediaConvertLocations): Input {
   const rotated = Math.round(o.media.rotation ?? 0) % 360 !== 0;
   return {
-    ...(o.media.hasAudio ? { AudioSelectors: { [AUDIO_SELECTOR]: { DefaultSelection: 'DEFAULT' } } } : {}),
+    ...(o.media.hasAudio ? { AudioSelectors: audioSelectors(true, audioRenditions(o.media)) } : {}),
     // MediaConvert ignores rotation metadata unless told to honour it (FFmpeg applies it by default).
     VideoSelector: rotated ? { Rotate: 'AUTO' } : {},
     TimecodeSource: 'ZEROBASED',
@@ -191,9 +191,14 @@ export function buildMediaConvertSettings(
   const rungs = planRungs(id, o.media, o.maxRungs === undefined ? {} : { maxRungs: o.maxRungs });
   const ladder = id === 'hls-ladder';
   const single = singleNaming(o);
-  const outputs = ladder
+  const video = ladder
     ? rungs.map((r) => ladderOutput(r, `${o.nameModifier ?? ''}_${r.name}`, gopSeconds(segment)))
     : rungs.map((r) => singleOutput(r, single.modifier));
+  // Two or more audio tracks: an audio group the video outputs reference (one track stays in every output).
+  const group = o.media.hasAudio ? audioRenditions(o.media) : [];
+  const outputs = group.length
+    ? [...video.map(withAudioGroup), ...audioGroupOutputs(group, rungs[0]!, (a) => audioModifier(id, o, a))]
+    : video;
   const base = ladder ? LADDER_BASE_NAME : single.base;
   return {
     TimecodeConfig: { Source: 'ZEROBASED' },
@@ -226,11 +231,18 @@ export function buildMediaConvertSettings(
   };
 }
 
+/** NameModifier of an audio rendition: `<ladder prefix>_audio_<n>`, or `_audio_<n>` after hls-single's base name. */
+function audioModifier(id: PresetId, o: PackagingOptions, a: AudioRendition): string {
+  return id === 'hls-ladder' ? `${o.nameModifier ?? ''}_${a.id}` : `_${a.id}`;
+}
+
 /** Where MediaConvert writes the playlists of a preset. */
 export interface MediaConvertPlaylists {
   /** S3 URI of the master playlist. */
   master: string;
   variants: { name: string; playlist: string }[];
+  /** The audio renditions' playlists, when the source has two or more audio tracks. */
+  audio?: { name: string; playlist: string }[];
 }
 
 /**
@@ -245,23 +257,23 @@ export function mediaConvertPlaylists(
 ): MediaConvertPlaylists {
   checkMediaConvert(id, o);
   const rungs = planRungs(id, o.media, o.maxRungs === undefined ? {} : { maxRungs: o.maxRungs });
-  if (id === 'hls-ladder') {
-    return {
-      master: `${o.destination}${LADDER_BASE_NAME}.m3u8`,
-      variants: rungs.map((r) => ({
-        name: r.name,
-        playlist: `${o.destination}${LADDER_BASE_NAME}${o.nameModifier ?? ''}_${r.name}.m3u8`,
-      })),
-    };
-  }
-  const single = singleNaming(o);
-  const stem = single.base ?? splitExt(baseName(parseS3Uri(o.input).key)).stem;
+  const group = o.media.hasAudio ? audioRenditions(o.media) : [];
+  const ladder = id === 'hls-ladder';
+  const single = ladder ? undefined : singleNaming(o);
+  const stem = ladder ? LADDER_BASE_NAME : (single!.base ?? splitExt(baseName(parseS3Uri(o.input).key)).stem);
+  const audio = group.map((a) => ({
+    name: a.name,
+    playlist: `${o.destination}${stem}${audioModifier(id, o, a)}.m3u8`,
+  }));
   return {
     master: `${o.destination}${stem}.m3u8`,
     variants: rungs.map((r) => ({
       name: r.name,
-      playlist: `${o.destination}${stem}${single.modifier}.m3u8`,
+      playlist: ladder
+        ? `${o.destination}${LADDER_BASE_NAME}${o.nameModifier ?? ''}_${r.name}.m3u8`
+        : `${o.destination}${stem}${single!.modifier}.m3u8`,
     })),
+    ...(audio.length ? { audio } : {}),
   };
 }
 

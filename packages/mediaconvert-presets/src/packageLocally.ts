@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { VodsrError } from '@vodsr/core';
+import { audioRenditions, rewriteAudioGroup } from './audioTracks.js';
 import { buildFfmpegHlsArgs, checkFfmpegHlsOptions } from './buildFfmpegHlsArgs.js';
 import type { FfmpegHlsPlan, PackageLocallyOptions, PresetId } from './types.js';
 
@@ -66,6 +67,13 @@ async function verifyOutput(dir: string, plan: FfmpegHlsPlan): Promise<string[]>
   const problems: string[] = [];
   const master = await readFile(join(dir, plan.masterPlaylist), 'utf8').catch(() => undefined);
   if (master === undefined) problems.push(`${plan.masterPlaylist} is missing`);
+  for (const a of plan.audio ?? []) {
+    const text = await readFile(join(dir, a.playlist), 'utf8').catch(() => undefined);
+    if (text === undefined || !text.includes('#EXT-X-ENDLIST'))
+      problems.push(`${a.playlist} is missing or incomplete (no #EXT-X-ENDLIST)`);
+    if (master !== undefined && !master.includes(`URI="${a.playlist}"`))
+      problems.push(`${plan.masterPlaylist} does not list the audio rendition ${a.playlist}`);
+  }
   for (const r of plan.renditions) {
     const text = await readFile(join(dir, r.playlist), 'utf8').catch(() => undefined);
     if (text === undefined) problems.push(`${r.playlist} is missing`);
@@ -147,6 +155,13 @@ export async function packageLocally(id: PresetId, o: PackageLocallyOptions): Pr
         `FFmpeg HLS packaging failed (${run.signal ? `signal ${run.signal}` : `exit code ${run.code}`}): ${lastLine}`,
         { details: { exitCode: run.code, signal: run.signal, stderrTail: run.stderrTail } },
       );
+    }
+    const group = audioRenditions(o.media);
+    if (group.length) {
+      // FFmpeg names the renditions audio_<i> and writes no AUTOSELECT: MediaConvert's master lines instead.
+      const masterPath = join(staging, stagedPlan.masterPlaylist);
+      const master = await readFile(masterPath, 'utf8').catch(() => undefined);
+      if (master !== undefined) await writeFile(masterPath, rewriteAudioGroup(master, group));
     }
     const problems = await verifyOutput(staging, stagedPlan);
     if (srStaging && !(await exists(srStaging))) problems.push('the SR output file is missing');

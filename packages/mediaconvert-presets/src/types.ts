@@ -75,6 +75,15 @@ export interface FfmpegRendition {
   playlist: string;
 }
 
+/** One audio rendition (EXT-X-MEDIA TYPE=AUDIO) of a locally packaged source with several audio tracks. */
+export interface FfmpegAudioRendition {
+  name: string;
+  language?: string;
+  default: boolean;
+  /** Audio playlist file name, relative to `outDir`. */
+  playlist: string;
+}
+
 /** A preset rendered as one FFmpeg process. */
 export interface FfmpegHlsPlan {
   /** argv without the program name. */
@@ -83,6 +92,8 @@ export interface FfmpegHlsPlan {
   /** Master playlist file name relative to `outDir` (always `index.m3u8`). */
   masterPlaylist: string;
   renditions: FfmpegRendition[];
+  /** The audio group, when the source has two or more audio tracks (else each rung carries the one track). */
+  audio?: FfmpegAudioRendition[];
 }
 
 /** The SR file a fused packaging run also writes. */

@@ -89,7 +89,8 @@ describe('buildFfmpegHlsArgs', () => {
       /^\[0:v\]scale=w=iw\*2:h=ih\*2:flags=lanczos,split=5\[sr\]\[s0\]\[s1\]\[s2\]\[s3\];\[s0\]scale=w=1280:h=960/,
     );
     const srPart = args.slice(args.lastIndexOf('-map') - 2);
-    expect(srPart).toEqual(['-map', '[sr]', '-map', '0:a:0', ...srEncoder, 'orig_sr_2x.mp4']);
+    // Every audio track goes into the SR file (issue 13), not only the first.
+    expect(srPart).toEqual(['-map', '[sr]', '-map', '0:a?', ...srEncoder, 'orig_sr_2x.mp4']);
   });
 
   it('keeps hostile paths as single argv items and guards option- and protocol-like ones', () => {

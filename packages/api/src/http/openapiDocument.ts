@@ -3,6 +3,7 @@ export const NAMED_SCHEMAS = [
   'JobSpec',
   'JobRecord',
   'JobPage',
+  'JobProgressEvent',
   'Problem',
   'Model',
   'Health',

@@ -94,3 +94,46 @@ export const ERROR_RESPONSES = {
   429: ProblemSchema,
   500: ProblemSchema,
 } as const;
+
+/** The data of a `progress` event of `GET /v1/jobs/:id/events`: what a progress update changes, no record. */
+export const JobProgressEventSchema = Type.Object(
+  {
+    stage: Type.Optional(Type.String()),
+    percent: Type.Number({ minimum: 0, maximum: 100 }),
+    fps: Type.Optional(Type.Number()),
+    speed: Type.Optional(Type.Number()),
+    etaSeconds: Type.Optional(Type.Number()),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  {
+    title: 'JobProgressEvent',
+    description: "The job's `progress` and `updatedAt` after a progress update (the status is unchanged).",
+  },
+);
+
+/** What the job event stream says, in the operation's description. */
+export const JOB_EVENTS_DESCRIPTION =
+  'A `text/event-stream` (server-sent events; every event has an `id`). `event: job` carries the whole job ' +
+  'record (`JobRecord`): the first event, one on each status change, and the last one, with the final status ' +
+  '(the stream then closes). `event: progress` carries only what changed (`JobProgressEvent`: stage, percent, ' +
+  'fps, speed, ETA, updatedAt). `event: error` (`{ code, message }`) ends a watch that failed. Comment lines ' +
+  '(`: heartbeat`) keep the connection open.';
+
+const sseEvent = (name: string, data: unknown) =>
+  Type.Object({ event: Type.Literal(name), id: Type.String(), data: data as never });
+
+/**
+ * The schema of the event stream: a string (`text/event-stream`) whose content, as JSON Schema's
+ * `contentSchema`, is the list of its events (`event`, `id`, and the JSON of `data`).
+ */
+export const JobEventStreamSchema = {
+  type: 'string',
+  contentMediaType: 'text/event-stream',
+  contentSchema: Type.Array(
+    Type.Union([
+      sseEvent('job', JobRecordBody),
+      sseEvent('progress', JobProgressEventSchema),
+      sseEvent('error', Type.Object({ code: Type.String(), message: Type.String() })),
+    ]),
+  ),
+} as const;

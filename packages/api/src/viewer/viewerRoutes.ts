@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type JobRecord, parseLocation, VodsrError } from '@vodsr/core';
 import type { FastifyReply } from 'fastify';
 import type { RouteContext, RoutePlugin } from '../http/routes/index.js';
 import { mediaType } from '../service/local/publishOutputs.js';
-import { VIEWER_CSS, VIEWER_HTML, VIEWER_JS } from './assets.js';
+import { VIEWER_CSS, VIEWER_HTML } from './assets.js';
 import { childLocation, MediaReader, MediaSigner } from './mediaAccess.js';
+import { VIEWER_DOM_JS } from './scriptDom.js';
+import { VIEWER_FIGURES_JS } from './scriptFigures.js';
+import { VIEWER_MAIN_JS } from './scriptMain.js';
+import { VIEWER_PLAYER_JS } from './scriptPlayer.js';
 
 /** Options of the viewer. */
 export interface ViewerOptions {
@@ -40,6 +45,31 @@ let hlsJs: Buffer | undefined;
 function hlsScript(): Buffer {
   hlsJs ??= readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
   return hlsJs;
+}
+
+/** The viewer's own ES modules, by file name under `/viewer/assets/`. */
+const MODULES: Readonly<Record<string, string>> = {
+  'viewer.js': VIEWER_MAIN_JS,
+  'dom.js': VIEWER_DOM_JS,
+  'figures.js': VIEWER_FIGURES_JS,
+  'player.js': VIEWER_PLAYER_JS,
+};
+
+/** eventsource-parser's ES module files (its `dist/`), served as they are to the page. */
+const PARSER_FILES = ['index.js', 'parse.js', 'errors.js'] as const;
+let parserJs: Map<string, Buffer> | undefined;
+function parserScript(file: string): Buffer | undefined {
+  if (!parserJs) {
+    const dir = dirname(createRequire(import.meta.url).resolve('eventsource-parser'));
+    // the source-map comments point at files not served
+    parserJs = new Map(
+      PARSER_FILES.map((f) => [
+        f,
+        Buffer.from(readFileSync(join(dir, f), 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/m, '\n')),
+      ]),
+    );
+  }
+  return parserJs.get(file);
 }
 
 function masterRelative(job: JobRecord): string | undefined {
@@ -77,9 +107,19 @@ export function createViewerRoutes(opts: ViewerOptions = {}): RoutePlugin {
     app.get('/viewer', hide, async (_req, reply) => page(reply));
     app.get('/viewer/', hide, async (_req, reply) => page(reply));
     app.get('/viewer/jobs/:id', hide, async (_req, reply) => page(reply));
-    app.get('/viewer/assets/viewer.js', hide, async (_req, reply) =>
-      reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(VIEWER_JS),
-    );
+    for (const [file, js] of Object.entries(MODULES)) {
+      app.get(`/viewer/assets/${file}`, hide, async (_req, reply) =>
+        reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(js),
+      );
+    }
+    for (const file of PARSER_FILES) {
+      app.get(`/viewer/assets/eventsource-parser/${file}`, hide, async (_req, reply) =>
+        reply
+          .type('text/javascript; charset=utf-8')
+          .header('cache-control', 'public, max-age=86400')
+          .send(parserScript(file)),
+      );
+    }
     app.get('/viewer/assets/viewer.css', hide, async (_req, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(VIEWER_CSS),
     );

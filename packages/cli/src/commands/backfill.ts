@@ -37,8 +37,11 @@ export const backfillModule: CommandModule<GlobalOptions, BackfillArgs> = {
         "$0 backfill s3://vodsr-in/ --s3-endpoint http://127.0.0.1:4569 --include '*.mp4' --dry-run",
         '',
       )
-      .example('# on AWS: one StartExecution per object, under the trigger’s names', '')
-      .example('$0 backfill s3://catalog/movies/ --backend aws -o s3://catalog-sr/', '') as never,
+      .example(
+        '# on AWS: one StartExecution per object, under the trigger’s names (VODSR_STATE_MACHINE_ARN set)',
+        '',
+      )
+      .example('$0 backfill s3://catalog/movies/ -b aws -o s3://catalog-sr/', '') as never,
   handler: async (argv) => {
     const { backfillCommand } = await import('../handlers/backfill.js');
     exitWith(await backfillCommand(argv, io(), { signal: interruptSignal() }));

@@ -11,7 +11,7 @@ export const cancelModule: CommandModule<GlobalOptions, GlobalOptions & { id: st
       .positional('id', { type: 'string', demandOption: true, describe: 'The job id (vodsr list)' })
       .example('# cancel a queued or running job (its partial output is removed)', '')
       .example('$0 cancel 3f2c…', '')
-      .example('# the same against a running vodsr serve', '')
+      .example('# the same against a running vodsr serve (its token in VODSR_TOKEN)', '')
       .example('$0 cancel 3f2c… --api http://127.0.0.1:8080 --json', '') as never,
   handler: async (argv) => {
     const { cancelCommand } = await import('../handlers/cancel.js');

@@ -35,7 +35,11 @@ export const devModule: CommandModule<GlobalOptions, DevArgs> = {
       .option('viewer', { type: 'boolean', default: true, describe: '--no-viewer: API only' })
       .example('# S3 on 127.0.0.1:4569, API + viewer on 127.0.0.1:8080/viewer; data in .vodsr-dev', '')
       .example('$0 dev', '')
-      .example('# start a job (AWS_ACCESS_KEY_ID=S3RVER, any secret)', '')
+      .example(
+        '# in another terminal, start a job: upload (the local S3 takes the key S3RVER, any secret)',
+        '',
+      )
+      .example('export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER', '')
       .example('aws s3 cp clip.mp4 s3://vodsr-in/clip.mp4 --endpoint-url http://127.0.0.1:4569', '') as never,
   handler: async (argv) => {
     const { devCommand } = await import('../handlers/dev.js');

@@ -9,7 +9,15 @@ export const fleetModule: CommandModule<GlobalOptions, GlobalOptions> = {
   builder: (y) =>
     withJson(y)
       .example('# the local fleet of a running `vodsr dev --hosts 3 --slots 2`', '')
-      .example('$0 fleet --api http://127.0.0.1:8080', '') as never,
+      .example('$0 fleet --api http://127.0.0.1:8080', '')
+      .example(
+        '# the deployed fleet (the stack outputs FleetGroupName, InteractiveQueueUrl, BulkQueueUrl)',
+        '',
+      )
+      .example(
+        '$0 fleet -b aws --fleet-group Vodsr-vodsr-fleet --interactive-queue-url "$IQ" --bulk-queue-url "$BQ"',
+        '',
+      ) as never,
   handler: async (argv) => {
     const { fleetCommand } = await import('../handlers/fleet.js');
     exitWith(await fleetCommand(argv, io()));

@@ -9,13 +9,18 @@ export const submitModule: CommandModule<GlobalOptions, SubmitArgs> = {
   describe: 'Queue a job (local DB, AWS Step Functions, or a remote API) and print its id',
   builder: (y) =>
     withJson(y)
-      .positional('input', { type: 'string', describe: 'The source video (path or s3://bucket/key)' })
+      .positional('input', {
+        type: 'string',
+        describe:
+          'The source video (path or s3://bucket/key); with --api a relative path is made absolute here and must exist',
+      })
       .option('job', { alias: 'j', type: 'string', describe: 'A job file (JSON job spec) instead of flags' })
       .option('model', { alias: 'm', type: 'string', describe: 'SR model (default A)' })
       .option('fallback', {
         type: 'boolean',
         default: true,
-        describe: 'Local backend: use the open model when the Bluewhale filters are absent',
+        describe:
+          "Use the open model when the backend's FFmpeg lacks the Bluewhale filters (local backend and --api; --no-fallback: fail instead)",
       })
       .option('scale', { type: 'number' })
       .option('preset', { alias: 'p', type: 'string', describe: 'hls-single (default), hls-ladder, none' })
@@ -34,10 +39,13 @@ export const submitModule: CommandModule<GlobalOptions, SubmitArgs> = {
       })
       .option('sr-name', { type: 'string' })
       .option('idempotency-key', { alias: 'k', type: 'string', describe: 'Same key → same job' })
-      .example('# start (once) a Step Functions execution', '')
-      .example('$0 submit s3://in/apink_10s.mp4 --backend aws -k upload-42', '')
-      .example('# queue on a running `vodsr serve`', '')
-      .example('$0 submit clip.mp4 --api http://127.0.0.1:8080', '') as never,
+      .example(
+        '# once per key: a Step Functions execution (VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT set)',
+        '',
+      )
+      .example('$0 submit s3://my-videos-in/apink_10s.mp4 -b aws -k upload-42', '')
+      .example('# queue on a running `vodsr serve` (its token in VODSR_TOKEN), with the open model', '')
+      .example('$0 submit clip.mp4 -m lanczos-x2 --api http://127.0.0.1:8080', '') as never,
   handler: async (argv) => {
     const { submitCommand } = await import('../handlers/submit.js');
     exitWith(await submitCommand(argv, io()));

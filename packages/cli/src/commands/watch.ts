@@ -9,7 +9,7 @@ export const watchModule: CommandModule<GlobalOptions, GlobalOptions & { id: str
   builder: (y) =>
     withJson(y)
       .positional('id', { type: 'string', demandOption: true })
-      .example('# progress over server-sent events', '')
+      .example('# progress over server-sent events (a vodsr serve: its token in VODSR_TOKEN)', '')
       .example('$0 watch 3f2c… --api http://127.0.0.1:8080', '') as never,
   handler: async (argv) => {
     const { watchCommand } = await import('../handlers/watch.js');

@@ -13,7 +13,6 @@ import type { Io } from '../io.js';
 import { DEFAULT_DATA_DIR, DEFAULT_OUTPUT_DIR, type GlobalOptions } from '../options.js';
 import { backendOf } from '../services.js';
 import { guarded } from './common.js';
-import { pickLocalModel } from './run.js';
 
 /** Arguments of `vodsr backfill`. */
 export interface BackfillArgs extends GlobalOptions {
@@ -89,6 +88,7 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
     try {
       let target: BackfillTarget;
       let config: TriggerConfig;
+      let learned: Pick<Parameters<typeof api.runBackfill>[0], 'estimate' | 'throughput'> = {};
       const output = args.output ?? (args.s3Endpoint ? 's3://vodsr-out/' : args.awsOutput);
       if (output === undefined) {
         const { ValidationError } = await import('@vodsr/core');
@@ -97,7 +97,10 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
         ]);
       }
       if (local) {
-        const model = await pickLocalModel(args.model ?? 'A', true, io);
+        // the same open-model fallback as a submitted job (`runnableModel`): backfill inputs skip `submit`
+        const choice = await api.runnableModelId(args.model ?? 'A', () => api.listFfmpegFilters());
+        if (choice.note) io.err(choice.note);
+        const model = choice.model;
         const dataDir = args.dataDir ?? DEFAULT_DATA_DIR;
         const svc = await api.LocalJobService.open({
           dataDir,
@@ -114,6 +117,8 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
         });
         service = svc;
         target = api.serviceBackfillTarget(svc);
+        // the plan's estimate uses what this database learned from its finished jobs (host kind `local`)
+        learned = { estimate: { throughputHost: 'local' }, throughput: svc.throughput() };
         config = {
           outputRoot: output,
           model,
@@ -136,7 +141,6 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
           outputRoot: output,
           ...(args.model ? { model: args.model } : {}),
           ...(args.preset ? { packagingPreset: args.preset } : {}),
-          ...(args.instanceId ? { instanceId: args.instanceId } : {}),
           ...(args.quality ? { quality: true } : {}),
         };
       } else {
@@ -205,6 +209,7 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
         ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
         dryRun: args.dryRun === true,
         wait: args.wait !== false,
+        ...learned,
         ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
         onEvent: (e) => {

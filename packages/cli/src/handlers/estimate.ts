@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GuessedMedia } from '@vodsr/api';
 import { parseLocation } from '@vodsr/core';
-import type { CostFigures, EstimateOptions } from '@vodsr/core/cost';
+import type { CostFigures, EstimateOptions, ThroughputTable } from '@vodsr/core/cost';
 import { EXIT } from '../exitCodes.js';
 import type { Io } from '../io.js';
-import type { GlobalOptions } from '../options.js';
+import { DEFAULT_DATA_DIR, type GlobalOptions } from '../options.js';
 import { backendOf } from '../services.js';
 import { guarded } from './common.js';
 
@@ -27,24 +29,58 @@ export interface EstimatedSource {
   readonly estimate: CostFigures;
 }
 
+/**
+ * The throughput learned where the jobs ran: the local database's (`<dataDir>/jobs.db`, if there is one; host kind
+ * `local`), or on AWS the newest 50 succeeded executions of `--state-machine-arn` (host kind = `--instance-type`).
+ * Without either, the documented default (`DEFAULT_SECONDS_PER_FRAME`).
+ */
+async function learnedThroughput(
+  args: EstimateArgs,
+  api: typeof import('@vodsr/api'),
+): Promise<{ table?: ThroughputTable; host?: string }> {
+  const backend = backendOf(args);
+  if (backend === 'local') {
+    const dataDir = args.dataDir ?? DEFAULT_DATA_DIR;
+    if (!existsSync(join(dataDir, 'jobs.db'))) return { host: 'local' };
+    const svc = await api.LocalJobService.open({ dataDir, workers: false });
+    try {
+      return { table: svc.throughput(), host: 'local' };
+    } finally {
+      await svc.close();
+    }
+  }
+  if (backend === 'aws' && args.stateMachineArn) {
+    const learned = await api.learnFromExecutions(args.stateMachineArn, {
+      ...(args.instanceType ? { instanceType: args.instanceType } : {}),
+      ...(args.region ? { region: args.region } : {}),
+    });
+    return { table: learned.table };
+  }
+  return {};
+}
+
 function usd(n: number): string {
   return `$${n < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
 }
 
 /**
  * `vodsr estimate <source|prefix>`: a local source is probed with ffprobe, an S3 object estimated from its size
- * (HeadObject; a prefix: every video the listing holds, summed). Prints GPU seconds, dollars (GPU, packaging,
- * transitions) and every assumption; `--json` prints `{ sources: [...], total }`.
+ * (HeadObject; a prefix: every video the listing holds, summed). The throughput is the one learned from finished
+ * jobs (`learnedThroughput`), the default until there are any: the assumptions say which ("learned from N job(s)"
+ * or "not measured yet, default"). Prints GPU seconds, dollars (GPU, packaging, transitions) and every assumption;
+ * `--json` prints `{ sources: [...], total }`.
  */
 export async function estimateCommand(args: EstimateArgs, io: Io): Promise<number> {
   return guarded(io, args.json, async () => {
     const api = await import('@vodsr/api');
     const { DEFAULT_VIDEO_SUFFIXES } = await import('@vodsr/core/ingest');
     const spec = { model: args.model ?? 'A', scale: args.scale ?? 2 };
+    const learned = await learnedThroughput(args, api);
     const opts: EstimateOptions = {
       packaging: args.packaging ?? (backendOf(args) === 'aws' ? 'mediaconvert' : 'host'),
       ...(args.instanceType ? { instanceType: args.instanceType } : {}),
       ...(args.spot ? { purchase: 'spot' as const } : {}),
+      ...(learned.host !== undefined ? { throughputHost: learned.host } : {}),
     };
     const loc = parseLocation(args.source);
     const guessed: { source: string; g: GuessedMedia }[] = [];
@@ -74,7 +110,7 @@ export async function estimateCommand(args: EstimateArgs, io: Io): Promise<numbe
     const sources: EstimatedSource[] = guessed.map(({ source, g }) => ({
       source,
       media: g.media,
-      estimate: api.estimateFor(g, spec, opts),
+      estimate: api.estimateFor(g, spec, opts, undefined, learned.table),
     }));
     const total = api.sumEstimates(sources.map((s) => s.estimate));
     if (args.json) {

@@ -27,9 +27,14 @@ export interface RunArgs extends GlobalOptions {
   slots?: number;
 }
 
-/** Builds the job body of `run`/`submit` from command-line arguments. */
-export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>, model: string): Record<string, unknown> {
-  const job: Record<string, unknown> = { source: a.input, model };
+/**
+ * Builds the job body of `run`/`submit` from command-line arguments. Whether the model runs as asked or as the open
+ * model is the backend's decision (`runnableModel` of @vodsr/api, where the hosts' FFmpeg is known); `--no-fallback`
+ * asks it never to switch.
+ */
+export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>): Record<string, unknown> {
+  const job: Record<string, unknown> = { source: a.input, model: a.model ?? 'A' };
+  if (a.fallback === false) job.modelFallback = false;
   if (a.scale !== undefined) job.scale = a.scale;
   if (a.output !== undefined) job.output = a.output;
   if (a.srName !== undefined) job.srName = a.srName;
@@ -45,38 +50,24 @@ export function jobFromArgs(a: Omit<RunArgs, keyof GlobalOptions>, model: string
   return job;
 }
 
-/** Picks the model this machine can run (Bluewhale filters present or not) and prints why it switched. */
-export async function pickLocalModel(requested: string, fallback: boolean, io: Io): Promise<string> {
-  const [{ chooseLocalModel, listFfmpegFilters }, { SR_MODELS }] = await Promise.all([
-    import('@vodsr/api'),
-    import('@vodsr/core/models'),
-  ]);
-  // An open model needs no Bluewhale filters: no `ffmpeg -filters` on its path (the host checks, cached).
-  const known = Object.hasOwn(SR_MODELS, requested) ? SR_MODELS[requested] : undefined;
-  if (known && !known.requiresBluewhale) return requested;
-  const choice = chooseLocalModel(requested, await listFfmpegFilters());
-  if (choice.note && fallback) {
-    io.err(choice.note);
-    return choice.model;
-  }
-  return requested;
-}
-
 /**
  * `vodsr run <input>`: runs one job in this process on the local backend (embedded DB, in-process workflow, system
  * FFmpeg), shows progress, and prints where the SR file and the HLS master playlist are.
  */
 export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): Promise<number> {
   return guarded(io, args.json, async () => {
-    const model = await pickLocalModel(args.model ?? 'A', args.fallback !== false, io);
     const service: JobService = await openService(
       { ...args, backend: 'local', api: undefined } as GlobalOptions,
       { workers: 'own', slots: args.slots ?? 1 },
     );
     try {
-      const { job } = await service.submit(jobFromArgs(args, model));
+      const { job } = await service.submit(jobFromArgs(args));
+      const told = job.outputs?.notes ?? [];
+      for (const n of told) io.err(n);
       if (!args.json)
-        io.err(`job ${job.id} queued (model ${model}, preset ${job.spec.packaging?.preset ?? 'hls-single'})`);
+        io.err(
+          `job ${job.id} queued (model ${job.spec.model}, preset ${job.spec.packaging?.preset ?? 'hls-single'})`,
+        );
       const ac = new AbortController();
       const onAbort = () => ac.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -94,7 +85,7 @@ export async function runCommand(args: RunArgs, io: Io, signal?: AbortSignal): P
       }
       if (final.status === 'succeeded') {
         const o = final.outputs ?? {};
-        for (const n of o.notes ?? []) io.err(`note: ${n}`);
+        for (const n of o.notes ?? []) if (!told.includes(n)) io.err(`note: ${n}`);
         const sr = o.sr ? ` (${o.sr.width}x${o.sr.height}, ${o.encoderUsed ?? 'unknown encoder'})` : '';
         io.out(`SR file:             ${o.srFile ?? '-'}${sr}`);
         if (o.hlsMaster) io.out(`HLS master playlist: ${o.hlsMaster}`);

@@ -5,7 +5,8 @@ import type { Io } from '../io.js';
 import type { GlobalOptions } from '../options.js';
 import { backendOf, openService } from '../services.js';
 import { guarded } from './common.js';
-import { jobFromArgs, pickLocalModel, type RunArgs } from './run.js';
+import { remoteJobBody } from './remotePaths.js';
+import { jobFromArgs, type RunArgs } from './run.js';
 
 /** Arguments of `vodsr submit`. */
 export interface SubmitArgs extends Omit<RunArgs, 'input'> {
@@ -32,11 +33,7 @@ export async function submitCommand(args: SubmitArgs, io: Io): Promise<number> {
         );
       }
     } else if (args.input) {
-      const local = backendOf(args) === 'local';
-      const model = local
-        ? await pickLocalModel(args.model ?? 'A', args.fallback !== false, io)
-        : (args.model ?? 'A');
-      body = jobFromArgs({ ...args, input: args.input }, model);
+      body = jobFromArgs({ ...args, input: args.input });
     } else {
       throw new VodsrError('VODSR_VALIDATION', 'Give an input video or --job <file>', {
         details: { issues: [{ path: '/input', message: 'missing (or use --job)' }] },
@@ -45,6 +42,7 @@ export async function submitCommand(args: SubmitArgs, io: Io): Promise<number> {
     // Refused here (exit 2), not queued to fail later: the preset ids are the presets package's own list.
     const preset = (body.packaging as { preset?: unknown } | undefined)?.preset;
     if (typeof preset === 'string') getPreset(preset);
+    if (backendOf(args) === 'api') body = remoteJobBody(body);
     const service = await openService(args as GlobalOptions, { workers: false });
     try {
       const { job, created } = await service.submit(
@@ -54,6 +52,7 @@ export async function submitCommand(args: SubmitArgs, io: Io): Promise<number> {
       if (args.json) io.out(JSON.stringify({ ...job, created }, null, 2));
       else {
         io.out(job.id);
+        for (const n of job.outputs?.notes ?? []) io.err(n);
         io.err(
           `${created ? 'submitted' : 'already submitted (same idempotency key)'}: job ${job.id} is ${job.status}`,
         );

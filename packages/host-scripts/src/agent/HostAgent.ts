@@ -5,6 +5,7 @@ import {
   WORK_PRIORITIES,
   type WorkPriority,
 } from '@vodsr/core/workflow';
+import { DEFAULT_LIFECYCLE_HEARTBEAT_MS, LifecycleAction, StatusReporter } from './agentInstance.js';
 import { handleWorkMessage, type MessageContext } from './agentMessages.js';
 import { errText, type HostAgentOptions, jsonLineLogger, MAX_RECEIVE } from './agentOptions.js';
 import { freeSlots, reconcileSlots, type SlotMem, signalRuns, slotStatuses } from './agentSlots.js';
@@ -48,8 +49,8 @@ export class HostAgent {
   private protectionKnown = false;
   private protecting: Promise<void> = Promise.resolve();
   private lostReason: 'spot' | 'lifecycle' | undefined;
-  private lifecycleTerminating = false;
-  private lifecycleCompleted = false;
+  private readonly lifecycle: LifecycleAction;
+  private readonly reporter: StatusReporter;
   private receiveAbort: AbortController | undefined;
   private wakeUp: (() => void) | undefined;
   private monitorTimer: NodeJS.Timeout | undefined;
@@ -93,6 +94,14 @@ export class HostAgent {
       instanceId: () => this.id,
       syncProtection: () => this.syncProtection(),
     };
+    const say = this.say.bind(this);
+    this.lifecycle = new LifecycleAction({
+      control: opts.control,
+      heartbeatMs: opts.lifecycleHeartbeatMs ?? DEFAULT_LIFECYCLE_HEARTBEAT_MS,
+      instanceId: () => this.id,
+      say,
+    });
+    this.reporter = new StatusReporter(opts.publisher, say, this.now);
   }
 
   /** What the agent knows now: its slots, protection, state and counters. */
@@ -131,6 +140,7 @@ export class HostAgent {
   public kill(): void {
     this.state = 'killed';
     if (this.monitorTimer) clearInterval(this.monitorTimer);
+    this.lifecycle.stop();
     this.interrupt();
   }
 
@@ -147,7 +157,7 @@ export class HostAgent {
    * completes the lifecycle action once the runs ended.
    */
   public hostLost(reason: 'spot' | 'lifecycle'): void {
-    if (reason === 'lifecycle') this.lifecycleTerminating = true;
+    if (reason === 'lifecycle' && this.state !== 'killed') this.lifecycle.begin();
     if (this.state === 'killed' || this.state === 'stopped') return;
     if (this.state === 'lost') {
       this.notify();
@@ -206,6 +216,7 @@ export class HostAgent {
       while (this.state === 'running') {
         this.reconcile();
         await this.syncProtection();
+        void this.report();
         const free = this.freeSlots().length;
         if (free === 0) {
           await this.sleep(this.o.scanIntervalMs ?? 1000);
@@ -224,24 +235,27 @@ export class HostAgent {
       // Draining (SIGTERM) or lost: wait until every slot is free again.
       while (this.state === 'draining' || this.state === 'lost') {
         this.reconcile();
+        void this.report();
         if (this.state === 'lost') this.signalRuns();
         if (this.mem.every((m) => m.state === 'free')) break;
         await this.sleep(this.o.scanIntervalMs ?? 1000);
       }
       if (this.state === 'lost') {
         // The lifecycle action may come after a Spot notice: wait for it (the instance goes either way).
-        while (!this.lifecycleTerminating && this.state === 'lost')
+        while (!this.lifecycle.terminating && this.state === 'lost')
           await this.sleep(this.o.monitorIntervalMs ?? 5000);
-        if (this.state === 'lost') await this.completeLifecycle();
+        if (this.state === 'lost') await this.lifecycle.complete();
       } else if (this.state === 'draining') {
         await this.syncProtection();
-        if (this.lifecycleTerminating) await this.completeLifecycle();
+        if (this.lifecycle.terminating) await this.lifecycle.complete();
       }
     } finally {
       if (this.monitorTimer) clearInterval(this.monitorTimer);
+      this.lifecycle.stop();
       if (this.state !== 'killed') {
         this.state = 'stopped';
         this.say('info', 'stopped', 'agent stopped', { counts: { ...this.counts } });
+        await this.report();
       }
     }
   }
@@ -332,17 +346,6 @@ export class HostAgent {
     return this.protecting;
   }
 
-  private async completeLifecycle(): Promise<void> {
-    if (this.lifecycleCompleted || this.id === undefined) return;
-    try {
-      await this.o.control.completeLifecycleAction(this.id);
-      this.lifecycleCompleted = true;
-      this.say('info', 'lifecycle-completed', 'completed the termination lifecycle action');
-    } catch (e) {
-      this.say('warn', 'lifecycle-failed', `completing the lifecycle action failed: ${errText(e)}`);
-    }
-  }
-
   private async monitor(): Promise<void> {
     if (this.monitoring || this.state === 'killed' || this.state === 'stopped') return;
     this.monitoring = true;
@@ -365,6 +368,11 @@ export class HostAgent {
   }
 
   // ------------------------------------------------------------------------------------------------ helpers
+
+  /** Publishes the state when it changed (never throws: display data). */
+  private report(): Promise<void> {
+    return this.reporter.sync(this.status());
+  }
 
   private interrupt(): void {
     this.receiveAbort?.abort();

@@ -35,6 +35,11 @@ export interface AgentConfig {
   readonly pollWaitSeconds?: number;
   /** How often IMDS is asked about Spot interruptions and the lifecycle state (ms). @default 5000 */
   readonly monitorIntervalMs?: number;
+  /**
+   * Seconds between heartbeats of a pending termination lifecycle action, less than the drain hook's heartbeat
+   * timeout (the fleet writes a quarter of it). @default 300
+   */
+  readonly lifecycleHeartbeatSeconds?: number;
   /** The instance metadata endpoint. @default 'http://169.254.169.254' */
   readonly imdsEndpoint?: string;
 }
@@ -76,6 +81,7 @@ export function parseAgentConfig(v: unknown): AgentConfig {
   int('leaseSeconds', 10, 86_400);
   int('pollWaitSeconds', 0, 20);
   int('monitorIntervalMs', 100, 600_000);
+  int('lifecycleHeartbeatSeconds', 1, 7200);
   const queues = o.queues;
   if (!Array.isArray(queues) || queues.length === 0) {
     issues.push({ path: '/queues', message: 'must be a non-empty array of {priority, url}' });

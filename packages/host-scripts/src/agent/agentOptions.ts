@@ -4,6 +4,7 @@ import {
   CLOSED_TOKEN_ERRORS,
   type InstanceControlPort,
   type InstanceMetadataPort,
+  type StatusPublisherPort,
   type TaskCallbacksPort,
   type WorkQueuePort,
 } from './types.js';
@@ -24,6 +25,13 @@ export interface HostAgentOptions {
   readonly scanIntervalMs?: number;
   /** How often IMDS is asked about Spot interruptions and the lifecycle state. @default 5000 */
   readonly monitorIntervalMs?: number;
+  /**
+   * While a termination lifecycle action is pending, how often its heartbeat is recorded: less than the hook's
+   * heartbeat timeout (the fleet writes a quarter of it). @default 300000 (5 min; the fleet's default hook: 60 min)
+   */
+  readonly lifecycleHeartbeatMs?: number;
+  /** Publishes the agent's state when it changes (AWS: its instance tags). @default none */
+  readonly publisher?: StatusPublisherPort;
   /** Pause after a failed AWS call before the loop goes on. @default 2000 */
   readonly errorDelayMs?: number;
   readonly queue: WorkQueuePort;

@@ -4,6 +4,12 @@ export {
   parseAgentConfig,
   readAgentConfig,
 } from './agentConfig.js';
+export {
+  DEFAULT_LIFECYCLE_HEARTBEAT_MS,
+  LifecycleAction,
+  PUBLISH_RETRY_MS,
+  StatusReporter,
+} from './agentInstance.js';
 export { HostAgent, type HostAgentOptions, jsonLineLogger } from './HostAgent.js';
 export { HOST_LOST_MARKER, type SlotFileState, SlotFiles } from './SlotFiles.js';
 export {
@@ -17,6 +23,7 @@ export {
   type InstanceMetadataPort,
   type ReceivedWorkMessage,
   type SpotInterruption,
+  type StatusPublisherPort,
   type TaskCallbacksPort,
   type WorkQueuePort,
 } from './types.js';

@@ -52,6 +52,19 @@ export interface InstanceControlPort {
   setScaleInProtection(instanceId: string, protect: boolean): Promise<void>;
   /** Completes the pending termination lifecycle action (`CONTINUE`): the instance may go now. */
   completeLifecycleAction(instanceId: string): Promise<void>;
+  /**
+   * Restarts the termination hook's heartbeat timeout while the host drains (`RecordLifecycleActionHeartbeat`).
+   * Optional: a control whose hook has no timeout (the local twin) leaves it out.
+   */
+  recordLifecycleActionHeartbeat?(instanceId: string): Promise<void>;
+}
+
+/**
+ * Where the agent publishes its state for `vodsr fleet` / `GET /v1/fleet` (AWS: tags on its own instance, core's
+ * `agentStateTags`). Display only: nothing the agent or the workflow decides reads it back.
+ */
+export interface StatusPublisherPort {
+  publish(instanceId: string, status: AgentStatus): Promise<void>;
 }
 
 /** A Spot interruption notice (IMDS `spot/instance-action`). */

@@ -237,7 +237,7 @@ export class VodsrFleet extends Construct {
       resourceName: `*:autoScalingGroupName/${groupName}`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    grantHostPermissions(role, props, this.logGroup.logGroupArn, this.groupArn);
+    grantHostPermissions(role, props, this.logGroup.logGroupArn, { arn: this.groupArn, name: groupName });
 
     // ---- boot: AWS CLI if missing, runner + installer from assets, agent config, launch hook ----
     this.runnerAsset = new Asset(this, 'Runner', { path: runnerFile });
@@ -263,6 +263,8 @@ export class VodsrFleet extends Construct {
       visibilityTimeoutSeconds: props.queues.visibilityTimeoutSeconds,
       autoScalingGroupName: groupName,
       drainHookName: DRAIN_HOOK_NAME,
+      // a quarter of the drain hook's heartbeat timeout: three heartbeats may fail before the hook gives up
+      lifecycleHeartbeatSeconds: Math.max(1, Math.floor((drain * 60) / 4)),
       launchHookName: LAUNCH_HOOK_NAME,
       runnerPath,
     };

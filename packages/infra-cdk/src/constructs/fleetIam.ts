@@ -5,14 +5,16 @@ import { acknowledge, acknowledgeWildcardResource } from './nag.js';
 
 /**
  * Grants the hosts' role exactly what the runner and the agent call: read sources, write SR files, command
- * output logs, consume the work queues, report to the waiting task, the group's own lifecycle actions.
+ * output logs, consume the work queues, report to the waiting task, the group's own lifecycle actions, and publish
+ * the agent's state as `vodsr:agent:*` tags (never `vodsr:fleet`, which SendCommand targets by) on the group's instances.
  */
 export function grantHostPermissions(
   role: Role,
   props: VodsrFleetProps,
   logGroupArn: string,
-  groupArn: string,
+  group: { readonly arn: string; readonly name: string },
 ): void {
+  const groupArn = group.arn;
   const stack = Stack.of(role);
   const sources = props.inputBucket.arnForObjects('*');
   const results = props.outputBucket.arnForObjects(`${props.outputPrefix ?? ''}*`);
@@ -81,6 +83,27 @@ export function grantHostPermissions(
       ],
       resources: [groupArn],
     }),
+  );
+  // The agent's state for `vodsr fleet` (its slots, as tags on its own instance): CreateTags only, only `vodsr:agent:*`
+  // keys, only on instances the group launched (Auto Scaling tags each with aws:autoscaling:groupName). IAM has no
+  // documented "this very instance" condition; the worst a host can do with it is mislabel another host's display.
+  const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'PublishOwnState',
+      actions: ['ec2:CreateTags'],
+      resources: [instances],
+      conditions: {
+        StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': group.name },
+        'ForAllValues:StringLike': { 'aws:TagKeys': ['vodsr:agent:*'] },
+        Null: { 'aws:TagKeys': 'false' },
+      },
+    }),
+  );
+  acknowledgeWildcardResource(
+    role,
+    instances,
+    "Instance ids are only known at launch; the condition pins CreateTags to this group's instances and vodsr:agent:* keys (display data for vodsr fleet).",
   );
   acknowledge(
     role,

@@ -110,6 +110,8 @@ export interface AgentConfig {
   readonly visibilityTimeoutSeconds: number;
   readonly autoScalingGroupName: string;
   readonly drainHookName: string;
+  /** Seconds between the agent's heartbeats of a pending drain: a quarter of `drainTimeoutMinutes`. */
+  readonly lifecycleHeartbeatSeconds: number;
   readonly launchHookName: string;
   readonly runnerPath: string;
 }

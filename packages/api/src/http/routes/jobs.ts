@@ -1,8 +1,12 @@
+import { fastifySSE } from '@fastify/sse';
 import { type FastifyPluginAsyncTypebox, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import type { JobStatus } from '@vodsr/core';
+import { isVodsrError, type JobRecord, type JobStatus } from '@vodsr/core';
+import { toStreamEvent } from '../../service/jobStream.js';
 import type { JobService } from '../../service/types.js';
 import {
   ERROR_RESPONSES,
+  JOB_EVENTS_DESCRIPTION,
+  JobEventStreamSchema,
   JobIdParams,
   JobPageSchema,
   JobRecordBody,
@@ -98,21 +102,24 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
     async (req) => service.cancel(req.params.id),
   );
 
+  // SSE framing, heartbeats, backpressure and client disconnects: @fastify/sse. Its headers are written on the first
+  // event, so an unknown job still answers 404 as problem+json.
+  await app.register(fastifySSE, { heartbeatInterval: opts.keepAliveMs ?? 15_000 });
   app.get(
     '/v1/jobs/:id/events',
     {
+      // 'manual': no Accept negotiation (any client gets the stream, as before)
+      sse: { kind: 'manual' },
       schema: {
         tags: ['jobs'],
         summary: 'Job progress as server-sent events',
-        description:
-          'A `text/event-stream`: `snapshot` first, then `status` and `progress` events, then `end` when the job ' +
-          'is final (the stream closes). Each `data:` is the job record as JSON.',
+        description: JOB_EVENTS_DESCRIPTION,
         params: JobIdParams,
         produces: ['text/event-stream'],
         response: {
           200: {
-            description: 'text/event-stream of job events',
-            content: { 'text/event-stream': { schema: { type: 'string' } } },
+            description: 'text/event-stream of job events (`job` and `progress`, see the description)',
+            content: { 'text/event-stream': { schema: JobEventStreamSchema } },
           },
           404: ProblemSchema,
           ...ERROR_RESPONSES,
@@ -122,28 +129,36 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
     async (req, reply) => {
       await service.get(req.params.id); // 404 as problem+json before the stream starts
       const ac = new AbortController();
-      reply.raw.on('close', () => ac.abort());
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      raw.write('retry: 2000\n\n');
-      const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), opts.keepAliveMs ?? 15_000);
+      reply.sse.onClose(() => ac.abort());
+      reply
+        .header('cache-control', 'no-cache, no-transform')
+        .header('content-type', 'text/event-stream; charset=utf-8');
       let n = 0;
+      let last: JobRecord | undefined;
       try {
         for await (const ev of service.watch(req.params.id, { signal: ac.signal })) {
+          // a job already final at the start is sent once (its snapshot is its end)
+          if (ev.type === 'end' && last === ev.job) break;
+          if (ev.type !== 'progress') last = ev.job;
+          if (!reply.sse.isConnected) break;
+          const e = toStreamEvent(ev);
           n += 1;
-          raw.write(`id: ${n}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev.job)}\n\n`);
+          await reply.sse.send({
+            id: String(n),
+            event: e.event,
+            data: e.data,
+            ...(n === 1 ? { retry: 2000 } : {}),
+          });
         }
       } catch (e) {
-        raw.write(`event: error\ndata: ${JSON.stringify({ message: (e as Error).message })}\n\n`);
-      } finally {
-        clearInterval(keepAlive);
-        raw.end();
+        if (reply.sse.isConnected) {
+          const code = isVodsrError(e) ? e.code : 'VODSR_INTERNAL';
+          await reply.sse.send({
+            id: String(n + 1),
+            event: 'error',
+            data: { code, message: (e as Error).message },
+          });
+        }
       }
     },
   );

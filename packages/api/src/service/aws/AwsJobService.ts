@@ -14,7 +14,8 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
-import { WORKFLOW_STATES } from '@vodsr/core/workflow';
+import { type ExecutionPricing, executionActualCost, type PriceTable } from '@vodsr/core/cost';
+import { type FleetStatus, WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { snapshotsToEvents } from '../local/events.js';
 import { withIdempotencyKey } from '../submitBody.js';
@@ -27,6 +28,8 @@ import type {
   SubmitResult,
   WatchOptions,
 } from '../types.js';
+import { type AwsFleetOptions, readAwsFleetStatus } from './awsFleetStatus.js';
+import { type LearnedFromExecutions, learnFromExecutions } from './learnThroughput.js';
 
 /** Options of the AWS backend. */
 export interface AwsJobServiceOptions {
@@ -34,12 +37,16 @@ export interface AwsJobServiceOptions {
   readonly stateMachineArn: string;
   /** Default output root for jobs without `output`: `s3://bucket/prefix/`. */
   readonly outputRoot: string;
-  /** The GPU host (Bluewhale AMI) that runs the SR step. */
-  readonly instanceId: string;
   /** An SFN client (tests inject a mock); default: a new `SFNClient` for `region`, imported lazily. */
   readonly client?: Pick<SFNClient, 'send'>;
   /** AWS region of the default client. */
   readonly region?: string;
+  /** The deployed fleet, for `fleetStatus` (`GET /v1/fleet`). @default none: `fleetStatus` is undefined */
+  readonly fleet?: Omit<AwsFleetOptions, 'region'>;
+  /** How the fleet is priced for `cost.actual` (instance type, on-demand or Spot, slots). @default g6e.xlarge on-demand, 1 slot */
+  readonly pricing?: ExecutionPricing;
+  /** The price table. @default core's `DEFAULT_PRICE_TABLE` */
+  readonly prices?: PriceTable;
 }
 
 type SfnStatus = NonNullable<DescribeExecutionCommandOutput['status']>;
@@ -73,7 +80,7 @@ function awsError(e: unknown, what: string): VodsrError {
  * `get`/`list` map DescribeExecution/ListExecutions to `JobRecord`s, `cancel` stops the execution and `watch` polls.
  *
  * @example
- * const jobs = new AwsJobService({ stateMachineArn, outputRoot: 's3://out/', instanceId: 'i-0123456789abcdef0' });
+ * const jobs = new AwsJobService({ stateMachineArn, outputRoot: 's3://out/' }); // hosts pull jobs from the queues
  * const { job } = await jobs.submit({ source: 's3://in/apink_10s.mp4' }, { idempotencyKey: 'upload-42' });
  */
 export class AwsJobService implements JobService {
@@ -89,8 +96,6 @@ export class AwsJobService implements JobService {
       issues.push({ path: '/stateMachineArn', message: 'must be a Step Functions state machine ARN' });
     if (!/^s3:\/\//.test(opts.outputRoot ?? ''))
       issues.push({ path: '/outputRoot', message: 'must be an s3:// URI' });
-    if (!/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$/.test(opts.instanceId ?? ''))
-      issues.push({ path: '/instanceId', message: 'must be an EC2 instance id (i-…)' });
     if (issues.length) throw new ValidationError('AWS backend options', issues);
     this.client = opts.client;
   }
@@ -102,6 +107,13 @@ export class AwsJobService implements JobService {
     this.sdk ??= await import('@aws-sdk/client-sfn');
     this.client ??= new this.sdk.SFNClient(this.opts.region ? { region: this.opts.region } : {});
     return { client: this.client, sdk: this.sdk };
+  }
+
+  /** The fleet's hosts, slots, queues and $/h (`readAwsFleetStatus`); undefined without `fleet`. */
+  public async fleetStatus(): Promise<FleetStatus | undefined> {
+    const f = this.opts.fleet;
+    if (!f) return undefined;
+    return readAwsFleetStatus({ ...f, ...(this.opts.region ? { region: this.opts.region } : {}) });
   }
 
   /** The execution ARN of a job id (= execution name). */
@@ -125,7 +137,6 @@ export class AwsJobService implements JobService {
     const wf = prepareJob(spec, {
       jobId: name,
       outputRoot: this.opts.outputRoot,
-      instanceId: this.opts.instanceId,
       // AWS default: MediaConvert (the use case's); a job may ask for `packaging.engine: 'host'`.
       packagingEngine: 'mediaconvert',
       hostHlsPlan,
@@ -178,7 +189,7 @@ export class AwsJobService implements JobService {
         // history is a nicety: without it the job is reported as running
       }
     }
-    return toJobRecord(d, stage);
+    return toJobRecord(d, stage, this.opts);
   }
 
   public async list(opts: ListOptions = {}): Promise<JobPage> {
@@ -256,6 +267,19 @@ export class AwsJobService implements JobService {
     };
   }
 
+  /**
+   * The throughput learned from the newest `limit` succeeded executions (`learnFromExecutions`), keyed by the
+   * `pricing.instanceType` the fleet runs.
+   */
+  public async throughput(limit = 50): Promise<LearnedFromExecutions> {
+    const { client } = await this.api();
+    return learnFromExecutions(this.opts.stateMachineArn, {
+      client,
+      limit,
+      ...(this.opts.pricing?.instanceType ? { instanceType: this.opts.pricing.instanceType } : {}),
+    });
+  }
+
   public async close(): Promise<void> {
     (this.client as { destroy?: () => void } | undefined)?.destroy?.();
   }
@@ -270,8 +294,15 @@ function parseJson<T>(s: string | undefined): T | undefined {
   }
 }
 
-/** Maps a DescribeExecution answer to a job record. */
-export function toJobRecord(d: DescribeExecutionCommandOutput, runningAs: JobStatus = 'running'): JobRecord {
+/**
+ * Maps a DescribeExecution answer to a job record; a succeeded one carries `cost.actual` from its output (the
+ * host's measured seconds, MediaConvert's output durations) at the fleet's pricing.
+ */
+export function toJobRecord(
+  d: DescribeExecutionCommandOutput,
+  runningAs: JobStatus = 'running',
+  cost: { readonly pricing?: ExecutionPricing; readonly prices?: PriceTable } = {},
+): JobRecord {
   const input = parseJson<WorkflowInput>(d.input);
   const output = parseJson<{ host?: Record<string, unknown> }>(d.output);
   const status: JobStatus =
@@ -314,6 +345,9 @@ export function toJobRecord(d: DescribeExecutionCommandOutput, runningAs: JobSta
     if (host.sr) outputs.sr = host.sr as JobOutputs['sr'];
     outputs.modelUsed = input.job.model;
     rec.outputs = outputs;
+    const actual = executionActualCost(output, cost.pricing, cost.prices);
+    if (actual !== undefined)
+      rec.cost = { actual: { ...actual, usd: { ...actual.usd }, assumptions: [...actual.assumptions] } };
   }
   return rec;
 }

@@ -9,7 +9,7 @@ import {
   planBackfill,
   resolveBackfillOptions,
 } from '@vodsr/core/backfill';
-import type { EstimateOptions } from '@vodsr/core/cost';
+import type { EstimateOptions, ThroughputTable } from '@vodsr/core/cost';
 import { estimateFor, mediaFromSize, sumEstimates } from './estimates.js';
 
 /**
@@ -69,8 +69,10 @@ export interface RunBackfillOptions {
   readonly dryRun?: boolean;
   /** Wait until every job the backfill covers has ended. @default true */
   readonly wait?: boolean;
-  /** Estimate options (instance type, packaging engine). @default packaging 'host' */
+  /** Estimate options (instance type, packaging engine, throughput host kind). @default packaging 'host' */
   readonly estimate?: EstimateOptions;
+  /** The learned throughput the estimate uses (`LocalJobService.throughput()`). @default the documented default */
+  readonly throughput?: ThroughputTable;
   readonly pollMs?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (e: BackfillEvent) => void;
@@ -141,7 +143,15 @@ export async function runBackfill(o: RunBackfillOptions): Promise<BackfillRunRes
     plan.items.flatMap((i) => {
       if (i.action !== 'submit') return [];
       const size = o.objects.find((x) => x.key === i.key)?.size ?? 0;
-      return [estimateFor(mediaFromSize(size), i.input.job, { packaging: 'host', ...o.estimate })];
+      return [
+        estimateFor(
+          mediaFromSize(size),
+          i.input.job,
+          { packaging: 'host', ...o.estimate },
+          undefined,
+          o.throughput,
+        ),
+      ];
     }),
   );
   o.onEvent?.({ type: 'plan', plan: summary, estimate });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { type JobRecord, type JobStatus, VodsrError, type WorkflowInput } from '@vodsr/core';
+import type { ThroughputObservation } from '@vodsr/core/cost';
 import type Database from 'libsql';
 import type { JobPage, ListOptions } from '../types.js';
 
@@ -45,6 +46,11 @@ CREATE TABLE IF NOT EXISTS jobs (
   input TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status_seq ON jobs(status, seq);
+CREATE TABLE IF NOT EXISTS throughput_observations (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL UNIQUE,
+  observation TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS workers (
   id TEXT PRIMARY KEY,
   pid INTEGER NOT NULL,
@@ -108,6 +114,12 @@ export class JobStore {
       ),
       worker: db.prepare('SELECT pid, host, heartbeat_at FROM workers WHERE id = ?'),
       deleteWorker: db.prepare('DELETE FROM workers WHERE id = ?'),
+      addObservation: db.prepare(
+        'INSERT OR IGNORE INTO throughput_observations (job_id, observation) VALUES (?, ?)',
+      ),
+      observationsAfter: db.prepare(
+        'SELECT seq, observation FROM throughput_observations WHERE seq > ? ORDER BY seq',
+      ),
     };
   }
 
@@ -317,6 +329,20 @@ export class JobStore {
     if (Date.now() - w.heartbeat_at > leaseMs) return false;
     if (w.host === hostname() && !isPidAlive(w.pid)) return false;
     return true;
+  }
+
+  /** Records what a succeeded job measured (once per job: a second call for the same job is ignored). */
+  public addObservation(jobId: string, obs: ThroughputObservation): void {
+    this.stmts.addObservation.run(jobId, JSON.stringify(obs));
+  }
+
+  /** Throughput observations stored after `seq` (0: all), oldest first, with the last seq read. */
+  public observationsAfter(seq: number): { observations: ThroughputObservation[]; seq: number } {
+    const rows = this.stmts.observationsAfter.all(seq) as Array<{ seq: number; observation: string }>;
+    return {
+      observations: rows.map((r) => JSON.parse(r.observation) as ThroughputObservation),
+      seq: rows.at(-1)?.seq ?? seq,
+    };
   }
 
   /** Closes the database after committing pending inserts. */

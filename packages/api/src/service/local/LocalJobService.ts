@@ -15,9 +15,11 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
+import type { ThroughputTable } from '@vodsr/core/cost';
 import { deterministicId } from '@vodsr/core/naming';
 import type { FleetStatus } from '@vodsr/core/workflow';
 import type { LocalFleet } from '@vodsr/ssm-runner';
+import { runnableModel } from '../modelFallback.js';
 import { withIdempotencyKey } from '../submitBody.js';
 import type {
   JobEvent,
@@ -28,9 +30,10 @@ import type {
   SubmitResult,
   WatchOptions,
 } from '../types.js';
+import { listFfmpegFilters } from './ffmpegFilters.js';
 import { JobFeed } from './JobFeed.js';
 import { JobStore } from './JobStore.js';
-import { estimateAtSubmit } from './jobCost.js';
+import { estimateAtSubmit, LearnedThroughput } from './jobCost.js';
 import { notFound, now, specHash, withStatus } from './jobRecords.js';
 import { mediaAllowed, outputIssues, type PathRoots, sourceIssues } from './pathRoots.js';
 import { LOCAL_PACKAGING_ENGINE, localPrepareContext } from './prepareContext.js';
@@ -48,8 +51,10 @@ export class LocalJobService implements JobService {
   public readonly workerId = `w-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly feed: JobFeed;
   private readonly pool: WorkerPool;
+  private readonly learned: LearnedThroughput;
   private readonly settings: WorkerPoolSettings;
   private readonly checkSources: boolean;
+  private readonly hostFilters: (() => Promise<ReadonlySet<string>>) | undefined;
   /** Where served jobs may read and write (`undefined`: anywhere, as `vodsr run`). */
   public readonly roots: PathRoots | undefined;
 
@@ -70,6 +75,7 @@ export class LocalJobService implements JobService {
       packagingEngine: options.packagingEngine ?? LOCAL_PACKAGING_ENGINE,
     };
     this.checkSources = options.checkSource ?? true;
+    this.hostFilters = options.hostFilters ?? (options.executor ? undefined : hostFfmpegFilters(options.env));
     this.roots = options.inputRoots
       ? { input: options.inputRoots.map((r) => resolve(r)), output: this.settings.outputRoot }
       : undefined;
@@ -79,6 +85,7 @@ export class LocalJobService implements JobService {
       ]);
     }
     this.feed = new JobFeed(store);
+    this.learned = new LearnedThroughput(store);
     const roots = this.roots;
     // checked again right before a job runs: the file may have been swapped for a symlink since submit
     const recheck = roots ? (job: JobSpec) => this.pathIssues(job, roots) : undefined;
@@ -136,11 +143,12 @@ export class LocalJobService implements JobService {
 
   public async submit(input: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const body = withIdempotencyKey(input, opts.idempotencyKey);
-    const spec = this.validate(body);
+    const valid = this.validate(body);
+    const { spec, note } = this.hostFilters ? await runnableModel(valid, this.hostFilters) : { spec: valid };
     const key = spec.idempotencyKey;
     const id = key !== undefined ? deterministicId('job', key) : randomUUID().replace(/-/g, '');
     const prepared = prepareJob(spec, localPrepareContext(this.settings, id));
-    return this.insert(prepared, key, specHash(spec));
+    return this.insert(prepared, key, specHash(spec), note);
   }
 
   /**
@@ -159,7 +167,12 @@ export class LocalJobService implements JobService {
     return created ? 'started' : 'exists';
   }
 
-  private async insert(input: WorkflowInput, key: string | undefined, hash: string): Promise<SubmitResult> {
+  private async insert(
+    input: WorkflowInput,
+    key: string | undefined,
+    hash: string,
+    note?: string,
+  ): Promise<SubmitResult> {
     const t = now();
     const record: JobRecord = {
       id: input.jobId,
@@ -171,11 +184,17 @@ export class LocalJobService implements JobService {
       updatedAt: t,
       attempts: 0,
     };
-    const estimate = await estimateAtSubmit(input);
-    if (estimate !== undefined) record.cost = { estimate };
+    // kept through the run: the worker pool appends the host's notes to these
+    if (note !== undefined) record.outputs = { notes: [note] };
+    const given = input.estimate;
+    const estimate = given
+      ? { ...given, usd: { ...given.usd }, assumptions: [...given.assumptions] }
+      : await estimateAtSubmit(input, this.learned.table());
+    if (estimate) record.cost = { estimate };
     const res = await this.store.insert({
       record,
-      input,
+      // the estimate travels in the execution input to the completion events (`$.estimate`)
+      input: { ...input, estimate: estimate ?? null },
       specHash: hash,
       ...(key !== undefined ? { idempotencyKey: key } : {}),
     });
@@ -237,6 +256,14 @@ export class LocalJobService implements JobService {
     await this.fleet?.close();
     this.store.close();
     this.feed.closed();
+  }
+
+  /**
+   * The throughput learned from this database's succeeded jobs (per model × host kind `local` × resolution),
+   * what every estimate made here uses; empty until a job ended.
+   */
+  public throughput(): ThroughputTable {
+    return this.learned.table();
   }
 
   /** The local fleet's hosts, slots and queues (`vodsr fleet`, `GET /v1/fleet`); undefined without a fleet. */
@@ -314,4 +341,15 @@ export class LocalJobService implements JobService {
     }
     return ok ? [] : [{ path: '/source', message: `no such file: ${l.path}` }];
   }
+}
+
+/** The hosts' FFmpeg filters, listed once on first use (the hosts run this machine's FFmpeg). */
+function hostFfmpegFilters(
+  env: Readonly<Record<string, string>> | undefined,
+): () => Promise<ReadonlySet<string>> {
+  let listed: Promise<ReadonlySet<string>> | undefined;
+  return () => {
+    listed ??= listFfmpegFilters(env?.VODSR_FFMPEG ?? process.env.VODSR_FFMPEG ?? 'ffmpeg');
+    return listed;
+  };
 }

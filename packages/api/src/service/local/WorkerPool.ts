@@ -17,7 +17,7 @@ import {
 import { reportLostJobs, requeueInterrupted } from './crashRecovery.js';
 import type { JobFeed } from './JobFeed.js';
 import type { JobStore } from './JobStore.js';
-import { actualAtEnd } from './jobCost.js';
+import { actualAtEnd, observationAtEnd } from './jobCost.js';
 import { now, withStatus } from './jobRecords.js';
 import { localPrepareContext } from './prepareContext.js';
 import { forgetGroup, recordGroup } from './processGroups.js';
@@ -312,13 +312,28 @@ export class WorkerPool {
       if (notes.length) out.notes = notes;
       const via = r.status === 'running' ? withStatus(r, 'upscaling') : r;
       const actual = actualAtEnd(out);
-      return withStatus(via, 'succeeded', {
+      const done = withStatus(via, 'succeeded', {
         finishedAt: now(),
         progress: { stage: 'done', percent: 100 },
         outputs: out,
         ...(actual !== undefined ? { cost: { ...r.cost, actual } } : {}),
       });
+      this.learn(done);
+      return done;
     });
+  }
+
+  /**
+   * Feeds the learned throughput table (in the same transaction as the success): the job's measured busy seconds
+   * per frame of its model at its resolution on this host kind. A failure to record only warns.
+   */
+  private learn(rec: JobRecord): void {
+    try {
+      const obs = observationAtEnd(rec);
+      if (obs) this.store.addObservation(rec.id, obs);
+    } catch (e) {
+      process.emitWarning(`vodsr could not record the throughput of job ${rec.id}: ${String(e)}`);
+    }
   }
 
   /** Any error inside a job becomes that job's coded error; the worker goes on with the next job. */

@@ -56,6 +56,12 @@ export interface LocalJobServiceOptions {
   readonly inputRoots?: readonly string[];
   /** Reject a local source path that is not a file at submit time. @default true */
   readonly checkSource?: boolean;
+  /**
+   * The filters of the hosts' FFmpeg, for the open-model fallback (`runnableModel`). @default `ffmpeg -filters` of
+   * `VODSR_FFMPEG` (or `ffmpeg`), listed once, when the service runs the real workflow; with an injected `executor`
+   * and no `hostFilters`, models are never switched.
+   */
+  readonly hostFilters?: () => Promise<ReadonlySet<string>>;
   /** Runs a job. @default the in-process workflow (`runLocalWorkflow`) */
   readonly executor?: LocalExecutor;
   /** Extra environment for the host script (e.g. `VODSR_S3_ENDPOINT`). */

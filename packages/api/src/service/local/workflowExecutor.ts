@@ -316,7 +316,8 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
     const machine = new StateMachine(buildWorkflowDefinition() as never, {
       validationOptions: { noValidate: true },
     });
-    const execution = machine.run(input as never, {
+    // an input stored before executions carried `estimate` runs too (the Notify states read `$.estimate`)
+    const execution = machine.run({ ...input, estimate: input.estimate ?? null } as never, {
       overrides: {
         taskResourceLocalHandlers: handlers,
         retryIntervalOverrides: { [S.runHost]: 0, [S.planPackaging]: 0, [S.package]: 0 },

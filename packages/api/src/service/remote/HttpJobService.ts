@@ -1,8 +1,9 @@
-import { type ErrorCode, isFinalStatus, isVodsrError, type JobRecord, VodsrError } from '@vodsr/core';
+import { ERROR_CODES, type ErrorCode, isVodsrError, type JobRecord, VodsrError } from '@vodsr/core';
 import type { FleetStatus } from '@vodsr/core/workflow';
+import { type EventSourceMessage, EventSourceParserStream } from 'eventsource-parser/stream';
+import { JobStreamDecoder, type JobStreamEvent } from '../jobStream.js';
 import type {
   JobEvent,
-  JobEventType,
   JobPage,
   JobService,
   ListOptions,
@@ -124,20 +125,18 @@ export class HttpJobService implements JobService {
         });
         if (!res.ok) throw await problemError(res);
         if (!res.body) return;
-        const decoder = new TextDecoder();
-        let buf = '';
+        // SSE framing (fields, multi-line data, comments, CR/LF, BOM): eventsource-parser
+        const events = res.body
+          .pipeThrough(new TextDecoderStream())
+          .pipeThrough(new EventSourceParserStream({ onError: 'terminate' }));
+        const decoder = new JobStreamDecoder();
         try {
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-            buf += decoder.decode(chunk, { stream: true });
-            let i = buf.indexOf('\n\n');
-            while (i !== -1) {
-              const block = buf.slice(0, i);
-              buf = buf.slice(i + 2);
-              i = buf.indexOf('\n\n');
-              const ev = parseSseBlock(block);
-              if (!ev) continue;
+          for await (const msg of events as unknown as AsyncIterable<EventSourceMessage>) {
+            const e = parseStreamEvent(msg);
+            if (e?.event === 'error') throw new VodsrError(errorCode(e.data.code), e.data.message);
+            for (const ev of e ? decoder.next(e) : []) {
               yield ev;
-              if (ev.type === 'end' || isFinalStatus(ev.job.status)) return;
+              if (ev.type === 'end') return;
             }
           }
         } catch (e) {
@@ -151,16 +150,14 @@ export class HttpJobService implements JobService {
   public async close(): Promise<void> {}
 }
 
-/** Parses one server-sent event block into a job event (undefined for comments and other events). */
-export function parseSseBlock(block: string): JobEvent | undefined {
-  let type = 'message';
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event:')) type = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-  }
-  if (!['snapshot', 'status', 'progress', 'end'].includes(type) || data.length === 0) return undefined;
-  return { type: type as JobEventType, job: JSON.parse(data.join('\n')) as JobRecord };
+/** A job stream event of one parsed server-sent event (undefined for events of other names). */
+export function parseStreamEvent(msg: EventSourceMessage): JobStreamEvent | undefined {
+  if (msg.event !== 'job' && msg.event !== 'progress' && msg.event !== 'error') return undefined;
+  return { event: msg.event, data: JSON.parse(msg.data) } as JobStreamEvent;
+}
+
+function errorCode(code: unknown): ErrorCode {
+  return (typeof code === 'string' && code in ERROR_CODES ? code : 'VODSR_INTERNAL') as ErrorCode;
 }
 
 async function problemError(res: Response): Promise<VodsrError> {

@@ -1,6 +1,7 @@
 import {
   AutoScalingClient,
   CompleteLifecycleActionCommand,
+  RecordLifecycleActionHeartbeatCommand,
   SetInstanceProtectionCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { InstanceControlPort } from '../types.js';
@@ -15,8 +16,8 @@ export interface AutoScalingInstanceControlOptions {
 }
 
 /**
- * This instance in its EC2 Auto Scaling group: scale-in protection, and completing the termination lifecycle
- * action (`CONTINUE`) once its runs ended.
+ * This instance in its EC2 Auto Scaling group: scale-in protection, the termination lifecycle action's heartbeat
+ * while it drains, and completing the action (`CONTINUE`) once its runs ended.
  *
  * @example
  * const control = new AutoScalingInstanceControl({ autoScalingGroupName: 'vodsr-fleet', drainHookName: 'vodsr-drain' });
@@ -45,6 +46,16 @@ export class AutoScalingInstanceControl implements InstanceControlPort {
         LifecycleHookName: this.opts.drainHookName,
         InstanceId: instanceId,
         LifecycleActionResult: 'CONTINUE',
+      }),
+    );
+  }
+
+  public async recordLifecycleActionHeartbeat(instanceId: string): Promise<void> {
+    await this.client.send(
+      new RecordLifecycleActionHeartbeatCommand({
+        AutoScalingGroupName: this.opts.autoScalingGroupName,
+        LifecycleHookName: this.opts.drainHookName,
+        InstanceId: instanceId,
       }),
     );
   }

@@ -1,12 +1,14 @@
 import type { AgentConfig } from '../agentConfig.js';
 import { HostAgent, type HostAgentOptions } from '../HostAgent.js';
 import { AutoScalingInstanceControl } from './AutoScalingInstanceControl.js';
+import { Ec2TagStatusPublisher } from './Ec2TagStatusPublisher.js';
 import { ImdsMetadata } from './ImdsMetadata.js';
 import { SfnTaskCallbacks } from './SfnTaskCallbacks.js';
 import { SqsWorkQueue } from './SqsWorkQueue.js';
 
 /**
- * The agent of a GPU host, wired to SQS, Step Functions, EC2 Auto Scaling and IMDSv2 from its configuration.
+ * The agent of a GPU host, wired to SQS, Step Functions, EC2 Auto Scaling, IMDSv2 and its instance's tags (its
+ * published state) from its configuration.
  *
  * @example
  * const agent = createAwsAgent(readAgentConfig());
@@ -25,6 +27,10 @@ export function createAwsAgent(
     ...(config.leaseSeconds === undefined ? {} : { leaseSeconds: config.leaseSeconds }),
     ...(config.pollWaitSeconds === undefined ? {} : { pollWaitSeconds: config.pollWaitSeconds }),
     ...(config.monitorIntervalMs === undefined ? {} : { monitorIntervalMs: config.monitorIntervalMs }),
+    ...(config.lifecycleHeartbeatSeconds === undefined
+      ? {}
+      : { lifecycleHeartbeatMs: config.lifecycleHeartbeatSeconds * 1000 }),
+    publisher: new Ec2TagStatusPublisher({ region }),
     queue: new SqsWorkQueue({
       region,
       queueUrls: Object.fromEntries(config.queues.map((q) => [q.priority, q.url])),
