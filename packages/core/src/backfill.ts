@@ -7,7 +7,7 @@ import {
   resolveTriggerConfig,
   type TriggerConfig,
 } from './ingest.js';
-import type { WorkflowInput } from './prepareJob.js';
+import type { PrepareJobContext, WorkflowInput } from './prepareJob.js';
 import type { JobStatus } from './schemas.js';
 
 /**
@@ -151,6 +151,7 @@ export function resolveBackfillOptions(options: BackfillOptions): ResolvedBackfi
 export function decideBackfillObject(
   resolved: ResolvedBackfillOptions,
   object: ListedObject,
+  hostHlsPlan?: PrepareJobContext['hostHlsPlan'],
 ): BackfillDecision {
   const { key } = object;
   const skip = (reason: BackfillSkipReason, detail: string, extra: { name?: string; code?: string } = {}) =>
@@ -174,6 +175,7 @@ export function decideBackfillObject(
       key,
       { size: object.size, eTag: object.etag },
       'bulk',
+      hostHlsPlan,
     );
     return { key, action: 'submit', name, input };
   } catch (e) {

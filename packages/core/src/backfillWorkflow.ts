@@ -7,6 +7,7 @@ import {
 } from './backfill.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import type { TriggerConfig } from './ingest.js';
+import type { PrepareJobContext } from './prepareJob.js';
 
 /**
  * The backfill state machine as data (deployed by infra-cdk's `VodsrBackfill`): a Distributed Map whose
@@ -254,6 +255,8 @@ export interface BackfillItemEvent {
  */
 export function createBackfillItemHandler(deps: {
   config: TriggerConfig;
+  /** The presets' `hostHlsPlan`, for `packagingEngine: 'host'` (as the trigger's). */
+  hostHlsPlan?: PrepareJobContext['hostHlsPlan'];
 }): (event: BackfillItemEvent) => Promise<BackfillDecision> {
   const cache = new Map<string, ResolvedBackfillOptions>();
   return async (event) => {
@@ -270,10 +273,14 @@ export function createBackfillItemHandler(deps: {
       cache.set(cacheKey, resolved);
     }
     const o = event.object ?? ({} as ListedObject);
-    return decideBackfillObject(resolved, {
-      key: o.key,
-      size: Number(o.size),
-      etag: typeof o.etag === 'string' ? o.etag : '',
-    });
+    return decideBackfillObject(
+      resolved,
+      {
+        key: o.key,
+        size: Number(o.size),
+        etag: typeof o.etag === 'string' ? o.etag : '',
+      },
+      deps.hostHlsPlan,
+    );
   };
 }

@@ -20,7 +20,7 @@ import {
   utf8Length,
 } from './naming.js';
 import { type PrepareJobContext, prepareJob, type WorkflowInput } from './prepareJob.js';
-import type { PackagingEngine } from './schemas.js';
+import { PACKAGING_ENGINES, type PackagingEngine } from './schemas.js';
 
 /** The video suffixes the trigger accepts by default (compared case-insensitively). */
 export const DEFAULT_VIDEO_SUFFIXES: readonly string[] = [
@@ -161,6 +161,8 @@ export function resolveTriggerConfig(config: TriggerConfig): ResolvedTriggerConf
       path: '/inputBucket',
       message: 'must differ from the output bucket (a job would trigger itself)',
     });
+  if (config.packagingEngine !== undefined && !PACKAGING_ENGINES.includes(config.packagingEngine))
+    issues.push({ path: '/packagingEngine', message: `must be one of ${PACKAGING_ENGINES.join(', ')}` });
   const minBitrate = config.assumedMinBitrate ?? 500_000;
   if (!Number.isFinite(minBitrate) || minBitrate <= 0)
     issues.push({ path: '/assumedMinBitrate', message: 'must be a positive number' });

@@ -1,10 +1,4 @@
-import {
-  CancelCommandCommand,
-  GetCommandInvocationCommand,
-  type GetCommandInvocationCommandOutput,
-  SendCommandCommand,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import type { GetCommandInvocationCommandOutput, SSMClient } from '@aws-sdk/client-ssm';
 import { VodsrError } from '@vodsr/core';
 import { decodeHostJob, executionTimeoutSeconds } from '@vodsr/core/host';
 import { DEFAULT_RUNNER_PATH, hostCommand } from '@vodsr/host-scripts';
@@ -83,6 +77,10 @@ export class SsmCommandRunner implements CommandRunner {
     const job = decodeHostJob(hostJobB64);
     const { signal } = opts;
     if (signal?.aborted) throw cancelled(job.jobId);
+    // The SSM client's commands load with the first run, not with this package (whose local runner needs no SDK).
+    const { CancelCommandCommand, GetCommandInvocationCommand, SendCommandCommand } = await import(
+      '@aws-sdk/client-ssm'
+    );
     const executionTimeout = executionTimeoutSeconds(opts.durationSeconds);
     const commands = hostCommand(hostJobB64, {
       runnerPath: this.o.runnerPath ?? DEFAULT_RUNNER_PATH,

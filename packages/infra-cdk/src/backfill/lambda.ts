@@ -3,6 +3,7 @@ import {
   type BackfillItemEvent,
   createBackfillItemHandler,
 } from '@vodsr/core/backfill';
+import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { triggerConfigFromEnv } from '../trigger/env.js';
 
 let cached: ((event: BackfillItemEvent) => Promise<BackfillDecision>) | undefined;
@@ -12,6 +13,6 @@ let cached: ((event: BackfillItemEvent) => Promise<BackfillDecision>) | undefine
  * priority) or skip with its reason. Same environment as the trigger (`TRIGGER_ENV`), so both apply one rule set.
  */
 export async function handler(event: BackfillItemEvent): Promise<BackfillDecision> {
-  cached ??= createBackfillItemHandler({ config: triggerConfigFromEnv() });
+  cached ??= createBackfillItemHandler({ config: triggerConfigFromEnv(), hostHlsPlan });
   return cached(event);
 }

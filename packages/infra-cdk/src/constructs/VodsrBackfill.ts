@@ -36,6 +36,8 @@ export interface VodsrBackfillProps {
   readonly model?: string;
   /** @default 'hls-single' */
   readonly packagingPreset?: string;
+  /** @default 'mediaconvert' */
+  readonly packagingEngine?: 'mediaconvert' | 'host';
   /** @default DEFAULT_VIDEO_SUFFIXES */
   readonly videoSuffixes?: readonly string[];
   /** Items at a time (with `waitForJobs`: jobs of the backfill queued or running at once). @default 100 */
@@ -80,6 +82,7 @@ export class VodsrBackfill extends Construct {
         ...(props.instanceId ? { [TRIGGER_ENV.instanceId]: props.instanceId } : {}),
         [TRIGGER_ENV.model]: props.model ?? 'A',
         [TRIGGER_ENV.packagingPreset]: props.packagingPreset ?? 'hls-single',
+        ...(props.packagingEngine ? { [TRIGGER_ENV.packagingEngine]: props.packagingEngine } : {}),
         [TRIGGER_ENV.videoSuffixes]: (props.videoSuffixes ?? DEFAULT_VIDEO_SUFFIXES).join(','),
         [TRIGGER_ENV.inputBucket]: props.inputBucket.bucketName,
         [TRIGGER_ENV.outputBucket]: props.outputBucket.bucketName,

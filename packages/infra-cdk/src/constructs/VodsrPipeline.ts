@@ -55,6 +55,11 @@ export interface VodsrPipelineProps {
   readonly model?: string;
   /** Packaging preset of triggered jobs. @default 'hls-single' */
   readonly packagingPreset?: string;
+  /**
+   * Who packages triggered and backfilled jobs: `mediaconvert`, or `host` (the GPU host packages HLS in its SR pass:
+   * no MediaConvert bill, NVENC quality). @default 'mediaconvert'
+   */
+  readonly packagingEngine?: 'mediaconvert' | 'host';
   /** Video suffixes (case-insensitive). @default DEFAULT_VIDEO_SUFFIXES */
   readonly videoSuffixes?: readonly string[];
   /** Seconds without a host heartbeat before a job fails (≥ 60; the host heartbeats at a quarter of it). @default 300 */
@@ -156,6 +161,7 @@ export class VodsrPipeline extends Construct {
       ...(props.inputPrefix ? { inputPrefix: props.inputPrefix } : {}),
       ...(props.model ? { model: props.model } : {}),
       ...(props.packagingPreset ? { packagingPreset: props.packagingPreset } : {}),
+      ...(props.packagingEngine ? { packagingEngine: props.packagingEngine } : {}),
       ...(props.videoSuffixes ? { videoSuffixes: props.videoSuffixes } : {}),
     });
     if (props.backfill !== false) {
@@ -166,6 +172,7 @@ export class VodsrPipeline extends Construct {
         jobStateMachine: this.workflow.stateMachine,
         ...(props.model ? { model: props.model } : {}),
         ...(props.packagingPreset ? { packagingPreset: props.packagingPreset } : {}),
+        ...(props.packagingEngine ? { packagingEngine: props.packagingEngine } : {}),
         ...(props.videoSuffixes ? { videoSuffixes: props.videoSuffixes } : {}),
         ...(typeof props.backfill === 'object' ? props.backfill : {}),
       });

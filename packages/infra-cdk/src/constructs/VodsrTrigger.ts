@@ -28,6 +28,8 @@ export interface VodsrTriggerProps {
   readonly model?: string;
   /** Packaging preset id. @default 'hls-single' */
   readonly packagingPreset?: string;
+  /** Who packages: `mediaconvert`, or `host` (the GPU host in its SR pass; the Lambda plans it). @default 'mediaconvert' */
+  readonly packagingEngine?: 'mediaconvert' | 'host';
   /** Video suffixes, compared case-insensitively by the Lambda. @default DEFAULT_VIDEO_SUFFIXES */
   readonly videoSuffixes?: readonly string[];
 }
@@ -63,6 +65,7 @@ export class VodsrTrigger extends Construct {
         ...(props.instanceId ? { [TRIGGER_ENV.instanceId]: props.instanceId } : {}),
         [TRIGGER_ENV.model]: props.model ?? 'A',
         [TRIGGER_ENV.packagingPreset]: props.packagingPreset ?? 'hls-single',
+        ...(props.packagingEngine ? { [TRIGGER_ENV.packagingEngine]: props.packagingEngine } : {}),
         [TRIGGER_ENV.videoSuffixes]: (props.videoSuffixes ?? DEFAULT_VIDEO_SUFFIXES).join(','),
         [TRIGGER_ENV.inputBucket]: props.inputBucket.bucketName,
         [TRIGGER_ENV.outputBucket]: props.outputBucket.bucketName,

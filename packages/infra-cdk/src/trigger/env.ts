@@ -1,5 +1,6 @@
 import { ValidationError } from '@vodsr/core';
 import type { TriggerConfig } from '@vodsr/core/ingest';
+import type { PackagingEngine } from '@vodsr/core/job';
 
 /** Environment variables of the trigger Lambda (set by the `VodsrPipeline` construct). */
 export const TRIGGER_ENV = {
@@ -8,6 +9,8 @@ export const TRIGGER_ENV = {
   instanceId: 'VODSR_INSTANCE_ID',
   model: 'VODSR_MODEL',
   packagingPreset: 'VODSR_PACKAGING_PRESET',
+  /** `mediaconvert` (default) or `host`: the GPU host packages HLS in its SR pass (the trigger plans it). */
+  packagingEngine: 'VODSR_PACKAGING_ENGINE',
   videoSuffixes: 'VODSR_VIDEO_SUFFIXES',
   inputBucket: 'VODSR_INPUT_BUCKET',
   outputBucket: 'VODSR_OUTPUT_BUCKET',
@@ -31,6 +34,7 @@ export function triggerConfigFromEnv(env: Record<string, string | undefined> = p
   const suffixes = opt('videoSuffixes');
   const model = opt('model');
   const preset = opt('packagingPreset');
+  const engine = opt('packagingEngine');
   const inputBucket = opt('inputBucket');
   const outputBucket = opt('outputBucket');
   return {
@@ -38,6 +42,8 @@ export function triggerConfigFromEnv(env: Record<string, string | undefined> = p
     ...(opt('instanceId') ? { instanceId: opt('instanceId') as string } : {}),
     ...(model ? { model } : {}),
     ...(preset ? { packagingPreset: preset } : {}),
+    // checked by resolveTriggerConfig (VODSR_VALIDATION at /packagingEngine)
+    ...(engine ? { packagingEngine: engine as PackagingEngine } : {}),
     ...(suffixes
       ? {
           videoSuffixes: suffixes

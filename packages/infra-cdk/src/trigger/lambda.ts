@@ -1,6 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ValidationError } from '@vodsr/core';
 import { createTriggerHandler, type S3NotificationEvent, type TriggerResult } from '@vodsr/core/ingest';
+import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { TRIGGER_ENV, triggerConfigFromEnv } from './env.js';
 import { createSfnStarter } from './sfnStarter.js';
 
@@ -18,6 +19,8 @@ export async function handler(event: S3NotificationEvent): Promise<TriggerResult
     cached = createTriggerHandler({
       start: createSfnStarter(new SFNClient({}), arn),
       config: triggerConfigFromEnv(),
+      // packaging engine `host` (VODSR_PACKAGING_ENGINE): the host's HLS plan, built as the local backend builds it
+      hostHlsPlan,
     });
   }
   return cached(event);

@@ -60,8 +60,12 @@ export class JobFeed {
             if (opts.signal?.aborted || closing()) return undefined;
             // not unref'd: a CLI watching a job run by another process must stay alive until the end
             await new Promise<void>((r) => {
-              wake = r;
-              setTimeout(r, pollMs);
+              // woken early by an event: the poll timer goes too (a pending one would hold a finished CLI open)
+              const timer = setTimeout(r, pollMs);
+              wake = () => {
+                clearTimeout(timer);
+                r();
+              };
             });
             wake = undefined;
             if (queue.length === 0 && !closing()) {

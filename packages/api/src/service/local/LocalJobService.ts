@@ -125,6 +125,7 @@ export class LocalJobService implements JobService {
         ...(options.env ? { env: options.env } : {}),
         ...(options.s3EndpointUrl ? { s3EndpointUrl: options.s3EndpointUrl } : {}),
         ...(fleet ? { fleet } : {}),
+        preload: (options.workers ?? true) !== false,
       });
     }
     // With a fleet, the worker pool admits every slot's job; the agents' pull keeps each host within its slots.

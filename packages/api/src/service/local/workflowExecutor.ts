@@ -55,6 +55,12 @@ export interface WorkflowExecutorOptions {
    * @default none: this machine runs the command itself
    */
   readonly fleet?: LocalFleetPort;
+  /**
+   * Start loading what jobs run on (the state machine interpreter, the runner, the presets) at once rather than
+   * with the first job: for a process that runs jobs.
+   * @default false
+   */
+  readonly preload?: boolean;
 }
 
 /** What the executor needs of a local fleet. */
@@ -93,6 +99,20 @@ function named(e: unknown): VodsrError {
   return err;
 }
 
+type ExecutorModules = [
+  typeof import('aws-local-stepfunctions'),
+  typeof import('@vodsr/ssm-runner'),
+  typeof import('@vodsr/mediaconvert-presets'),
+];
+
+function loadExecutorModules(): Promise<ExecutorModules> {
+  return Promise.all([
+    import('aws-local-stepfunctions'),
+    import('@vodsr/ssm-runner'),
+    import('@vodsr/mediaconvert-presets'),
+  ]);
+}
+
 /** Where local hosts cache their FFmpeg capabilities (keyed by the binary inside): the user's cache folder. */
 export function hostCapsDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vodsr', 'host-caps');
@@ -107,13 +127,19 @@ export function hostCapsDir(): string {
  * @example const jobs = await LocalJobService.open({ executor: createWorkflowExecutor() });
  */
 export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): LocalExecutor {
+  // With `preload`, what a job runs on loads while the first job is still being submitted (its source probed, its
+  // record written), instead of after it: a job's fixed cost is mostly such waits.
+  let modules: Promise<ExecutorModules> | undefined = opts.preload ? loadExecutorModules() : undefined;
+  modules?.catch(() => undefined);
   return async (ctx: LocalExecutionContext): Promise<JobOutputs> => {
     installPromiseWithResolvers();
-    const [{ StateMachine }, { LocalCommandRunner }, presets] = await Promise.all([
-      import('aws-local-stepfunctions'),
-      import('@vodsr/ssm-runner'),
-      import('@vodsr/mediaconvert-presets'),
-    ]);
+    // a failed load is retried by the next job
+    const loading = modules ?? loadExecutorModules();
+    modules = loading;
+    const [{ StateMachine }, { LocalCommandRunner }, presets] = await loading.catch((e: unknown) => {
+      modules = undefined;
+      throw e;
+    });
     // The execution input exactly as prepareJob built it at submit (or as the trigger built it in `vodsr dev`).
     const input = ctx.input;
     const packaged = input.packagingPreset !== NO_PACKAGING_PRESET;
@@ -285,8 +311,10 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       [S.notifyFailure]: async () => ({ Entries: [], FailedEntryCount: 0 }),
     };
 
+    // core's definition, as deployed: asl-validator checks it in the tests (infra-cdk workflow.test.ts), not on
+    // every job (compiling its JSON schemas costs ≈0.5 s of CPU per process).
     const machine = new StateMachine(buildWorkflowDefinition() as never, {
-      validationOptions: { checkArn: false, checkPaths: false },
+      validationOptions: { noValidate: true },
     });
     // an input stored before executions carried `estimate` runs too (the Notify states read `$.estimate`)
     const execution = machine.run({ ...input, estimate: input.estimate ?? null } as never, {
