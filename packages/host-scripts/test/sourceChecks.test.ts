@@ -139,6 +139,7 @@ describe('vodsr-host: an SR picture beyond NVENC H.264', () => {
     expect(run.code, run.stderr).toBe(0);
     const v = videoStream(out);
     expect([v.codec_name, v.width, v.height, v.pix_fmt]).toEqual(['hevc', 4100, 2320, 'yuv420p']);
+    expect(v.codec_tag_string).toBe('hvc1'); // what Apple's players need in MP4 (FFmpeg's default: hev1)
     expect(run.result).toMatchObject({ ok: true, encoder: 'libx265' });
     expect(run.stdout).toContain(
       'the SR picture 4100x2320 is beyond NVENC H.264: the SR file is encoded with libx265',
@@ -175,7 +176,7 @@ describe('vodsr-host: an SR picture beyond NVENC H.264', () => {
     } as HostJob;
     const run = await runHost(['--job-b64', encodeHostJob(hostJob)], { env: env() });
     expect(run.code, run.stderr).toBe(0);
-    expect(videoStream(out).codec_name).toBe('hevc');
+    expect([videoStream(out).codec_name, videoStream(out).codec_tag_string]).toEqual(['hevc', 'hvc1']);
     const rung = videoStream(join(hlsDir, 'wide.m3u8'));
     expect([rung.codec_name, rung.width, rung.height]).toEqual(['h264', 3816, 2160]);
   });
