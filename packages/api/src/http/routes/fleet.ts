@@ -12,7 +12,7 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<{ service: JobService }> = a
         tags: ['fleet'],
         summary: 'GPU hosts, their slots and the work queues',
         description:
-          'Locally: the local fleet of `vodsr dev --hosts N --slots K` / `vodsr serve --hosts N --slots K`. 404 `VODSR_NOT_FOUND` when this backend runs no fleet.',
+          "Locally: the local fleet of `vodsr dev --hosts N --slots K` / `vodsr serve --hosts N --slots K`. On AWS (`AwsJobService` with `fleet`): the Auto Scaling group, the slots its agents publish as instance tags, the queues and their DLQs, the oldest message age and the fleet's $/h. 404 `VODSR_NOT_FOUND` when this backend has no fleet.",
         response: { 200: FleetStatusBody, ...ERROR_RESPONSES },
       },
     },
