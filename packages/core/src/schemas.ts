@@ -1,4 +1,8 @@
 import Type, { type Static } from 'typebox';
+import { CostFiguresSchema, QualityFiguresSchema } from './figureSchemas.js';
+import { literalUnion } from './literalUnion.js';
+
+export * from './figureSchemas.js';
 
 /**
  * TypeBox schemas of the job model. Each is a JSON Schema at runtime (served by the API's OpenAPI document)
@@ -20,17 +24,6 @@ export const FilterSpecSchema = Type.Object(
   },
   { additionalProperties: false, $id: 'FilterSpec' },
 );
-
-/** `Type.Union` of string literals, typed as the union of those literals (a mapped array loses the tuple type). */
-function literalUnion<const T extends readonly [string, ...string[]]>(
-  values: T,
-  options?: Parameters<typeof Type.Union>[1],
-): Type.TUnion<{ -readonly [K in keyof T]: Type.TLiteral<T[K]> }> {
-  return Type.Union(
-    values.map((v) => Type.Literal(v)),
-    options,
-  ) as unknown as Type.TUnion<{ -readonly [K in keyof T]: Type.TLiteral<T[K]> }>;
-}
 
 export const VIDEO_CODECS = ['h264_nvenc', 'hevc_nvenc', 'libx264', 'libx265'] as const;
 export type VideoCodec = (typeof VIDEO_CODECS)[number];
@@ -246,67 +239,6 @@ export const MediaInfoSchema = Type.Object(
   { $id: 'MediaInfo' },
 );
 
-const PsnrSsimSchema = Type.Object({
-  psnr: Type.Number({ description: 'dB (average over the windows; 100 = identical)' }),
-  ssim: Type.Number({ minimum: 0, maximum: 1 }),
-});
-
-/** The opt-in quality measurement of a job (`quality: true`), as the host reports it. */
-export const QualityFiguresSchema = Type.Object(
-  {
-    sr: PsnrSsimSchema,
-    bicubic: PsnrSsimSchema,
-    gainDb: Type.Number({ description: 'sr.psnr − bicubic.psnr (≈ 0 for an interpolating model)' }),
-    windows: Type.Integer({ minimum: 1, description: 'Sampled windows measured.' }),
-    windowSeconds: Type.Number({ description: 'Length of each window.' }),
-    scale: Type.Integer({ minimum: 1 }),
-    seconds: Type.Number({ description: 'Wall time the measurement took on the host.' }),
-  },
-  { $id: 'QualityFigures' },
-);
-
-const CostUsdSchema = Type.Object({
-  gpu: Type.Number(),
-  packaging: Type.Number(),
-  transitions: Type.Number(),
-  total: Type.Number(),
-});
-
-/** An estimate or an actual cost (`estimateJob` / `actualCost` of core). */
-export const CostFiguresSchema = Type.Object(
-  {
-    gpuSeconds: Type.Number(),
-    usd: CostUsdSchema,
-    assumptions: Type.Array(Type.String()),
-    pricesDate: Type.String(),
-    throughput: Type.Optional(
-      Type.Object(
-        {
-          basis: Type.Union([Type.Literal('learned'), Type.Literal('default')]),
-          model: Type.String(),
-          host: Type.String(),
-          // costThroughput's RESOLUTION_BUCKETS (a core test checks they agree)
-          bucket: Type.Union([
-            Type.Literal('le480'),
-            Type.Literal('le720'),
-            Type.Literal('le1080'),
-            Type.Literal('gt1080'),
-          ]),
-          samples: Type.Integer({ minimum: 0 }),
-          outliers: Type.Optional(Type.Integer({ minimum: 0 })),
-          secondsPerFrame: Type.Number(),
-          overheadSeconds: Type.Number(),
-        },
-        {
-          description:
-            "An estimate's throughput: learned from the fleet's finished jobs (how many), or the default.",
-        },
-      ),
-    ),
-  },
-  { $id: 'CostFigures' },
-);
-
 export const JobOutputsSchema = Type.Object(
   {
     srFile: Type.Optional(Type.String({ description: 'Location of the SR video file.' })),
@@ -373,7 +305,6 @@ export type MediaInfo = Static<typeof MediaInfoSchema>;
 export type MediaTrack = Static<typeof MediaTrackSchema>;
 export type JobOutputs = Static<typeof JobOutputsSchema>;
 export type JobRecord = Static<typeof JobRecordSchema>;
-export type QualityFigures = Static<typeof QualityFiguresSchema>;
 
 /** Encoder settings with every default filled in. */
 export interface EncoderSettings {
