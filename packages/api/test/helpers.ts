@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
+import { type Browser, chromium } from 'playwright-core';
 
 /** A fresh temp folder. */
 export function tempDir(prefix = 'vodsr-api-'): string {
@@ -62,4 +63,22 @@ export function parseSse(body: string): Array<{ event: string; id?: string; data
   });
   parser.feed(body);
   return out;
+}
+
+/** Headless Chromium (the system's `/usr/bin/chromium`) for the viewer's browser tests; `extraArgs` add flags. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...extraArgs,
+    ],
+  });
 }

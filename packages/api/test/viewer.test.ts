@@ -7,22 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { buildApp, createViewerRoutes, LocalJobService, serveApi, VIEWER_PUBLIC_PREFIXES } from '@vodsr/api';
 import type { JobRecord } from '@vodsr/core';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeVideo, parseSse, tempDir } from './helpers.js';
+import { launchChromium, makeVideo, parseSse, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, '..', 'test-output', 'viewer');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('viewer', () => {
   let dir: string;
@@ -257,7 +247,7 @@ describe('viewer', () => {
 
   async function withBrowser(fn: (browser: Browser) => Promise<void>): Promise<void> {
     mkdirSync(shots, { recursive: true });
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       await fn(browser);
     } finally {

@@ -12,23 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { createViewerRoutes, LocalJobService, serveApi } from '@vodsr/api';
 import type { JobRecord } from '@vodsr/core';
 import type { FastifyInstance } from 'fastify';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffprobe, tempDir } from './helpers.js';
+import { ffprobe, launchChromium, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, '..', 'test-output', 'viewer');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 /** 3 s of 320x180 testsrc2 with two AAC tracks: eng "English" 440 Hz, fra 880 Hz. */
 function makeTwoAudioVideo(dir: string): string {
@@ -99,7 +87,7 @@ describe('viewer with a two-audio-track job', () => {
     it(`in Chromium (${engine} engine): hls.js sees two audio tracks, plays, and switches track`, async () => {
       mkdirSync(shots, { recursive: true });
       const job = jobs[engine];
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      const browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
       try {
         const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
         const errors: string[] = [];

@@ -11,7 +11,7 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeVideo, tempDir } from './helpers.js';
+import { makeVideo, tempDir, until } from './helpers.js';
 
 // Issue 13 (items 1, 3, 4, 5): the compiled CLI, over real HTTP and real signals; assertions on HTTP bodies,
 // files and /proc. Generous timeouts, no timed assertions: the machine is shared and loaded.
@@ -37,20 +37,6 @@ interface JobJson {
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
-
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
-  ms = 120_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Starts `vodsr serve` (compiled) in `dir`; resolves once it listens. */
 async function serve(

@@ -71,3 +71,18 @@ export function memoryIo(): Io & { stdout: string[]; stderrLines: string[] } {
     interactive: false,
   };
 }
+
+/** Polls `fn` every 200 ms until it gives a value (not `undefined`/`false`); fails after `ms` (a guard, not a timing). */
+export async function until<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 180_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeVideo, tempDir, videoSize } from './helpers.js';
+import { makeVideo, tempDir, until, videoSize } from './helpers.js';
 
 // Issue 15 item 10 and issue 11 (`vodsr fleet`): the compiled CLI as a client of a real `vodsr serve` that runs
 // in ANOTHER folder, over real HTTP. Generous timeouts, no timed assertions: the machine is shared and loaded.
@@ -38,20 +38,6 @@ interface FleetJson {
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
-
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
-  ms = 180_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 /** Starts the compiled `vodsr serve` with `cwd` as its working folder; resolves with its URL once it listens. */
 async function serve(cwd: string, args: string[]): Promise<string> {
