@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { type JobOutputs, type JobRecord, parseLocation, type WorkflowInput } from '@vodsr/core';
 import {
   actualCost,
@@ -9,31 +8,12 @@ import {
   type ThroughputTable,
   throughputFrom,
 } from '@vodsr/core/cost';
-import { estimateFor, type GuessedMedia, mediaFromSize, probeMedia } from '../backfill/estimates.js';
+import { estimateFor, type GuessedMedia, mediaFromSize } from '../backfill/estimates.js';
 import type { JobStore } from './JobStore.js';
+import { probeSourceAtSubmit } from './sourceMedia.js';
 
 /** Cost figures as the job record stores them. */
 export type RecordCost = NonNullable<NonNullable<JobRecord['cost']>['estimate']>;
-
-/** Probes of recent sources (path + size + mtime), so a burst of jobs of one file probes it once. */
-const probes = new Map<string, Promise<GuessedMedia | undefined>>();
-
-function probeCached(path: string): Promise<GuessedMedia | undefined> {
-  let key: string;
-  try {
-    const st = statSync(path);
-    key = `${path}\0${st.size}\0${st.mtimeMs}`;
-  } catch {
-    return Promise.resolve(undefined);
-  }
-  let p = probes.get(key);
-  if (!p) {
-    p = probeMedia(path).catch(() => undefined);
-    probes.set(key, p);
-    if (probes.size > 256) probes.delete(probes.keys().next().value as string);
-  }
-  return p;
-}
 
 /**
  * The throughput the local backend learned from its finished jobs (the store's `throughput_observations`,
@@ -75,7 +55,7 @@ export async function estimateAtSubmit(
 ): Promise<RecordCost | undefined> {
   let media: GuessedMedia | undefined;
   const loc = parseLocation(input.job.source);
-  if (loc.kind === 'file') media = await probeCached(loc.path);
+  if (loc.kind === 'file') media = (await probeSourceAtSubmit(input.job.source))?.estimate;
   if (media === undefined) {
     const g = mediaFromSize(0);
     media = {

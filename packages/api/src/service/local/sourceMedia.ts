@@ -3,16 +3,29 @@ import { statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { type PrepareJobContext, parseLocation } from '@vodsr/core';
 import { ffmpegPath } from '@vodsr/core/models';
+import type { GuessedMedia } from '../backfill/estimates.js';
 
 const run = promisify(execFile);
 
 /** What `prepareJob` checks of a probed source (`PrepareJobContext.media`). */
 export type SourceMedia = NonNullable<PrepareJobContext['media']>;
 
-/** Recent probes (path + size + mtime), so a burst of jobs of one file probes it once. */
-const probes = new Map<string, Promise<SourceMedia | undefined>>();
+/** A local source probed at submit: what `prepareJob` checks, and the media its cost estimate starts from. */
+export interface ProbedSource {
+  readonly media: SourceMedia;
+  /** Absent when ffprobe gave no duration (then the estimate guesses, and says so). */
+  readonly estimate?: GuessedMedia;
+}
 
-async function probe(path: string): Promise<SourceMedia | undefined> {
+/** Recent probes (path + size + mtime): one ffprobe per file however many times submit asks (check and estimate). */
+const probes = new Map<string, Promise<ProbedSource | undefined>>();
+
+const frameRate = (r: string | undefined): number | undefined => {
+  const [n, d] = (r ?? '').split('/').map(Number);
+  return n && d ? n / d : undefined;
+};
+
+async function probe(path: string): Promise<ProbedSource | undefined> {
   try {
     const { stdout } = await run(
       'ffprobe',
@@ -27,19 +40,37 @@ async function probe(path: string): Promise<SourceMedia | undefined> {
         disposition?: { attached_pic?: number };
         side_data_list?: { rotation?: number }[];
         tags?: { rotate?: string };
+        avg_frame_rate?: string;
+        r_frame_rate?: string;
       }[];
-      format?: { format_name?: string };
+      format?: { format_name?: string; duration?: string };
     };
     // The host's rule: the first video stream that is not cover art.
     const v = j.streams?.find((s) => s.codec_type === 'video' && (s.disposition?.attached_pic ?? 0) === 0);
     if (!v?.width || !v.height) return undefined;
     const rotation =
       v.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? Number(v.tags?.rotate ?? 0);
-    return {
+    const media: SourceMedia = {
       width: v.width,
       height: v.height,
       ...(rotation ? { rotation } : {}),
       ...(j.format?.format_name ? { formatName: j.format.format_name } : {}),
+    };
+    const duration = Number(j.format?.duration);
+    if (!(duration >= 0)) return { media };
+    const fps = frameRate(v.avg_frame_rate) ?? frameRate(v.r_frame_rate);
+    const durationSeconds = Math.round(duration * 1000) / 1000;
+    return {
+      media,
+      estimate: {
+        media: {
+          width: v.width,
+          height: v.height,
+          durationSeconds,
+          ...(fps !== undefined ? { fps: Math.round(fps * 1000) / 1000 } : {}),
+        },
+        assumptions: [`media probed with ffprobe: ${v.width}x${v.height}, ${durationSeconds} s`],
+      },
     };
   } catch {
     return undefined;
@@ -53,7 +84,16 @@ async function probe(path: string): Promise<SourceMedia | undefined> {
  *
  * @example prepareJob(spec, { ...localPrepareContext(settings, id), media: await sourceMediaAtSubmit(spec.source) })
  */
-export function sourceMediaAtSubmit(source: string): Promise<SourceMedia | undefined> {
+export async function sourceMediaAtSubmit(source: string): Promise<SourceMedia | undefined> {
+  return (await probeSourceAtSubmit(source))?.media;
+}
+
+/**
+ * The one ffprobe of a local source at submit (cached by path, size and mtime), shared by the limits check
+ * (`sourceMediaAtSubmit`) and the cost estimate (`estimateAtSubmit`). `undefined` for an S3 source, a special
+ * file, or one ffprobe cannot read.
+ */
+export function probeSourceAtSubmit(source: string): Promise<ProbedSource | undefined> {
   const loc = parseLocation(source);
   if (loc.kind !== 'file') return Promise.resolve(undefined);
   let key: string;
