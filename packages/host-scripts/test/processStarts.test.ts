@@ -4,7 +4,7 @@
  * that replace jq on the job path (log events, the result's time) checked byte for byte against jq.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHostJob, type HostJob } from '@vodsr/core';
 import { BASE_HOST_HLS } from '@vodsr/core/host-job-cases';
@@ -49,7 +49,7 @@ const TOOLS = [
 ];
 
 /** All programs of a steady-state job, as counted when issue 16 was done (upper bounds, not targets). */
-const MAX_HLS_STARTS = 38;
+const MAX_HLS_STARTS = 36;
 const MAX_SR_STARTS = 23;
 
 let tmp: { dir: string; remove: () => void };
@@ -146,6 +146,18 @@ describe('process starts per job', () => {
     expect(t.ffmpeg ?? 0).toBeLessThanOrEqual(1);
     expect(t.base64 ?? 0).toBeLessThanOrEqual(1);
     expect(starts.length, JSON.stringify(t)).toBeLessThanOrEqual(MAX_HLS_STARTS);
+  });
+
+  it('as many mv processes for 6 HLS segments as for one: FFmpeg names them after their variant', async () => {
+    const long = await makeVideo(join(tmp.dir, 'long.mp4'), { width: 160, height: 120, seconds: 6 });
+    const job = hlsJob(long, join(tmp.dir, 'out-long'));
+    const { run, starts } = await counted(job);
+    expect(run.code, run.stderr).toBe(0);
+    const dest = job.hls?.destination ?? '';
+    expect(readdirSync(dest).filter((f) => f.endsWith('.ts'))).toHaveLength(6);
+    expect(readFileSync(join(dest, 'index_240p.m3u8'), 'utf8')).toContain('\nindex_240p_00006.ts\n');
+    // The work folder, the segments (one mv for all), 3 publish renames, the SR file: was 5 + one per segment.
+    expect(tally(starts).mv).toBeLessThanOrEqual(6);
   });
 
   it('an SR file only: 3 jq, 2 ffprobe (source, SR file), one base64', async () => {
