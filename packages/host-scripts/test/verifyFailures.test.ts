@@ -36,7 +36,7 @@ case "$SPOIL" in
   junk) echo junk >"$out" ;;
   noaudio) '${real}' -y -loglevel error -i "$out" -map 0:v -c copy "$out.v.mp4" && mv "$out.v.mp4" "$out" ;;
   short) '${real}' -y -loglevel error -i "$out" -t 0.3 -c copy "$out.s.mp4" && mv "$out.s.mp4" "$out" ;;
-  master) sed -i '/^#EXT-X-STREAM-INF/{N;/v1\\.m3u8/d}' "$hls/master.m3u8" ;;
+  master) sed -i '/^#EXT-X-STREAM-INF/{N;/\\(v1\\|_360p\\)\\.m3u8/d}' "$hls/master.m3u8" ;;
 esac
 exit $rc
 `,
