@@ -117,7 +117,7 @@ const srMedia = { width: W * 2, height: H * 2, durationSeconds: SECONDS, hasAudi
 const rungs = planRungs('hls-ladder', srMedia);
 const top = rungs[0];
 
-const cli = join(root, 'packages', 'cli', 'dist', 'bin', 'vodsr.js');
+const cli = join(root, 'packages', 'cli', 'dist', 'bundle', 'vodsr.js');
 if (!existsSync(cli)) throw new Error(`build the CLI first: npx nx run cli:build (${cli} is missing)`);
 
 // ------------------------------------------------------------------ 1. vodsr run
