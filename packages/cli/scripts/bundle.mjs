@@ -9,6 +9,8 @@
 // through its package.json. aws-local-stepfunctions imports the Lambda client at load time although the local
 // workflow never calls a Lambda (every Task has a local handler): in the bundle those two imports go to
 // lazyLambdaClient.mjs, which loads the real SDK on first use.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -29,6 +31,9 @@ const EXTERNAL = [
 ];
 const SHIMMED = new Set(['@aws-sdk/client-lambda', '@aws-sdk/credential-providers']);
 const lazyShim = fileURLToPath(new URL('./lazyLambdaClient.mjs', import.meta.url));
+
+// Chunk names carry a content hash: clear the folder so no chunk of an earlier build is left (or published).
+rmSync(join(root, 'dist', 'bundle'), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,

@@ -258,7 +258,7 @@ describe('vodsr serve: crash recovery ends a lost attempt (issue 13.4)', () => {
     const watchdogs = readdirSync('/proc').filter((e) => {
       try {
         const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
-        return /^\d+$/.test(e) && cmd.includes('process.kill(-pgid') && cmd.endsWith(`\0${runnerPid}\0`);
+        return /^\d+$/.test(e) && cmd.includes('\0vodsr-watchdog\0') && cmd.endsWith(`\0${runnerPid}\0`);
       } catch {
         return false;
       }
