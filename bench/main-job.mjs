@@ -130,7 +130,8 @@ function runVodsr(n, extra = [], src = source, tag = 'vodsr') {
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
         cwd: work,
-        env: { ...process.env, VODSR_DATA_DIR: join(work, `${tag}-data-${n}`) },
+        // one data dir per pipeline, kept across its repeats: a user's database exists after the first job
+        env: { ...process.env, VODSR_DATA_DIR: join(work, `${tag}-data`) },
       },
     ),
   );

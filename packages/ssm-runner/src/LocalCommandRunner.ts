@@ -62,7 +62,7 @@ export class LocalCommandRunner implements CommandRunner {
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(cancelled(job.jobId));
     const [runner = '', ...args] = argv;
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.opts.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.opts.env, ...opts.env };
     if (this.opts.s3EndpointUrl) env.VODSR_S3_ENDPOINT_URL = this.opts.s3EndpointUrl;
     if (this.opts.workRoot) env.VODSR_WORK_ROOT = this.opts.workRoot;
     if (this.opts.lockDir) env.VODSR_LOCK_DIR = this.opts.lockDir;
