@@ -3,6 +3,7 @@ import {
   mediaconvertTier,
   type PriceTable,
   SUCCESS_PATH_TRANSITIONS,
+  slotSecondPrice,
 } from './costPrices.js';
 import {
   DEFAULT_SECONDS_PER_FRAME,
@@ -12,7 +13,7 @@ import {
   type ThroughputTable,
   throughputKey,
 } from './costThroughput.js';
-import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
+import { ValidationError, type ValidationIssue } from './errors.js';
 
 /**
  * What a job costs: an estimate before it runs (frames × learned seconds per frame × price per slot-second +
@@ -33,6 +34,7 @@ export {
   type ThroughputObservation,
   type ThroughputTable,
 } from './costThroughput.js';
+export { actualCostJsonata, type WorkflowPricing } from './costWorkflow.js';
 
 /** The media an estimate needs: a `MediaInfo`, a probe result, or a guess from the object size. */
 export interface EstimateMedia {
@@ -123,26 +125,16 @@ export interface MeasuredJob {
 }
 
 const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
-function slotSecondPrice(
+function slotPrice(
   prices: PriceTable,
   instanceType: string,
   purchase: 'on-demand' | 'spot',
   slots: number,
   assumptions: string[],
 ): number {
-  const inst = prices.instances[instanceType];
-  const hourly = inst === undefined ? undefined : purchase === 'spot' ? inst.spotHourly : inst.onDemandHourly;
-  if (hourly === undefined) {
-    throw new VodsrError(
-      'VODSR_UNKNOWN_PRICE',
-      `The price table (${prices.date}) has no ${purchase} price for ${instanceType}: add it to your table`,
-      { details: { instanceType, purchase, known: Object.keys(prices.instances) } },
-    );
-  }
-  assumptions.push(
-    `${instanceType} ${purchase} $${hourly}/h (${prices.region}, prices of ${prices.date}), ${slots} slot(s) per host: $${round(hourly / 3600 / slots, 8)} per slot-second`,
-  );
-  return hourly / 3600 / slots;
+  const p = slotSecondPrice(prices, instanceType, purchase, slots);
+  assumptions.push(p.assumption);
+  return p.usd;
 }
 
 function packagingUsd(
@@ -253,7 +245,7 @@ export function estimateJob(
     overheadSeconds: round(overhead, 6),
   };
   const gpuSeconds = overhead + frames * spf;
-  const gpu = gpuSeconds * slotSecondPrice(prices, instanceType, purchase, slots, assumptions);
+  const gpu = gpuSeconds * slotPrice(prices, instanceType, purchase, slots, assumptions);
   const packaging = options.packaging ?? 'mediaconvert';
   let pkg = 0;
   if (packaging === 'mediaconvert') {
@@ -289,7 +281,7 @@ export function actualCost(measured: MeasuredJob, prices: PriceTable = DEFAULT_P
   checkSlots(slots);
   const gpu =
     measured.hostBusySeconds *
-    slotSecondPrice(
+    slotPrice(
       prices,
       measured.instanceType ?? 'g6e.xlarge',
       measured.purchase ?? 'on-demand',

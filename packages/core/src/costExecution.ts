@@ -1,6 +1,12 @@
 import { actualCost, type CostFigures, type RenditionSize } from './cost.js';
 import { type ObservedMedia, observeJob } from './costObservation.js';
-import { DEFAULT_PRICE_TABLE, type PriceTable } from './costPrices.js';
+import {
+  DEFAULT_PRICE_TABLE,
+  LOST_HOST_TRANSITIONS,
+  NO_PACKAGING_PATH_TRANSITIONS,
+  type PriceTable,
+  SUCCESS_PATH_TRANSITIONS,
+} from './costPrices.js';
 import type { ThroughputObservation } from './costThroughput.js';
 
 /**
@@ -89,7 +95,9 @@ export function executionMeasurements(output: unknown): ExecutionMeasurements | 
     ...(source === undefined ? {} : { source }),
     ...(qualitySeconds === undefined ? {} : { qualitySeconds }),
     mediaconvertOutputs,
-    transitions: (packaged ? 8 : 6) + 4 * (attempts - 1),
+    transitions:
+      (packaged ? SUCCESS_PATH_TRANSITIONS : NO_PACKAGING_PATH_TRANSITIONS) +
+      LOST_HOST_TRANSITIONS * (attempts - 1),
     attempts,
   };
 }

@@ -1,5 +1,5 @@
 import DEFAULT_PRICES from './data/prices.json' with { type: 'json' };
-import { ValidationError, type ValidationIssue } from './errors.js';
+import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
 
 /** Prices as data: the dated price table, its default, MediaConvert's tiers and overriding a table. */
 
@@ -48,6 +48,12 @@ export const DEFAULT_PRICE_TABLE: PriceTable = DEFAULT_PRICES as PriceTable;
  */
 export const SUCCESS_PATH_TRANSITIONS = 8;
 
+/** Transitions of a job that packages nothing on MediaConvert (host packaging, preset none): 6. */
+export const NO_PACKAGING_PATH_TRANSITIONS = 6;
+
+/** Transitions a lost host adds per extra attempt (HostLost, CanRetryHost, QueueJob, AcquireHost). */
+export const LOST_HOST_TRANSITIONS = 4;
+
 /**
  * MediaConvert's resolution tier of an output: SD below 720 lines, HD up to 1080, UHD above (shorter side).
  *
@@ -90,4 +96,38 @@ export function withPrices(
   if (!/^\d{4}-\d{2}-\d{2}$/.test(merged.date)) issues.push({ path: '/date', message: 'must be YYYY-MM-DD' });
   if (issues.length) throw new ValidationError('price table', issues);
   return merged;
+}
+
+/** A price per slot-second and the sentence that says how it was found (`slotSecondPrice`). */
+export interface SlotSecondPrice {
+  readonly usd: number;
+  readonly assumption: string;
+}
+
+/**
+ * The price of one GPU slot-second: the instance's hourly price (on-demand or Spot) / 3600 / slots per host, with
+ * the assumption it makes. Throws `VODSR_UNKNOWN_PRICE` when the table has no such price.
+ *
+ * @example slotSecondPrice(DEFAULT_PRICE_TABLE, 'g6e.xlarge', 'spot', 1).usd === 0.75 / 3600
+ */
+export function slotSecondPrice(
+  prices: PriceTable,
+  instanceType: string,
+  purchase: 'on-demand' | 'spot',
+  slots: number,
+): SlotSecondPrice {
+  const inst = prices.instances[instanceType];
+  const hourly = inst === undefined ? undefined : purchase === 'spot' ? inst.spotHourly : inst.onDemandHourly;
+  if (hourly === undefined) {
+    throw new VodsrError(
+      'VODSR_UNKNOWN_PRICE',
+      `The price table (${prices.date}) has no ${purchase} price for ${instanceType}: add it to your table`,
+      { details: { instanceType, purchase, known: Object.keys(prices.instances) } },
+    );
+  }
+  const usd = hourly / 3600 / slots;
+  return {
+    usd,
+    assumption: `${instanceType} ${purchase} $${hourly}/h (${prices.region}, prices of ${prices.date}), ${slots} slot(s) per host: $${Math.round(usd * 1e8) / 1e8} per slot-second`,
+  };
 }

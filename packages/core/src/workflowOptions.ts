@@ -1,3 +1,4 @@
+import { actualCostJsonata, type WorkflowPricing } from './costWorkflow.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { DEFAULT_HOST_DOCUMENT_NAME } from './workflowNames.js';
 
@@ -46,6 +47,12 @@ export interface WorkflowOptions {
   maxHostAttempts?: number;
   /** Seconds `AcquireHost` waits before re-queueing (under SQS's 14-day retention). @default 1123200 (13 days) */
   requeueSeconds?: number;
+  /**
+   * How `NotifySuccess` prices `cost.actual` in the success event: the fleet's instance type, market (on-demand
+   * or Spot) and slots per host, and the price table (written into the definition as data).
+   * @default g6e.xlarge on-demand, 1 slot, core's `DEFAULT_PRICE_TABLE`
+   */
+  pricing?: WorkflowPricing;
 }
 
 /**
@@ -133,4 +140,6 @@ export function checkOptions(o: WorkflowOptions): void {
       issues.push({ path: `/${k}`, message: 'must be a non-empty string' });
   }
   if (issues.length) throw new ValidationError('workflow options', issues);
+  // an unknown price (VODSR_UNKNOWN_PRICE) or bad slots fail the build, not the first job's event
+  actualCostJsonata(o.pricing);
 }

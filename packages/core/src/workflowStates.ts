@@ -7,6 +7,7 @@ import {
   WORKFLOW_EVENT_SOURCE,
   WORKFLOW_STATES,
 } from './workflowNames.js';
+import { notifySuccessState } from './workflowNotify.js';
 import { defaultDeliveryTimeout, RESOLVED_DEFAULTS, type WorkflowOptions } from './workflowOptions.js';
 
 /** The states of the vodsr workflow (ASL, JSONPath), built from checked `WorkflowOptions`. */
@@ -280,27 +281,7 @@ export function buildWorkflowStates(o: WorkflowOptions): Record<string, Record<s
       ResultPath: '$.error',
       Next: S.notifyFailure,
     },
-    [S.notifySuccess]: {
-      ...putEvent(
-        WORKFLOW_DETAIL_TYPES.succeeded,
-        {
-          'jobId.$': '$.jobId',
-          status: 'succeeded',
-          'srFile.$': '$.srFile',
-          'hlsDestination.$': '$.hlsDestination',
-          'packagingPreset.$': '$.packagingPreset',
-          'packagingEngine.$': '$.packagingEngine',
-          // the host's result: its probes, elapsedSeconds (the GPU slot's busy time) and, with quality on, the
-          // SR vs bicubic PSNR/SSIM (`host.quality`)
-          'host.$': '$.host',
-          'estimate.$': '$.estimate',
-        },
-        bus,
-      ),
-      // The SR file (and HLS) are complete: a lost success event must not turn the job into a failure.
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: S.succeeded }],
-      Next: S.succeeded,
-    },
+    [S.notifySuccess]: notifySuccessState(bus, S.succeeded, EVENTS_RETRY, o.pricing),
     [S.succeeded]: { Type: 'Succeed' },
     [S.notifyFailure]: {
       ...putEvent(

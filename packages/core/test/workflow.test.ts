@@ -107,7 +107,13 @@ describe('buildWorkflowDefinition', () => {
     expect(def.StartAt).toBe(WORKFLOW_STATES.queueJob);
     expect(Object.values(states).filter((s) => s.Type === 'Wait')).toEqual([]);
     expect(JSON.stringify(def)).not.toContain('getCommandInvocation');
-    expect(JSON.stringify(def)).not.toContain('QueryLanguage');
+    // JSONPath everywhere but NotifySuccess, the one JSONata state (it prices cost.actual into the event)
+    expect(
+      Object.entries(states)
+        .filter(([, s]) => (s as { QueryLanguage?: string }).QueryLanguage !== undefined)
+        .map(([n, s]) => [n, (s as { QueryLanguage?: string }).QueryLanguage]),
+    ).toEqual([[WORKFLOW_STATES.notifySuccess, 'JSONata']]);
+    expect(def.QueryLanguage).toBeUndefined();
   });
 
   it('has only valid transitions and every state is reachable', () => {
@@ -277,7 +283,8 @@ describe('buildWorkflowDefinition', () => {
     });
     expect(d[WORKFLOW_STATES.notifySuccess]).toMatchObject({
       Resource: 'arn:aws:states:::events:putEvents',
-      Parameters: { Entries: [{ DetailType: WORKFLOW_DETAIL_TYPES.succeeded, Source: 'vodsr' }] },
+      Arguments: { Entries: [{ DetailType: WORKFLOW_DETAIL_TYPES.succeeded, Source: 'vodsr' }] },
+      Output: '{% $states.input %}',
     });
     expect(d[WORKFLOW_STATES.notifyFailure]).toMatchObject({
       Parameters: {
@@ -351,7 +358,13 @@ describe('buildWorkflowDefinition', () => {
     }
     // A success event that cannot be sent does not fail a finished job.
     expect(d[WORKFLOW_STATES.notifySuccess]).toMatchObject({
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: WORKFLOW_STATES.succeeded }],
+      Catch: [
+        {
+          ErrorEquals: ['States.ALL'],
+          Output: '{% $merge([$states.input, { "notifyError": $states.errorOutput }]) %}',
+          Next: WORKFLOW_STATES.succeeded,
+        },
+      ],
     });
   });
 });
