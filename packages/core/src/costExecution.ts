@@ -33,7 +33,7 @@ export interface ExecutionMeasurements {
   readonly source?: ObservedMedia;
   readonly qualitySeconds?: number;
   readonly mediaconvertOutputs: readonly (RenditionSize & { readonly durationSeconds: number })[];
-  /** Transitions of the path taken: 8 with MediaConvert, 6 without, + 4 per lost host. */
+  /** Transitions of the path taken: 8 with MediaConvert, 6 without, + 5 per lost host (`LOST_HOST_TRANSITIONS`). */
   readonly transitions: number;
   readonly attempts: number;
 }

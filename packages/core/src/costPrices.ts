@@ -44,15 +44,18 @@ export const DEFAULT_PRICE_TABLE: PriceTable = DEFAULT_PRICES as PriceTable;
 
 /**
  * Transitions of a job on the success path: QueueJob, AcquireHost, RunHost, PlanPackaging, NeedsPackaging,
- * Package, NotifySuccess, Succeeded (`WORKFLOW_STATES`). A lost host adds 4 per extra attempt.
+ * Package, NotifySuccess, Succeeded (`WORKFLOW_STATES`). A lost host adds `LOST_HOST_TRANSITIONS` per extra attempt.
  */
 export const SUCCESS_PATH_TRANSITIONS = 8;
 
 /** Transitions of a job that packages nothing on MediaConvert (host packaging, preset none): 6. */
 export const NO_PACKAGING_PATH_TRANSITIONS = 6;
 
-/** Transitions a lost host adds per extra attempt (HostLost, CanRetryHost, QueueJob, AcquireHost). */
-export const LOST_HOST_TRANSITIONS = 4;
+/**
+ * Transitions a lost host adds per extra attempt: HostLost, CanRetryHost, QueueJob, AcquireHost and RunHost again
+ * (5; a heartbeat timeout enters HostHeartbeatTimeout too, one more that the output cannot tell).
+ */
+export const LOST_HOST_TRANSITIONS = 5;
 
 /**
  * MediaConvert's resolution tier of an output: SD below 720 lines, HD up to 1080, UHD above (shorter side).

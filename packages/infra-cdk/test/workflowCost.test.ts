@@ -190,7 +190,7 @@ describe('the success event carries cost.actual priced by NotifySuccess (JSONata
     expect(actual).toEqual(executionActualCost(run.output, pricing, prices));
   });
 
-  it('counts a lost host: 4 more transitions per extra attempt, the attempt said', async () => {
+  it('counts a lost host: 5 more transitions per extra attempt (the states it entered), the attempt said', async () => {
     let calls = 0;
     const { run, actual } = await priced({}, inputFor('host'), {
       [S.runHost]: (i) => {
@@ -202,8 +202,9 @@ describe('the success event carries cost.actual priced by NotifySuccess (JSONata
     });
 
     expect(run.path.filter((p) => p === S.runHost)).toHaveLength(2);
-    expect(run.path).toHaveLength(10); // the transitions the figure bills are the ones the execution took
-    expect(actual.usd).toEqual(actualCost({ hostBusySeconds: BUSY, transitions: 10 }).usd);
+    // the transitions billed are the states the execution entered (6 + 5 for the lost host; was billed as 6 + 4)
+    expect(run.path).toHaveLength(11);
+    expect(actual.usd).toEqual(actualCost({ hostBusySeconds: BUSY, transitions: 11 }).usd);
     expect(actual.assumptions).toContain('2 host attempts (the lost ones are not billed here)');
     expect(actual).toEqual(executionActualCost(run.output));
   });
