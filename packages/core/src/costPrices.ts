@@ -68,6 +68,12 @@ export function mediaconvertTier(width: number, height: number): MediaConvertRes
   if (s <= 1080) return 'hd';
   return 'uhd';
 }
+/** What a config may override in a price table (`withPrices`): any field, instance types merged by name. */
+export type PriceTableOverride = Partial<Omit<PriceTable, 'instances' | 'mediaconvert'>> & {
+  readonly instances?: PriceTable['instances'];
+  readonly mediaconvert?: Partial<PriceTable['mediaconvert']>;
+};
+
 /**
  * A price table with overrides merged in (per instance type, MediaConvert rates, Step Functions), checked; the
  * override's `date` and `sources` are kept alongside the defaults'.
@@ -75,10 +81,7 @@ export function mediaconvertTier(width: number, height: number): MediaConvertRes
  * @example withPrices({ instances: { 'g6e.xlarge': { gpus: 1, onDemandHourly: 1.9, spotHourly: 0.7 } }, date: '2027-01-05' })
  */
 export function withPrices(
-  override: Partial<Omit<PriceTable, 'instances' | 'mediaconvert'>> & {
-    instances?: PriceTable['instances'];
-    mediaconvert?: Partial<PriceTable['mediaconvert']>;
-  },
+  override: PriceTableOverride,
   base: PriceTable = DEFAULT_PRICE_TABLE,
 ): PriceTable {
   const merged: PriceTable = {
