@@ -5,6 +5,7 @@ import {
   SUCCESS_PATH_TRANSITIONS,
   slotSecondPrice,
 } from './costPrices.js';
+import { QUALITY_PASSES, qualitySampleSeconds } from './costQuality.js';
 import {
   DEFAULT_SECONDS_PER_FRAME,
   EMPTY_THROUGHPUT,
@@ -23,6 +24,7 @@ import { ValidationError, type ValidationIssue } from './errors.js';
  */
 
 export * from './costPrices.js';
+export { QUALITY_PASSES, qualitySampleSeconds } from './costQuality.js';
 export {
   DEFAULT_SECONDS_PER_FRAME,
   EMPTY_THROUGHPUT,
@@ -74,6 +76,8 @@ export interface EstimateOptions {
   readonly scale?: number;
   /** @default SUCCESS_PATH_TRANSITIONS */
   readonly transitions?: number;
+  /** The opt-in quality step runs (`quality: true`): its seconds are added (`qualitySampleSeconds`). @default false */
+  readonly quality?: boolean;
 }
 
 /** Dollars of an estimate or an actual. */
@@ -192,6 +196,26 @@ function figures(
   };
 }
 
+/** The quality step's seconds: the sampled frames × the SR's seconds per frame on the downscaled copy × passes. */
+function qualitySeconds(
+  media: EstimateMedia,
+  fps: number,
+  scale: number,
+  spfOf: (bucket: ResolutionBucket) => number,
+  assumptions: string[],
+): number {
+  const sampled = qualitySampleSeconds(media.durationSeconds);
+  const w = Math.max(1, Math.round(media.width / scale));
+  const h = Math.max(1, Math.round(media.height / scale));
+  const frames = Math.round(sampled * fps);
+  const spf = spfOf(resolutionBucket(w, h));
+  const seconds = frames * spf * QUALITY_PASSES;
+  assumptions.push(
+    `quality step: ${sampled} s sampled (${frames} frames), SR of the ${w}x${h} copy at ${round(1 / spf, 1)} frames/s × ${QUALITY_PASSES} passes (SR + bicubic, cut, PSNR/SSIM; a planning guess): ${round(seconds, 3)} s`,
+  );
+  return seconds;
+}
+
 /**
  * Estimates a job before it runs: GPU seconds = frames × the learned seconds per frame of the model on the
  * instance type at the source's resolution (or `DEFAULT_SECONDS_PER_FRAME` until learned), × the price per
@@ -244,7 +268,21 @@ export function estimateJob(
     secondsPerFrame: round(spf, 9),
     overheadSeconds: round(overhead, 6),
   };
-  const gpuSeconds = overhead + frames * spf;
+  const gpuSeconds =
+    overhead +
+    frames * spf +
+    (options.quality === true
+      ? qualitySeconds(
+          media,
+          fps,
+          options.scale ?? 2,
+          (b) => {
+            const cell = throughput.entries[throughputKey(model, host, b)];
+            return cell?.secondsPerFrame ?? DEFAULT_SECONDS_PER_FRAME[b];
+          },
+          assumptions,
+        )
+      : 0);
   const gpu = gpuSeconds * slotPrice(prices, instanceType, purchase, slots, assumptions);
   const packaging = options.packaging ?? 'mediaconvert';
   let pkg = 0;

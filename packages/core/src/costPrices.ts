@@ -80,10 +80,7 @@ export type PriceTableOverride = Partial<Omit<PriceTable, 'instances' | 'mediaco
  *
  * @example withPrices({ instances: { 'g6e.xlarge': { gpus: 1, onDemandHourly: 1.9, spotHourly: 0.7 } }, date: '2027-01-05' })
  */
-export function withPrices(
-  override: PriceTableOverride,
-  base: PriceTable = DEFAULT_PRICE_TABLE,
-): PriceTable {
+export function withPrices(override: PriceTableOverride, base: PriceTable = DEFAULT_PRICE_TABLE): PriceTable {
   const merged: PriceTable = {
     ...base,
     ...override,

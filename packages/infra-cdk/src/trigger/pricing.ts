@@ -96,7 +96,8 @@ export function pricingFromEnv(env: Record<string, string | undefined> = process
 /**
  * The estimate of a job known only by its object's size (the trigger's S3 record, the backfill's listing item):
  * core's `estimateFromSize` with the job's model and scale, its packaging (host: $0; MediaConvert: one output per
- * rung of its preset at the guessed SR size; preset none: nothing) and the fleet's pricing, the documented default
+ * rung of its preset at the guessed SR size; preset none: nothing), the quality step when the job has it, and the
+ * fleet's pricing, the documented default
  * throughput (learning it would cost a ListExecutions + DescribeExecution per job read, on every cold start).
  * `undefined` when it cannot be made (the job still starts, with `estimate: null`).
  *
@@ -121,6 +122,7 @@ export function objectEstimate(
         slotsPerHost: pricing.slotsPerHost,
         packaging,
         scale: input.job.scale,
+        ...(input.job.quality === true ? { quality: true } : {}),
         transitions: packaging === 'mediaconvert' ? SUCCESS_PATH_TRANSITIONS : NO_PACKAGING_PATH_TRANSITIONS,
         renditionsFor: (sr) =>
           planRungs(preset as never, { ...sr, durationSeconds: 1, hasAudio: false }).map((r) => ({
