@@ -49,8 +49,11 @@ export interface WorkflowOptions {
   requeueSeconds?: number;
   /**
    * How `NotifySuccess` prices `cost.actual` in the success event: the fleet's instance type, market (on-demand
-   * or Spot) and slots per host, and the price table (written into the definition as data).
-   * @default g6e.xlarge on-demand, 1 slot, core's `DEFAULT_PRICE_TABLE`
+   * or Spot) and slots per host, and the price table (written into the definition as data). Given (`{}` = core's
+   * table, g6e.xlarge on-demand, 1 slot), `NotifySuccess` is a JSONata state (what Step Functions runs; infra-cdk
+   * always gives it). Absent, it is the JSONPath twin without `cost` — for aws-local-stepfunctions, which runs
+   * JSONPath only (the local backend stores `cost.actual` on its records itself).
+   * @default absent
    */
   pricing?: WorkflowPricing;
 }
@@ -141,5 +144,5 @@ export function checkOptions(o: WorkflowOptions): void {
   }
   if (issues.length) throw new ValidationError('workflow options', issues);
   // an unknown price (VODSR_UNKNOWN_PRICE) or bad slots fail the build, not the first job's event
-  actualCostJsonata(o.pricing);
+  if (o.pricing !== undefined) actualCostJsonata(o.pricing);
 }

@@ -22,6 +22,7 @@ import {
 } from '@vodsr/core/cost';
 import { WORKFLOW_STATES as S, type WorkflowOptions } from '@vodsr/core/workflow';
 import { createPlanPackagingHandler, hostHlsPlan } from '@vodsr/mediaconvert-presets';
+import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { type Handler, runLocal, stateError } from './support/localSfn.js';
 
@@ -88,7 +89,7 @@ function handlers(sent: Sent, over: Record<string, Handler> = {}): Record<string
 async function priced(opts: WorkflowOptions, input: WorkflowInput, over: Record<string, Handler> = {}) {
   const sent: Sent = { events: [] };
   const run = await runLocal(
-    buildWorkflowDefinition({ mediaConvertRoleArn: ROLE, ...opts }),
+    buildWorkflowDefinition({ mediaConvertRoleArn: ROLE, pricing: {}, ...opts }),
     input,
     handlers(sent, over),
   );
@@ -105,6 +106,14 @@ const MC_OUTPUTS = [
 ];
 
 describe('the success event carries cost.actual priced by NotifySuccess (JSONata)', () => {
+  it('is valid ASL with its JSONata NotifySuccess (asl-validator checks the expressions too)', () => {
+    const r = aslValidator(
+      structuredClone(buildWorkflowDefinition({ mediaConvertRoleArn: ROLE, pricing: {} })),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.isValid).toBe(true);
+  });
+
   it('on the MediaConvert path: busy seconds × slot price + every rendition (10 s minimum) + 8 transitions', async () => {
     const { run, actual, cost } = await priced({}, inputFor('mediaconvert'));
 

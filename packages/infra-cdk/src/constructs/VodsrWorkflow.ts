@@ -159,7 +159,8 @@ export class VodsrWorkflow extends Construct {
         : { mediaConvertQueueArn: props.mediaConvertQueueArn }),
       eventBusName: bus.eventBusName,
       ...(props.hostLogGroupName === undefined ? {} : { cloudWatchLogGroupName: props.hostLogGroupName }),
-      ...(props.pricing === undefined ? {} : { pricing: props.pricing }),
+      // always priced: NotifySuccess is the JSONata state that puts cost.actual in the success event
+      pricing: props.pricing ?? {},
     });
 
     const role = new Role(this, 'Role', {
