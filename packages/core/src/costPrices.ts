@@ -124,7 +124,7 @@ export function slotSecondPrice(
   if (hourly === undefined) {
     throw new VodsrError(
       'VODSR_UNKNOWN_PRICE',
-      `The price table (${prices.date}) has no ${purchase} price for ${instanceType}: add it to your table`,
+      `The price table (${prices.date}) has no ${purchase} price for ${instanceType}: add it to your table (VodsrPipeline: \`prices: { instances: { "${instanceType}": { gpus, onDemandHourly, spotHourly } } }\`)`,
       { details: { instanceType, purchase, known: Object.keys(prices.instances) } },
     );
   }
