@@ -151,6 +151,30 @@ describe('vodsr-host with host packaging', () => {
     ]);
   });
 
+  it('variant and master names that start with a dash are file names, never options', async () => {
+    // Regression: the variant playlists reached jq as --args words, and "-x_360p.m3u8" was taken for an option.
+    const out = join(tmp.dir, 'dash');
+    const { env } = hostEnv();
+    const base = hlsJob(join(out, 'clip_sr_2x.mp4'), `${out}/hls/`);
+    const job = { ...base, hls: { ...base.hls, variantPrefix: '-x_', master: '--master.m3u8' } } as HostJob;
+    const run = await runHost(['--job-b64', encodeHostJob(job)], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({
+      ok: true,
+      hls: {
+        master: `${out}/hls/--master.m3u8`,
+        variants: [{ name: '360p', playlist: `${out}/hls/-x_360p.m3u8` }],
+      },
+    });
+    expect(readdirSync(join(out, 'hls')).sort()).toEqual([
+      '--master.m3u8',
+      '-x_360p.m3u8',
+      '-x_360p_00001.ts',
+      '-x_360p_00002.ts',
+    ]);
+    expect(readFileSync(join(out, 'hls', '--master.m3u8'), 'utf8').split('\n')).toContain('-x_360p.m3u8');
+  });
+
   it('a failure halfway (FFmpeg crashes after writing segments) leaves nothing uploaded', async () => {
     const bin = join(tmp.dir, 'crash-bin');
     mkdirSync(bin, { recursive: true });
