@@ -18,7 +18,7 @@ const { values } = parseArgs({
 });
 
 if (
-  !existsSync(join(root, 'packages/cli/dist/bin/vodsr.js')) ||
+  !existsSync(join(root, 'packages/cli/dist/bundle/vodsr.js')) ||
   !existsSync(join(root, 'packages/api/dist/index.js'))
 ) {
   process.stderr.write('building the CLI and the API (npx nx run cli:build) ...\n');

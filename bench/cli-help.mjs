@@ -3,7 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'cli', 'dist', 'bin', 'vodsr.js');
+const bin = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'packages',
+  'cli',
+  'dist',
+  'bundle',
+  'vodsr.js',
+);
 
 /** Runs `vodsr --help` `runs` times (after one warm-up for the OS file cache); returns median/min/max in ms. */
 export function benchHelp({ runs = 10 } = {}) {

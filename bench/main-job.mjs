@@ -117,7 +117,7 @@ const srMedia = { width: W * 2, height: H * 2, durationSeconds: SECONDS, hasAudi
 const rungs = planRungs('hls-ladder', srMedia);
 const top = rungs[0];
 
-const cli = join(root, 'packages', 'cli', 'dist', 'bin', 'vodsr.js');
+const cli = join(root, 'packages', 'cli', 'dist', 'bundle', 'vodsr.js');
 if (!existsSync(cli)) throw new Error(`build the CLI first: npx nx run cli:build (${cli} is missing)`);
 
 // ------------------------------------------------------------------ 1. vodsr run
@@ -130,7 +130,8 @@ function runVodsr(n, extra = [], src = source, tag = 'vodsr') {
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
         cwd: work,
-        env: { ...process.env, VODSR_DATA_DIR: join(work, `${tag}-data-${n}`) },
+        // one data dir per pipeline, kept across its repeats: a user's database exists after the first job
+        env: { ...process.env, VODSR_DATA_DIR: join(work, `${tag}-data`) },
       },
     ),
   );

@@ -34,7 +34,7 @@ if ! npx nx run cli:build --outputStyle=static >"$build_log" 2>&1; then
   echo "demo: the build failed (log above)" >&2
   exit 1
 fi
-echo "built packages/cli/dist/bin/vodsr.js" >&2
+echo "built packages/cli/dist/bundle/vodsr.js" >&2
 
 mkdir -p "$OUT_DIR"
 input="${1:-}"
@@ -61,7 +61,7 @@ step "vodsr run ${input}"
 run_out="$(mktemp)"
 tmp_files+=("$run_out")
 started="$(date +%s)"
-node packages/cli/dist/bin/vodsr.js run "$input" \
+node packages/cli/dist/bundle/vodsr.js run "$input" \
   --preset hls-single \
   --quality \
   --data-dir "${OUT_DIR}/.vodsr" \

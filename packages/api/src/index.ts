@@ -39,6 +39,7 @@ export {
   type BackfillRunProgress,
   type BackfillRunResult,
   type BackfillTarget,
+  type LearnedEstimate,
   type RunBackfillOptions,
   runBackfill,
   summarizePlan,

@@ -307,4 +307,54 @@ describe('AwsJobService', () => {
     expect(e.throughput).toMatchObject({ basis: 'learned', samples: 2 });
     expect(e.gpuSeconds).toBeCloseTo(102.5, 3);
   });
+
+  it('shows the estimate the entry point put in the execution input (running and succeeded), next to the actual', async () => {
+    // Prepare: what the trigger starts, an execution input with its size-based estimate
+    const { estimateFromSize } = await import('@vodsr/core/cost');
+    const estimate = estimateFromSize(75_000_000, 'A', { packaging: 'host', transitions: 6 });
+    const input = JSON.stringify({
+      jobId: 'up1',
+      job: { source: 's3://in/a.mp4', model: 'A' },
+      srFile: 's3://out/a.mp4',
+      packagingPreset: 'none',
+      estimate,
+    });
+    const base = {
+      executionArn: `${EXEC}:up1`,
+      name: 'up1',
+      startDate: new Date('2026-01-01T00:00:00Z'),
+      input,
+    };
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ ...base, status: 'RUNNING' })
+      .resolvesOnce({
+        ...base,
+        status: 'SUCCEEDED',
+        stopDate: new Date('2026-01-01T00:03:00Z'),
+        output: JSON.stringify({ attempt: { number: 1 }, host: { ok: true, elapsedSeconds: 80 } }),
+      });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    // Act
+    const running = await service().get('up1');
+    const done = await service().get('up1');
+    // Assess
+    expect(running.status).toBe('running');
+    expect(running.cost).toEqual({ estimate });
+    expect(running.cost?.estimate?.assumptions[0]).toMatch(/^size-based guess/);
+    expect(done.cost?.estimate).toEqual(estimate);
+    expect(done.cost?.actual?.gpuSeconds).toBe(80);
+  });
+
+  it('a job started without an estimate has none on its record', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: `${EXEC}:up2`,
+      name: 'up2',
+      status: 'RUNNING',
+      startDate: new Date(),
+      input: JSON.stringify({ jobId: 'up2', job: { source: 's3://in/b.mp4', model: 'A' }, estimate: null }),
+    });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    expect((await service().get('up2')).cost).toBeUndefined();
+  });
 });

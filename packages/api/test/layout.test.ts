@@ -4,13 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // The api's folder rule (README "Folders"): service ← http ← viewer. `service/` imports neither `http/` nor
-// `viewer/`; `http/` does not import `viewer/`; only `index.ts` sees them all. No file imports itself back.
+// `viewer/`; `http/` does not import `viewer/`; only `index.ts` sees them all. The subpath entries
+// (`entries/`: `@vodsr/api/local`, `/aws`, `/remote`) expose parts of `service/` alone. No file imports itself back.
 const src = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 const ALLOWED: Record<string, readonly string[]> = {
   service: ['service'],
   http: ['service', 'http'],
   viewer: ['service', 'http', 'viewer'],
   'index.ts': ['service', 'http', 'viewer'],
+  entries: ['service'],
 };
 
 function sourceFiles(dir: string): string[] {

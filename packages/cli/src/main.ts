@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { VodsrError } from '@vodsr/core';
+import { VodsrError } from '@vodsr/core/errors';
 import yargs, { type Argv } from 'yargs';
 import { COMMANDS } from './commands/index.js';
 import type { GlobalOptions } from './options.js';
@@ -19,8 +19,9 @@ const EPILOGUE = [
   'Locally there are no Bluewhale filters: vodsr runs an open model (lanczos-x2, stock FFmpeg) and says so.',
 ].join('\n\n');
 
-/** This package's version (`vodsr --version`): `../package.json` from both `src/` and `dist/`. */
-export const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+/** This package's version (`vodsr --version`), read through its own package.json (right from `src/`, `dist/` and the bundle). */
+export const VERSION = (createRequire(import.meta.url)('@vodsr/cli/package.json') as { version: string })
+  .version;
 
 /** The `VODSR_*` environment variables vodsr reads, and the option each one sets. */
 export const ENV_OPTIONS: Readonly<Record<string, string>> = {

@@ -22,11 +22,12 @@ export async function openService(
     inputRoots?: readonly string[];
   } = {},
 ): Promise<JobService> {
-  const api = await import('@vodsr/api');
+  // Each backend imports only its own entry: `vodsr run` never loads the HTTP server or the AWS SDK.
   const backend = backendOf(o);
   if (backend === 'api') {
     if (!o.api) throw new VodsrError('VODSR_VALIDATION', 'backend "api" needs --api URL (or VODSR_API)');
-    return new api.HttpJobService({ baseUrl: o.api, ...(o.token ? { token: o.token } : {}) });
+    const { HttpJobService } = await import('@vodsr/api/remote');
+    return new HttpJobService({ baseUrl: o.api, ...(o.token ? { token: o.token } : {}) });
   }
   if (backend === 'aws') {
     const issues = [];
@@ -50,7 +51,8 @@ export async function openService(
       );
     }
     const fleet = awsFleetOptions(o, false);
-    return new api.AwsJobService({
+    const { AwsJobService } = await import('@vodsr/api/aws');
+    return new AwsJobService({
       stateMachineArn: o.stateMachineArn,
       outputRoot: o.awsOutput,
       ...(o.region ? { region: o.region } : {}),
@@ -58,7 +60,8 @@ export async function openService(
     });
   }
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
-  return api.LocalJobService.open({
+  const { LocalJobService } = await import('@vodsr/api/local');
+  return LocalJobService.open({
     dataDir,
     outputRoot: join(o.outputDir ?? DEFAULT_OUTPUT_DIR, 'jobs'),
     workers: opts.workers ?? false,

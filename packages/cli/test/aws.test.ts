@@ -19,7 +19,7 @@ import { memoryIo, tempDir } from './helpers.js';
 // needs no instance id (hosts pull jobs from the queues), and `vodsr fleet -b aws` reads the deployed fleet.
 
 const exec = promisify(execFile);
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'vodsr.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'vodsr.js');
 const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:vodsr';
 const IURL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/Vodsr-Interactive';
 const BURL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/Vodsr-Bulk';

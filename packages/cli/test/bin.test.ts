@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -7,9 +7,56 @@ import { describe, expect, it } from 'vitest';
 import { makeVideo, tempDir, videoSize } from './helpers.js';
 
 const run = promisify(execFile);
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'vodsr.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'vodsr.js');
+
+/**
+ * The module files a command resolves (ESM `resolve` hook, registered with `--import`): how much the binary reads
+ * before it does anything. Unbundled, `vodsr run` resolved ~860 (typebox alone 683).
+ */
+async function modulesResolved(args: string[], cwd: string): Promise<{ files: string[]; code: number }> {
+  const dir = tempDir('vodsr-hook-');
+  const log = join(dir, 'resolved.txt');
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) {\n` +
+      `  const r = await next(s, c);\n  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');\n  return r;\n}\n`,
+  );
+  writeFileSync(
+    join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`,
+  );
+  const r = await run(process.execPath, ['--import', join(dir, 'register.mjs'), bin, ...args], {
+    cwd,
+    env: { ...process.env, VODSR_DATA_DIR: join(cwd, '.vodsr') },
+  }).then(
+    () => 0,
+    (e: { code: number }) => e.code,
+  );
+  const files = existsSync(log)
+    ? [...new Set(readFileSync(log, 'utf8').split('\n'))].filter((u) => u.startsWith('file:'))
+    : [];
+  return { files, code: r };
+}
 
 describe('the compiled vodsr binary', () => {
+  it('starts from its bundle: a handful of module files, not the packages they were built from', async () => {
+    const dir = tempDir();
+    const version = await modulesResolved(['--version'], dir);
+    expect(version.code).toBe(0);
+    expect(version.files.length).toBeLessThanOrEqual(5);
+    // A local `run` loads the local backend (database, in-process workflow) and fails at submit: no such file.
+    const runs = await modulesResolved(['run', 'missing.mp4', '--json'], dir);
+    expect(runs.code).toBe(2);
+    expect(runs.files.length).toBeGreaterThan(version.files.length);
+    expect(runs.files.length).toBeLessThanOrEqual(40);
+    const unbundled = runs.files.filter((u) =>
+      /\/(typebox|yargs|@vodsr)\/|\/packages\/(?!cli\/dist\/bundle\/)/.test(u),
+    );
+    expect(unbundled).toEqual([]);
+    // Neither the HTTP server nor the AWS SDK is loaded by a local run.
+    expect(runs.files.filter((u) => /\/(fastify|@fastify|@aws-sdk)\//.test(u))).toEqual([]);
+  });
+
   it('prints --help with every command, examples and the exit codes', async () => {
     expect(existsSync(bin), `build the cli first (npx nx run cli:build): ${bin}`).toBe(true);
     const { stdout } = await run(process.execPath, [bin, '--help']);

@@ -29,7 +29,7 @@ import { tempDir as makeTempDir, makeVideo, videoSize } from './helpers.js';
 
 const execFileP = promisify(execFile);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const vodsrBin = join(repo, 'packages', 'cli', 'dist', 'bin', 'vodsr.js');
+const vodsrBin = join(repo, 'packages', 'cli', 'dist', 'bundle', 'vodsr.js');
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 
 const READMES = [

@@ -8,7 +8,7 @@ import { tempDir } from './helpers.js';
 
 const exec = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', 'dist', 'bin', 'vodsr.js');
+const bin = join(here, '..', 'dist', 'bundle', 'vodsr.js');
 const version = (JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string })
   .version;
 

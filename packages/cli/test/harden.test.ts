@@ -16,7 +16,7 @@ import { makeVideo, tempDir, until } from './helpers.js';
 // Issue 13 (items 1, 3, 4, 5): the compiled CLI, over real HTTP and real signals; assertions on HTTP bodies,
 // files and /proc. Generous timeouts, no timed assertions: the machine is shared and loaded.
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'vodsr.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'vodsr.js');
 const TOKEN = 'harden-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 const children: ChildProcess[] = [];
@@ -258,7 +258,7 @@ describe('vodsr serve: crash recovery ends a lost attempt (issue 13.4)', () => {
     const watchdogs = readdirSync('/proc').filter((e) => {
       try {
         const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
-        return /^\d+$/.test(e) && cmd.includes('process.kill(-pgid') && cmd.endsWith(`\0${runnerPid}\0`);
+        return /^\d+$/.test(e) && cmd.includes('\0vodsr-watchdog\0') && cmd.endsWith(`\0${runnerPid}\0`);
       } catch {
         return false;
       }

@@ -10,7 +10,7 @@ import { makeVideo, tempDir, until, videoSize } from './helpers.js';
 // in ANOTHER folder, over real HTTP. Generous timeouts, no timed assertions: the machine is shared and loaded.
 
 const exec = promisify(execFile);
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'vodsr.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'vodsr.js');
 const TOKEN = 'remote-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const children: ChildProcess[] = [];

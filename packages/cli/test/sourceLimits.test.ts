@@ -10,7 +10,7 @@ import { tempDir } from './helpers.js';
 // x2 gives an HEVC SR file with the HLS rung inside MediaConvert's AVC limit. Real encodes: generous timeouts.
 
 const run = promisify(execFile);
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'vodsr.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'vodsr.js');
 
 function ffmpeg(args: string[]): void {
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);

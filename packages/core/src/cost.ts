@@ -3,7 +3,9 @@ import {
   mediaconvertTier,
   type PriceTable,
   SUCCESS_PATH_TRANSITIONS,
+  slotSecondPrice,
 } from './costPrices.js';
+import { QUALITY_PASSES, qualitySampleSeconds } from './costQuality.js';
 import {
   DEFAULT_SECONDS_PER_FRAME,
   EMPTY_THROUGHPUT,
@@ -12,7 +14,7 @@ import {
   type ThroughputTable,
   throughputKey,
 } from './costThroughput.js';
-import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
+import { ValidationError, type ValidationIssue } from './errors.js';
 
 /**
  * What a job costs: an estimate before it runs (frames × learned seconds per frame × price per slot-second +
@@ -22,6 +24,7 @@ import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
  */
 
 export * from './costPrices.js';
+export { QUALITY_PASSES, qualitySampleSeconds } from './costQuality.js';
 export {
   DEFAULT_SECONDS_PER_FRAME,
   EMPTY_THROUGHPUT,
@@ -33,6 +36,7 @@ export {
   type ThroughputObservation,
   type ThroughputTable,
 } from './costThroughput.js';
+export { actualCostJsonata, type WorkflowPricing } from './costWorkflow.js';
 
 /** The media an estimate needs: a `MediaInfo`, a probe result, or a guess from the object size. */
 export interface EstimateMedia {
@@ -72,6 +76,8 @@ export interface EstimateOptions {
   readonly scale?: number;
   /** @default SUCCESS_PATH_TRANSITIONS */
   readonly transitions?: number;
+  /** The opt-in quality step runs (`quality: true`): its seconds are added (`qualitySampleSeconds`). @default false */
+  readonly quality?: boolean;
 }
 
 /** Dollars of an estimate or an actual. */
@@ -123,26 +129,16 @@ export interface MeasuredJob {
 }
 
 const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
-function slotSecondPrice(
+function slotPrice(
   prices: PriceTable,
   instanceType: string,
   purchase: 'on-demand' | 'spot',
   slots: number,
   assumptions: string[],
 ): number {
-  const inst = prices.instances[instanceType];
-  const hourly = inst === undefined ? undefined : purchase === 'spot' ? inst.spotHourly : inst.onDemandHourly;
-  if (hourly === undefined) {
-    throw new VodsrError(
-      'VODSR_UNKNOWN_PRICE',
-      `The price table (${prices.date}) has no ${purchase} price for ${instanceType}: add it to your table`,
-      { details: { instanceType, purchase, known: Object.keys(prices.instances) } },
-    );
-  }
-  assumptions.push(
-    `${instanceType} ${purchase} $${hourly}/h (${prices.region}, prices of ${prices.date}), ${slots} slot(s) per host: $${round(hourly / 3600 / slots, 8)} per slot-second`,
-  );
-  return hourly / 3600 / slots;
+  const p = slotSecondPrice(prices, instanceType, purchase, slots);
+  assumptions.push(p.assumption);
+  return p.usd;
 }
 
 function packagingUsd(
@@ -200,6 +196,26 @@ function figures(
   };
 }
 
+/** The quality step's seconds: the sampled frames × the SR's seconds per frame on the downscaled copy × passes. */
+function qualitySeconds(
+  media: EstimateMedia,
+  fps: number,
+  scale: number,
+  spfOf: (bucket: ResolutionBucket) => number,
+  assumptions: string[],
+): number {
+  const sampled = qualitySampleSeconds(media.durationSeconds);
+  const w = Math.max(1, Math.round(media.width / scale));
+  const h = Math.max(1, Math.round(media.height / scale));
+  const frames = Math.round(sampled * fps);
+  const spf = spfOf(resolutionBucket(w, h));
+  const seconds = frames * spf * QUALITY_PASSES;
+  assumptions.push(
+    `quality step: ${sampled} s sampled (${frames} frames), SR of the ${w}x${h} copy at ${round(1 / spf, 1)} frames/s × ${QUALITY_PASSES} passes (SR + bicubic, cut, PSNR/SSIM; a planning guess): ${round(seconds, 3)} s`,
+  );
+  return seconds;
+}
+
 /**
  * Estimates a job before it runs: GPU seconds = frames × the learned seconds per frame of the model on the
  * instance type at the source's resolution (or `DEFAULT_SECONDS_PER_FRAME` until learned), × the price per
@@ -252,8 +268,22 @@ export function estimateJob(
     secondsPerFrame: round(spf, 9),
     overheadSeconds: round(overhead, 6),
   };
-  const gpuSeconds = overhead + frames * spf;
-  const gpu = gpuSeconds * slotSecondPrice(prices, instanceType, purchase, slots, assumptions);
+  const gpuSeconds =
+    overhead +
+    frames * spf +
+    (options.quality === true
+      ? qualitySeconds(
+          media,
+          fps,
+          options.scale ?? 2,
+          (b) => {
+            const cell = throughput.entries[throughputKey(model, host, b)];
+            return cell?.secondsPerFrame ?? DEFAULT_SECONDS_PER_FRAME[b];
+          },
+          assumptions,
+        )
+      : 0);
+  const gpu = gpuSeconds * slotPrice(prices, instanceType, purchase, slots, assumptions);
   const packaging = options.packaging ?? 'mediaconvert';
   let pkg = 0;
   if (packaging === 'mediaconvert') {
@@ -289,7 +319,7 @@ export function actualCost(measured: MeasuredJob, prices: PriceTable = DEFAULT_P
   checkSlots(slots);
   const gpu =
     measured.hostBusySeconds *
-    slotSecondPrice(
+    slotPrice(
       prices,
       measured.instanceType ?? 'g6e.xlarge',
       measured.purchase ?? 'on-demand',

@@ -1,6 +1,12 @@
 import { actualCost, type CostFigures, type RenditionSize } from './cost.js';
 import { type ObservedMedia, observeJob } from './costObservation.js';
-import { DEFAULT_PRICE_TABLE, type PriceTable } from './costPrices.js';
+import {
+  DEFAULT_PRICE_TABLE,
+  LOST_HOST_TRANSITIONS,
+  NO_PACKAGING_PATH_TRANSITIONS,
+  type PriceTable,
+  SUCCESS_PATH_TRANSITIONS,
+} from './costPrices.js';
 import type { ThroughputObservation } from './costThroughput.js';
 
 /**
@@ -27,7 +33,7 @@ export interface ExecutionMeasurements {
   readonly source?: ObservedMedia;
   readonly qualitySeconds?: number;
   readonly mediaconvertOutputs: readonly (RenditionSize & { readonly durationSeconds: number })[];
-  /** Transitions of the path taken: 8 with MediaConvert, 6 without, + 4 per lost host. */
+  /** Transitions of the path taken: 8 with MediaConvert, 6 without, + 5 per lost host (`LOST_HOST_TRANSITIONS`). */
   readonly transitions: number;
   readonly attempts: number;
 }
@@ -89,7 +95,9 @@ export function executionMeasurements(output: unknown): ExecutionMeasurements | 
     ...(source === undefined ? {} : { source }),
     ...(qualitySeconds === undefined ? {} : { qualitySeconds }),
     mediaconvertOutputs,
-    transitions: (packaged ? 8 : 6) + 4 * (attempts - 1),
+    transitions:
+      (packaged ? SUCCESS_PATH_TRANSITIONS : NO_PACKAGING_PATH_TRANSITIONS) +
+      LOST_HOST_TRANSITIONS * (attempts - 1),
     attempts,
   };
 }

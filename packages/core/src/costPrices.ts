@@ -1,5 +1,5 @@
 import DEFAULT_PRICES from './data/prices.json' with { type: 'json' };
-import { ValidationError, type ValidationIssue } from './errors.js';
+import { ValidationError, type ValidationIssue, VodsrError } from './errors.js';
 
 /** Prices as data: the dated price table, its default, MediaConvert's tiers and overriding a table. */
 
@@ -44,9 +44,18 @@ export const DEFAULT_PRICE_TABLE: PriceTable = DEFAULT_PRICES as PriceTable;
 
 /**
  * Transitions of a job on the success path: QueueJob, AcquireHost, RunHost, PlanPackaging, NeedsPackaging,
- * Package, NotifySuccess, Succeeded (`WORKFLOW_STATES`). A lost host adds 4 per extra attempt.
+ * Package, NotifySuccess, Succeeded (`WORKFLOW_STATES`). A lost host adds `LOST_HOST_TRANSITIONS` per extra attempt.
  */
 export const SUCCESS_PATH_TRANSITIONS = 8;
+
+/** Transitions of a job that packages nothing on MediaConvert (host packaging, preset none): 6. */
+export const NO_PACKAGING_PATH_TRANSITIONS = 6;
+
+/**
+ * Transitions a lost host adds per extra attempt: HostLost, CanRetryHost, QueueJob, AcquireHost and RunHost again
+ * (5; a heartbeat timeout enters HostHeartbeatTimeout too, one more that the output cannot tell).
+ */
+export const LOST_HOST_TRANSITIONS = 5;
 
 /**
  * MediaConvert's resolution tier of an output: SD below 720 lines, HD up to 1080, UHD above (shorter side).
@@ -59,19 +68,19 @@ export function mediaconvertTier(width: number, height: number): MediaConvertRes
   if (s <= 1080) return 'hd';
   return 'uhd';
 }
+/** What a config may override in a price table (`withPrices`): any field, instance types merged by name. */
+export type PriceTableOverride = Partial<Omit<PriceTable, 'instances' | 'mediaconvert'>> & {
+  readonly instances?: PriceTable['instances'];
+  readonly mediaconvert?: Partial<PriceTable['mediaconvert']>;
+};
+
 /**
  * A price table with overrides merged in (per instance type, MediaConvert rates, Step Functions), checked; the
  * override's `date` and `sources` are kept alongside the defaults'.
  *
  * @example withPrices({ instances: { 'g6e.xlarge': { gpus: 1, onDemandHourly: 1.9, spotHourly: 0.7 } }, date: '2027-01-05' })
  */
-export function withPrices(
-  override: Partial<Omit<PriceTable, 'instances' | 'mediaconvert'>> & {
-    instances?: PriceTable['instances'];
-    mediaconvert?: Partial<PriceTable['mediaconvert']>;
-  },
-  base: PriceTable = DEFAULT_PRICE_TABLE,
-): PriceTable {
+export function withPrices(override: PriceTableOverride, base: PriceTable = DEFAULT_PRICE_TABLE): PriceTable {
   const merged: PriceTable = {
     ...base,
     ...override,
@@ -90,4 +99,38 @@ export function withPrices(
   if (!/^\d{4}-\d{2}-\d{2}$/.test(merged.date)) issues.push({ path: '/date', message: 'must be YYYY-MM-DD' });
   if (issues.length) throw new ValidationError('price table', issues);
   return merged;
+}
+
+/** A price per slot-second and the sentence that says how it was found (`slotSecondPrice`). */
+export interface SlotSecondPrice {
+  readonly usd: number;
+  readonly assumption: string;
+}
+
+/**
+ * The price of one GPU slot-second: the instance's hourly price (on-demand or Spot) / 3600 / slots per host, with
+ * the assumption it makes. Throws `VODSR_UNKNOWN_PRICE` when the table has no such price.
+ *
+ * @example slotSecondPrice(DEFAULT_PRICE_TABLE, 'g6e.xlarge', 'spot', 1).usd === 0.75 / 3600
+ */
+export function slotSecondPrice(
+  prices: PriceTable,
+  instanceType: string,
+  purchase: 'on-demand' | 'spot',
+  slots: number,
+): SlotSecondPrice {
+  const inst = prices.instances[instanceType];
+  const hourly = inst === undefined ? undefined : purchase === 'spot' ? inst.spotHourly : inst.onDemandHourly;
+  if (hourly === undefined) {
+    throw new VodsrError(
+      'VODSR_UNKNOWN_PRICE',
+      `The price table (${prices.date}) has no ${purchase} price for ${instanceType}: add it to your table (VodsrPipeline: \`prices: { instances: { "${instanceType}": { gpus, onDemandHourly, spotHourly } } }\`)`,
+      { details: { instanceType, purchase, known: Object.keys(prices.instances) } },
+    );
+  }
+  const usd = hourly / 3600 / slots;
+  return {
+    usd,
+    assumption: `${instanceType} ${purchase} $${hourly}/h (${prices.region}, prices of ${prices.date}), ${slots} slot(s) per host: $${Math.round(usd * 1e8) / 1e8} per slot-second`,
+  };
 }

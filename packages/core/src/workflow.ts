@@ -6,8 +6,10 @@ export * from './workflowNames.js';
 export { MIN_HEARTBEAT_SECONDS, type WorkflowOptions } from './workflowOptions.js';
 
 /**
- * Builds the vodsr workflow as an Amazon States Language object (JSONPath, no JSONata), the one definition that
- * infra-cdk deploys and the local backend executes in-process.
+ * Builds the vodsr workflow as an Amazon States Language object, the one definition that infra-cdk deploys and the
+ * local backend executes in-process. Every state is JSONPath; with `pricing` (infra-cdk's) `NotifySuccess` is a
+ * JSONata state (`QueryLanguage: 'JSONata'`) that prices `cost.actual` into the success event, without it its
+ * JSONPath twin (the local engine runs JSONPath only).
  *
  * `RunHost` starts the host command with `ssm:sendCommand.waitForTaskToken`: the host job and the task token travel
  * as base64 document parameters (no shell string is built), the host sends heartbeats and then

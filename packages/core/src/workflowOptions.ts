@@ -1,3 +1,4 @@
+import { actualCostJsonata, type WorkflowPricing } from './costWorkflow.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { DEFAULT_HOST_DOCUMENT_NAME } from './workflowNames.js';
 
@@ -46,6 +47,15 @@ export interface WorkflowOptions {
   maxHostAttempts?: number;
   /** Seconds `AcquireHost` waits before re-queueing (under SQS's 14-day retention). @default 1123200 (13 days) */
   requeueSeconds?: number;
+  /**
+   * How `NotifySuccess` prices `cost.actual` in the success event: the fleet's instance type, market (on-demand
+   * or Spot) and slots per host, and the price table (written into the definition as data). Given (`{}` = core's
+   * table, g6e.xlarge on-demand, 1 slot), `NotifySuccess` is a JSONata state (what Step Functions runs; infra-cdk
+   * always gives it). Absent, it is the JSONPath twin without `cost` — for aws-local-stepfunctions, which runs
+   * JSONPath only (the local backend stores `cost.actual` on its records itself).
+   * @default absent
+   */
+  pricing?: WorkflowPricing;
 }
 
 /**
@@ -133,4 +143,6 @@ export function checkOptions(o: WorkflowOptions): void {
       issues.push({ path: `/${k}`, message: 'must be a non-empty string' });
   }
   if (issues.length) throw new ValidationError('workflow options', issues);
+  // an unknown price (VODSR_UNKNOWN_PRICE) or bad slots fail the build, not the first job's event
+  if (o.pricing !== undefined) actualCostJsonata(o.pricing);
 }

@@ -7,6 +7,7 @@ import {
   WORKFLOW_EVENT_SOURCE,
   WORKFLOW_STATES,
 } from './workflowNames.js';
+import { notifySuccessState } from './workflowNotify.js';
 import { defaultDeliveryTimeout, RESOLVED_DEFAULTS, type WorkflowOptions } from './workflowOptions.js';
 
 /** The states of the vodsr workflow (ASL, JSONPath), built from checked `WorkflowOptions`. */
@@ -280,27 +281,32 @@ export function buildWorkflowStates(o: WorkflowOptions): Record<string, Record<s
       ResultPath: '$.error',
       Next: S.notifyFailure,
     },
-    [S.notifySuccess]: {
-      ...putEvent(
-        WORKFLOW_DETAIL_TYPES.succeeded,
-        {
-          'jobId.$': '$.jobId',
-          status: 'succeeded',
-          'srFile.$': '$.srFile',
-          'hlsDestination.$': '$.hlsDestination',
-          'packagingPreset.$': '$.packagingPreset',
-          'packagingEngine.$': '$.packagingEngine',
-          // the host's result: its probes, elapsedSeconds (the GPU slot's busy time) and, with quality on, the
-          // SR vs bicubic PSNR/SSIM (`host.quality`)
-          'host.$': '$.host',
-          'estimate.$': '$.estimate',
-        },
-        bus,
-      ),
-      // The SR file (and HLS) are complete: a lost success event must not turn the job into a failure.
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: S.succeeded }],
-      Next: S.succeeded,
-    },
+    // Priced (infra-cdk always prices): the JSONata state that puts cost.actual in the event. Unpriced (the local
+    // backend, whose engine runs JSONPath only and which stores cost.actual itself): the JSONPath twin without it.
+    [S.notifySuccess]:
+      o.pricing === undefined
+        ? {
+            ...putEvent(
+              WORKFLOW_DETAIL_TYPES.succeeded,
+              {
+                'jobId.$': '$.jobId',
+                status: 'succeeded',
+                'srFile.$': '$.srFile',
+                'hlsDestination.$': '$.hlsDestination',
+                'packagingPreset.$': '$.packagingPreset',
+                'packagingEngine.$': '$.packagingEngine',
+                // the host's result: its probes, elapsedSeconds (the GPU slot's busy time) and, with quality on,
+                // the SR vs bicubic PSNR/SSIM (`host.quality`)
+                'host.$': '$.host',
+                'estimate.$': '$.estimate',
+              },
+              bus,
+            ),
+            // The SR file (and HLS) are complete: a lost success event must not turn the job into a failure.
+            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: S.succeeded }],
+            Next: S.succeeded,
+          }
+        : notifySuccessState(bus, S.succeeded, EVENTS_RETRY, o.pricing),
     [S.succeeded]: { Type: 'Succeed' },
     [S.notifyFailure]: {
       ...putEvent(

@@ -198,7 +198,8 @@ describe('executionActualCost', () => {
     const slot = (DEFAULT_PRICE_TABLE.instances['g6e.2xlarge']?.spotHourly ?? 0) / 3600;
     const pm = DEFAULT_PRICE_TABLE.mediaconvert.perMinute.professional;
     const pkg = (61 / 60) * pm.uhd + (61 / 60) * pm.hd + (10 / 60) * pm.sd;
-    const transitions = ((8 + 4) * DEFAULT_PRICE_TABLE.stepFunctions.perThousandTransitions) / 1000;
+    // 8 on the MediaConvert path + 5 for the lost host (HostLost, CanRetryHost, QueueJob, AcquireHost, RunHost)
+    const transitions = ((8 + 5) * DEFAULT_PRICE_TABLE.stepFunctions.perThousandTransitions) / 1000;
     expect(a?.gpuSeconds).toBe(40.5);
     expect(a?.usd.gpu).toBeCloseTo(40.5 * slot, 8);
     expect(a?.usd.packaging).toBeCloseTo(pkg, 8);

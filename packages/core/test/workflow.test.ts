@@ -107,7 +107,18 @@ describe('buildWorkflowDefinition', () => {
     expect(def.StartAt).toBe(WORKFLOW_STATES.queueJob);
     expect(Object.values(states).filter((s) => s.Type === 'Wait')).toEqual([]);
     expect(JSON.stringify(def)).not.toContain('getCommandInvocation');
+    // JSONPath only, for the local engine; priced (infra-cdk), NotifySuccess is the one JSONata state
     expect(JSON.stringify(def)).not.toContain('QueryLanguage');
+    const priced = statesOf(buildWorkflowDefinition({ pricing: {} }));
+    expect(
+      Object.entries(priced)
+        .filter(([, s]) => (s as { QueryLanguage?: string }).QueryLanguage !== undefined)
+        .map(([n, s]) => [n, (s as { QueryLanguage?: string }).QueryLanguage]),
+    ).toEqual([[WORKFLOW_STATES.notifySuccess, 'JSONata']]);
+    // the same states otherwise
+    expect(Object.keys(priced)).toEqual(Object.keys(states));
+    for (const n of Object.keys(states))
+      if (n !== WORKFLOW_STATES.notifySuccess) expect(priced[n], n).toEqual(states[n]);
   });
 
   it('has only valid transitions and every state is reachable', () => {
@@ -352,6 +363,22 @@ describe('buildWorkflowDefinition', () => {
     // A success event that cannot be sent does not fail a finished job.
     expect(d[WORKFLOW_STATES.notifySuccess]).toMatchObject({
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: WORKFLOW_STATES.succeeded }],
+    });
+    // priced (JSONata): the same retry, the output kept as its input, the lost event recorded likewise
+    const priced = statesOf(buildWorkflowDefinition({ pricing: {} }))[WORKFLOW_STATES.notifySuccess];
+    expect(priced).toMatchObject({
+      QueryLanguage: 'JSONata',
+      Resource: 'arn:aws:states:::events:putEvents',
+      Arguments: { Entries: [{ DetailType: WORKFLOW_DETAIL_TYPES.succeeded, Source: 'vodsr' }] },
+      Output: '{% $states.input %}',
+      Retry: [{ ErrorEquals: ['EventBridge.FailedEntry', 'EventBridge.InternalException'] }],
+      Catch: [
+        {
+          ErrorEquals: ['States.ALL'],
+          Output: '{% $merge([$states.input, { "notifyError": $states.errorOutput }]) %}',
+          Next: WORKFLOW_STATES.succeeded,
+        },
+      ],
     });
   });
 });

@@ -1,14 +1,20 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { decodeHostJob, encodeHostJob, type HostJob } from '@vodsr/core';
 import { hostShellCommand } from '@vodsr/core/host';
 
+/**
+ * This package's folder, found through its own `package.json` (a self-reference), not through this module's
+ * location: the paths below stay right when this module is bundled into another package (the `vodsr` CLI's
+ * bundle), as long as `@vodsr/host-scripts` is installed where that bundle resolves its dependencies.
+ */
+const PACKAGE_DIR = dirname(createRequire(import.meta.url).resolve('@vodsr/host-scripts/package.json'));
+
 /** Absolute path of the `vodsr-host` runner shipped in this package (`bin/vodsr-host`). */
-export const HOST_SCRIPT_PATH: string = fileURLToPath(new URL('../bin/vodsr-host', import.meta.url));
+export const HOST_SCRIPT_PATH: string = join(PACKAGE_DIR, 'bin', 'vodsr-host');
 
 /** Absolute path of the idempotent host install script (`bin/vodsr-host-install`). */
-export const INSTALL_SCRIPT_PATH: string = fileURLToPath(
-  new URL('../bin/vodsr-host-install', import.meta.url),
-);
+export const INSTALL_SCRIPT_PATH: string = join(PACKAGE_DIR, 'bin', 'vodsr-host-install');
 
 /** Where the install script puts the runner on a GPU host. */
 export const DEFAULT_RUNNER_PATH = '/opt/vodsr/bin/vodsr-host';
@@ -44,9 +50,7 @@ export function hostCommand(job: HostJob | string, opts: HostCommandOptions = {}
 }
 
 /** Absolute path of the host agent's launcher shipped in this package (`bin/vodsr-agent`). */
-export const AGENT_LAUNCHER_PATH: string = fileURLToPath(new URL('../bin/vodsr-agent', import.meta.url));
+export const AGENT_LAUNCHER_PATH: string = join(PACKAGE_DIR, 'bin', 'vodsr-agent');
 
 /** Absolute path of the bundled host agent (`dist/agent/vodsr-agent.mjs`, built by `npm run bundle:agent`). */
-export const AGENT_BUNDLE_PATH: string = fileURLToPath(
-  new URL('../dist/agent/vodsr-agent.mjs', import.meta.url),
-);
+export const AGENT_BUNDLE_PATH: string = join(PACKAGE_DIR, 'dist', 'agent', 'vodsr-agent.mjs');

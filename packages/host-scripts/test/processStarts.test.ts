@@ -4,7 +4,15 @@
  * that replace jq on the job path (log events, the result's time) checked byte for byte against jq.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { encodeHostJob, type HostJob } from '@vodsr/core';
 import { BASE_HOST_HLS } from '@vodsr/core/host-job-cases';
@@ -93,8 +101,9 @@ afterAll(() => tmp?.remove());
 /** One run through the shims, with the argv SSM gives it; the programs it started. */
 async function counted(
   job: HostJob,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ run: Awaited<ReturnType<typeof runHost>>; starts: string[] }> {
-  const env = { ...WORK(), PATH: `${shims}:${process.env.PATH}` };
+  const env = { ...WORK(), PATH: `${shims}:${process.env.PATH}`, ...extraEnv };
   writeFileSync(log, '');
   const run = await runHost(['run', `--job-b64=${encodeHostJob(job)}`], { env });
   const starts = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
@@ -172,6 +181,44 @@ describe('process starts per job', () => {
     expect(t.ffmpeg ?? 0).toBeLessThanOrEqual(1);
     expect(t.base64 ?? 0).toBeLessThanOrEqual(1);
     expect(starts.length, JSON.stringify(t)).toBeLessThanOrEqual(MAX_SR_STARTS);
+  });
+
+  it('reuses the local backend’s submit-time probe (VODSR_SOURCE_PROBE_FILE): 1 ffprobe fewer, same result', async () => {
+    const probeFile = join(tmp.dir, 'handed.ffprobe.json');
+    writeFileSync(
+      probeFile,
+      execFileSync(
+        'ffprobe',
+        ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', wide],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    );
+    const own = await counted(lanczosJob(wide, join(tmp.dir, 'out-own', 'clip_sr_2x.mp4')));
+    const handed = await counted(lanczosJob(wide, join(tmp.dir, 'out-handed', 'clip_sr_2x.mp4')), {
+      VODSR_SOURCE_PROBE_FILE: probeFile,
+    });
+    expect(own.run.code, own.run.stderr).toBe(0);
+    expect(handed.run.code, handed.run.stderr).toBe(0);
+    expect(tally(handed.starts).ffprobe).toBe((tally(own.starts).ffprobe ?? 0) - 1);
+    const { elapsedSeconds: _a, timings: _b, ...ownResult } = own.run.result as Record<string, unknown>;
+    const { elapsedSeconds: _c, timings: _d, ...handedResult } = handed.run.result as Record<string, unknown>;
+    expect({ ...handedResult, output: '' }).toEqual({ ...ownResult, output: '' });
+
+    // A source modified after the probe was written is probed again; so is any source given a missing file.
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(wide, later, later);
+    const stale = await counted(lanczosJob(wide, join(tmp.dir, 'out-stale', 'clip_sr_2x.mp4')), {
+      VODSR_SOURCE_PROBE_FILE: probeFile,
+    });
+    expect(stale.run.code, stale.run.stderr).toBe(0);
+    expect(tally(stale.starts).ffprobe).toBe(tally(own.starts).ffprobe);
+    const missing = await counted(lanczosJob(wide, join(tmp.dir, 'out-missing', 'clip_sr_2x.mp4')), {
+      VODSR_SOURCE_PROBE_FILE: join(tmp.dir, 'no-such.json'),
+    });
+    expect(missing.run.code, missing.run.stderr).toBe(0);
+    expect(tally(missing.starts).ffprobe).toBe(tally(own.starts).ffprobe);
   });
 
   it('writes a hostile ASCII log message without jq, byte for byte as jq does; other text through jq', async () => {

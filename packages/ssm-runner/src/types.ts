@@ -21,6 +21,11 @@ export interface RunOptions {
   slot?: number;
   /** The reservation's lease (`HostPlacement.lease`); with `slot`, or neither. */
   lease?: string;
+  /**
+   * Extra environment for this one run of the local runner (e.g. `VODSR_SOURCE_PROBE_FILE`); only
+   * {@link LocalCommandRunner} uses it (an SSM command's environment is the host's).
+   */
+  env?: Record<string, string>;
 }
 
 /** What a successful host run returns: the final result line of `vodsr-host`. */

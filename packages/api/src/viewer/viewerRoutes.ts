@@ -41,9 +41,19 @@ export interface JobMedia {
   readonly hls?: { readonly url: string; readonly sizeBytes?: number };
 }
 
+/**
+ * Resolves this package's own dependencies' files from this package's folder (found through its package.json),
+ * not from this module's location: it holds when the viewer is bundled into another package (the `vodsr` CLI).
+ */
+let ownRequire: NodeJS.Require | undefined;
+function requireOwn(): NodeJS.Require {
+  ownRequire ??= createRequire(createRequire(import.meta.url).resolve('@vodsr/api/package.json'));
+  return ownRequire;
+}
+
 let hlsJs: Buffer | undefined;
 function hlsScript(): Buffer {
-  hlsJs ??= readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
+  hlsJs ??= readFileSync(requireOwn().resolve('hls.js/dist/hls.min.js'));
   return hlsJs;
 }
 
@@ -60,7 +70,7 @@ const PARSER_FILES = ['index.js', 'parse.js', 'errors.js'] as const;
 let parserJs: Map<string, Buffer> | undefined;
 function parserScript(file: string): Buffer | undefined {
   if (!parserJs) {
-    const dir = dirname(createRequire(import.meta.url).resolve('eventsource-parser'));
+    const dir = dirname(requireOwn().resolve('eventsource-parser'));
     // the source-map comments point at files not served
     parserJs = new Map(
       PARSER_FILES.map((f) => [

@@ -34,7 +34,7 @@ export function formatFleet(f: FleetStatus): string {
 export async function fleetCommand(args: GlobalOptions, io: Io): Promise<number> {
   return guarded(io, args.json, async () => {
     if (backendOf(args) === 'aws') {
-      const { readAwsFleetStatus } = await import('@vodsr/api');
+      const { readAwsFleetStatus } = await import('@vodsr/api/aws');
       const status = await readAwsFleetStatus(awsFleetOptions(args, true));
       io.out(args.json ? JSON.stringify(status, null, 2) : formatFleet(status));
       return 0;

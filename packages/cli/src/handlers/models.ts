@@ -6,7 +6,7 @@ import { guarded } from './common.js';
 /** `vodsr models`: the SR models, and whether this machine's FFmpeg can run each. */
 export async function modelsCommand(args: { json?: boolean }, io: Io): Promise<number> {
   return guarded(io, args.json, async () => {
-    const { listFfmpegFilters } = await import('@vodsr/api');
+    const { listFfmpegFilters } = await import('@vodsr/api/local');
     const filters = await listFfmpegFilters();
     const models = listModels().map((m) => ({
       id: m.id,

@@ -2,3 +2,4 @@
 export * from '../cost.js';
 export * from '../costExecution.js';
 export * from '../costObservation.js';
+export * from '../costSize.js';

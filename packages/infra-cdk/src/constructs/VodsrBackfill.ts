@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TRIGGER_ENV } from '../trigger/env.js';
+import { PRICING_ENV, pricingEnvValue, type ResolvedPricing } from '../trigger/pricing.js';
 import { acknowledge, acknowledgeWildcardResource } from './nag.js';
 import { vodsrFunction } from './vodsrFunction.js';
 
@@ -40,6 +41,8 @@ export interface VodsrBackfillProps {
   readonly packagingEngine?: 'mediaconvert' | 'host';
   /** @default DEFAULT_VIDEO_SUFFIXES */
   readonly videoSuffixes?: readonly string[];
+  /** How the fleet is priced: each submitted job's size-based `estimate` uses it. @default core's table, g6e.xlarge on-demand */
+  readonly pricing?: ResolvedPricing;
   /** Items at a time (with `waitForJobs`: jobs of the backfill queued or running at once). @default 100 */
   readonly maxConcurrency?: number;
   /** @default 5 */
@@ -86,6 +89,7 @@ export class VodsrBackfill extends Construct {
         [TRIGGER_ENV.videoSuffixes]: (props.videoSuffixes ?? DEFAULT_VIDEO_SUFFIXES).join(','),
         [TRIGGER_ENV.inputBucket]: props.inputBucket.bucketName,
         [TRIGGER_ENV.outputBucket]: props.outputBucket.bucketName,
+        ...(props.pricing ? { [PRICING_ENV]: pricingEnvValue(props.pricing) } : {}),
       },
     });
 

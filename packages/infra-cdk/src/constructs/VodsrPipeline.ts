@@ -1,9 +1,11 @@
+import type { PriceTableOverride } from '@vodsr/core/cost';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { resolvePricing } from '../trigger/pricing.js';
 import { VodsrBackfill, type VodsrBackfillProps } from './VodsrBackfill.js';
 import { FLEET_TAG_KEY, VodsrFleet, type VodsrFleetWarmPool } from './VodsrFleet.js';
 import { DEFAULT_HEARTBEAT_SECONDS, VodsrHostDocument } from './VodsrHostDocument.js';
@@ -29,6 +31,12 @@ export interface VodsrPipelineProps {
   readonly idleMinutes?: number;
   /** Spot hosts (capacity-optimized, Capacity Rebalancing). @default false */
   readonly spot?: boolean;
+  /**
+   * Your prices, merged over core's dated table (`withPrices`: give their `date`; e.g. your Spot price or your
+   * MediaConvert volume rate). The fleet is priced as its first instance type, Spot when `spot`, per slot: in each
+   * job's `estimate` (trigger, backfill) and in the success event's `cost.actual`. @default core's table
+   */
+  readonly prices?: PriceTableOverride;
   /** A warm pool of stopped hosts (one instance type, no Spot). @default none */
   readonly warmPool?: VodsrFleetWarmPool;
   /** Attempts at placing a job before lost hosts fail it. @default 3 */
@@ -120,6 +128,12 @@ export class VodsrPipeline extends Construct {
     });
     const { inputBucket, outputBucket, outputPrefix } = this.storage;
     const heartbeatSeconds = props.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
+    const pricing = resolvePricing({
+      ...(props.instanceTypes ? { instanceTypes: props.instanceTypes } : {}),
+      ...(props.spot === undefined ? {} : { spot: props.spot }),
+      ...(props.slotsPerHost === undefined ? {} : { slotsPerHost: props.slotsPerHost }),
+      ...(props.prices ? { prices: props.prices } : {}),
+    });
     this.queues = new VodsrWorkQueues(this, 'Queues');
     this.hostDocument = new VodsrHostDocument(this, 'HostDocument', { heartbeatSeconds });
     this.fleet = new VodsrFleet(this, 'Fleet', {
@@ -152,12 +166,14 @@ export class VodsrPipeline extends Construct {
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       heartbeatSeconds,
       hostLogGroupName: this.fleet.logGroup.logGroupName,
+      pricing,
     });
     this.trigger = new VodsrTrigger(this, 'Trigger', {
       inputBucket,
       outputBucket,
       outputPrefix,
       stateMachine: this.workflow.stateMachine,
+      pricing,
       ...(props.inputPrefix ? { inputPrefix: props.inputPrefix } : {}),
       ...(props.model ? { model: props.model } : {}),
       ...(props.packagingPreset ? { packagingPreset: props.packagingPreset } : {}),
@@ -170,6 +186,7 @@ export class VodsrPipeline extends Construct {
         outputBucket,
         outputPrefix,
         jobStateMachine: this.workflow.stateMachine,
+        pricing,
         ...(props.model ? { model: props.model } : {}),
         ...(props.packagingPreset ? { packagingPreset: props.packagingPreset } : {}),
         ...(props.packagingEngine ? { packagingEngine: props.packagingEngine } : {}),

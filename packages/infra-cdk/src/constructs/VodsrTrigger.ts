@@ -7,6 +7,7 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TRIGGER_ENV } from '../trigger/env.js';
+import { PRICING_ENV, pricingEnvValue, type ResolvedPricing } from '../trigger/pricing.js';
 import { acknowledgeManagedPolicy } from './nag.js';
 import { vodsrFunction } from './vodsrFunction.js';
 
@@ -32,6 +33,8 @@ export interface VodsrTriggerProps {
   readonly packagingEngine?: 'mediaconvert' | 'host';
   /** Video suffixes, compared case-insensitively by the Lambda. @default DEFAULT_VIDEO_SUFFIXES */
   readonly videoSuffixes?: readonly string[];
+  /** How the fleet is priced: each started job's size-based `estimate` uses it. @default core's table, g6e.xlarge on-demand */
+  readonly pricing?: ResolvedPricing;
 }
 
 /**
@@ -69,6 +72,7 @@ export class VodsrTrigger extends Construct {
         [TRIGGER_ENV.videoSuffixes]: (props.videoSuffixes ?? DEFAULT_VIDEO_SUFFIXES).join(','),
         [TRIGGER_ENV.inputBucket]: props.inputBucket.bucketName,
         [TRIGGER_ENV.outputBucket]: props.outputBucket.bucketName,
+        ...(props.pricing ? { [PRICING_ENV]: pricingEnvValue(props.pricing) } : {}),
       },
     });
     props.stateMachine.grantStartExecution(this.function);

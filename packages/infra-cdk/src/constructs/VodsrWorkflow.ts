@@ -1,4 +1,5 @@
 import { buildWorkflowDefinition, ValidationError, type ValidationIssue } from '@vodsr/core';
+import type { WorkflowPricing } from '@vodsr/core/cost';
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -53,6 +54,11 @@ export interface VodsrWorkflowProps {
   readonly hostLogGroupName?: string;
   /** Retention of the state machine's log group. @default three months */
   readonly logRetention?: RetentionDays;
+  /**
+   * How `NotifySuccess` prices `cost.actual` in the success event (the fleet's instance type, market, slots and the
+   * price table, written into the definition). @default core's table, g6e.xlarge on-demand, 1 slot
+   */
+  readonly pricing?: WorkflowPricing;
 }
 
 /**
@@ -153,6 +159,8 @@ export class VodsrWorkflow extends Construct {
         : { mediaConvertQueueArn: props.mediaConvertQueueArn }),
       eventBusName: bus.eventBusName,
       ...(props.hostLogGroupName === undefined ? {} : { cloudWatchLogGroupName: props.hostLogGroupName }),
+      // always priced: NotifySuccess is the JSONata state that puts cost.actual in the success event
+      pricing: props.pricing ?? {},
     });
 
     const role = new Role(this, 'Role', {

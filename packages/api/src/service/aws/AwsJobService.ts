@@ -295,8 +295,9 @@ function parseJson<T>(s: string | undefined): T | undefined {
 }
 
 /**
- * Maps a DescribeExecution answer to a job record; a succeeded one carries `cost.actual` from its output (the
- * host's measured seconds, MediaConvert's output durations) at the fleet's pricing.
+ * Maps a DescribeExecution answer to a job record: `cost.estimate` from its input (what the entry point estimated
+ * before it ran), and for a succeeded one `cost.actual` from its output (the host's measured seconds, MediaConvert's
+ * output durations) at the fleet's pricing.
  */
 export function toJobRecord(
   d: DescribeExecutionCommandOutput,
@@ -336,6 +337,12 @@ export function toJobRecord(
   }
   if (status === 'cancelled')
     rec.error = { code: 'VODSR_CANCELLED', message: d.cause ?? 'The job was cancelled' };
+  // the entry point's estimate (the trigger's and the backfill's: a size-based guess, said in its assumptions)
+  const estimate = input?.estimate ?? undefined;
+  if (estimate)
+    rec.cost = {
+      estimate: { ...estimate, usd: { ...estimate.usd }, assumptions: [...estimate.assumptions] },
+    };
   if (status === 'succeeded' && input) {
     const host = output?.host ?? {};
     const outputs: JobOutputs = { srFile: input.srFile };
@@ -347,7 +354,10 @@ export function toJobRecord(
     rec.outputs = outputs;
     const actual = executionActualCost(output, cost.pricing, cost.prices);
     if (actual !== undefined)
-      rec.cost = { actual: { ...actual, usd: { ...actual.usd }, assumptions: [...actual.assumptions] } };
+      rec.cost = {
+        ...rec.cost,
+        actual: { ...actual, usd: { ...actual.usd }, assumptions: [...actual.assumptions] },
+      };
   }
   return rec;
 }

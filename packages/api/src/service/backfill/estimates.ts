@@ -7,38 +7,15 @@ import {
   type EstimateMedia,
   type EstimateOptions,
   estimateJob,
+  type GuessedMedia,
   type PriceTable,
   type ThroughputTable,
 } from '@vodsr/core/cost';
 
 const run = promisify(execFile);
 
-/**
- * Bitrate and picture assumed for an object known only by its size (an S3 listing): 720p30 at 4 Mbit/s.
- * Every estimate made from these says so in its assumptions.
- */
-export const SIZE_GUESS = { bitsPerSecond: 4_000_000, width: 1280, height: 720, fps: 30 } as const;
-
-/** Media of an estimate with the assumptions that produced it. */
-export interface GuessedMedia {
-  readonly media: EstimateMedia;
-  readonly assumptions: readonly string[];
-}
-
-/**
- * Guesses the media of an object from its size alone (`SIZE_GUESS`): duration = bytes × 8 / bitrate.
- *
- * @example mediaFromSize(50_000_000).media.durationSeconds === 100
- */
-export function mediaFromSize(bytes: number, guess: typeof SIZE_GUESS = SIZE_GUESS): GuessedMedia {
-  const durationSeconds = Math.round(((Math.max(0, bytes) * 8) / guess.bitsPerSecond) * 10) / 10;
-  return {
-    media: { width: guess.width, height: guess.height, durationSeconds, fps: guess.fps },
-    assumptions: [
-      `media guessed from the object size (${bytes} bytes): ${guess.width}x${guess.height} at ${guess.fps} fps, ${guess.bitsPerSecond / 1e6} Mbit/s → ${durationSeconds} s (not probed)`,
-    ],
-  };
-}
+// the size guess lives in core (the trigger and backfill Lambdas estimate with it too)
+export { type GuessedMedia, mediaFromSize, SIZE_GUESS } from '@vodsr/core/cost';
 
 /**
  * Probes a local video with ffprobe (width, height, duration, frame rate). Throws `VODSR_HOST_PROBE_FAILED`.

@@ -9,7 +9,12 @@ import {
   planBackfill,
   resolveBackfillOptions,
 } from '@vodsr/core/backfill';
-import type { EstimateOptions, ThroughputTable } from '@vodsr/core/cost';
+import {
+  type EstimateOptions,
+  NO_PACKAGING_PATH_TRANSITIONS,
+  SUCCESS_PATH_TRANSITIONS,
+  type ThroughputTable,
+} from '@vodsr/core/cost';
 import { estimateFor, mediaFromSize, sumEstimates } from './estimates.js';
 
 /**
@@ -21,6 +26,22 @@ export interface BackfillTarget {
   startExecution(name: string, input: WorkflowInput): Promise<'started' | 'exists'>;
   /** The job's status, `undefined` when there is no job of that name. */
   statusOf(name: string): Promise<JobStatus | undefined>;
+  /**
+   * What this target's fleet has learned, for the plan's estimate: the throughput table and the options that key
+   * and price it (the host kind, the instance type). Absent: the documented default throughput.
+   */
+  learned?(): Promise<LearnedEstimate>;
+  /**
+   * Where the jobs run: on `aws` each item's estimate follows its own path (MediaConvert bills per rendition, 8
+   * transitions; the host engine or preset none $0, 6); locally packaging costs nothing. @default 'local'
+   */
+  readonly backend?: 'local' | 'aws';
+}
+
+/** The learned throughput of a backfill target and how to estimate with it. */
+export interface LearnedEstimate {
+  readonly estimate?: EstimateOptions;
+  readonly throughput?: ThroughputTable;
 }
 
 /** A backfill's summed estimate (`sumEstimates`). */
@@ -71,7 +92,10 @@ export interface RunBackfillOptions {
   readonly wait?: boolean;
   /** Estimate options (instance type, packaging engine, throughput host kind). @default packaging 'host' */
   readonly estimate?: EstimateOptions;
-  /** The learned throughput the estimate uses (`LocalJobService.throughput()`). @default the documented default */
+  /**
+   * The learned throughput the estimate uses (`LocalJobService.throughput()`). @default the target's
+   * `learned()` when it has one, else the documented default
+   */
   readonly throughput?: ThroughputTable;
   readonly pollMs?: number;
   readonly signal?: AbortSignal;
@@ -101,6 +125,15 @@ export function summarizePlan(plan: BackfillPlan): BackfillPlanSummary {
       i.action === 'submit' ? { key: i.key, action: i.action, name: i.name } : i,
     ),
   };
+}
+
+/** The packaging (and so the transitions) a prepared job will take. */
+function itemPackaging(input: WorkflowInput): Pick<EstimateOptions, 'packaging' | 'transitions'> {
+  if (input.packagingPreset === 'none')
+    return { packaging: 'none', transitions: NO_PACKAGING_PATH_TRANSITIONS };
+  if (input.packagingEngine === 'mediaconvert')
+    return { packaging: 'mediaconvert', transitions: SUCCESS_PATH_TRANSITIONS };
+  return { packaging: 'host', transitions: NO_PACKAGING_PATH_TRANSITIONS };
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -139,17 +172,24 @@ export async function runBackfill(o: RunBackfillOptions): Promise<BackfillRunRes
   for (const i of first.items) if (i.action === 'submit') status.set(i.name, await o.target.statusOf(i.name));
   const plan = planBackfill(o.objects, resolved, (n) => status.get(n) !== undefined);
   const summary = summarizePlan(plan);
+  const learned: LearnedEstimate =
+    o.throughput !== undefined ? {} : ((await o.target.learned?.().catch(() => undefined)) ?? {});
+  const sizes = new Map(o.objects.map((x) => [x.key, x.size]));
   const estimate = sumEstimates(
     plan.items.flatMap((i) => {
       if (i.action !== 'submit') return [];
-      const size = o.objects.find((x) => x.key === i.key)?.size ?? 0;
       return [
         estimateFor(
-          mediaFromSize(size),
+          mediaFromSize(sizes.get(i.key) ?? 0),
           i.input.job,
-          { packaging: 'host', ...o.estimate },
+          {
+            ...(o.target.backend === 'aws' ? itemPackaging(i.input) : { packaging: 'host' as const }),
+            ...learned.estimate,
+            ...o.estimate,
+            ...(i.input.job.quality === true ? { quality: true } : {}),
+          },
           undefined,
-          o.throughput,
+          o.throughput ?? learned.throughput,
         ),
       ];
     }),

@@ -1,5 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { isVodsrError, type JobStatus, VodsrError, type WorkflowInput } from '@vodsr/core';
+import { LOCAL_HOST_KIND, type ThroughputTable } from '@vodsr/core/cost';
+import { learnFromExecutions } from '../aws/learnThroughput.js';
 import type { JobService } from '../types.js';
 import type { BackfillTarget } from './runBackfill.js';
 
@@ -29,8 +31,18 @@ export function serviceBackfillTarget(service: JobService): BackfillTarget {
       `The ${service.backend} backend cannot start prepared executions: backfill runs on the local backend, or on AWS with awsBackfillTarget`,
     );
   }
+  const learnedTable = (service as { throughput?: () => ThroughputTable }).throughput;
   return {
     startExecution: (name, input) => service.startExecution(name, input),
+    // the local backend's jobs run on this machine: its learned table, keyed by the host kind `local`
+    ...(typeof learnedTable === 'function' && service.backend === 'local'
+      ? {
+          learned: async () => ({
+            estimate: { throughputHost: LOCAL_HOST_KIND },
+            throughput: learnedTable.call(service),
+          }),
+        }
+      : {}),
     statusOf: async (name) => {
       try {
         return (await service.get(name)).status;
@@ -60,7 +72,18 @@ const SFN_STATUS: Readonly<Record<string, JobStatus>> = {
  */
 export async function awsBackfillTarget(
   stateMachineArn: string,
-  opts: { client?: SFNClient; region?: string } = {},
+  opts: {
+    client?: SFNClient;
+    region?: string;
+    /**
+     * How the plan's estimate learns the fleet's throughput: from the newest `limit` succeeded executions of the
+     * job state machine (`learnFromExecutions`: one ListExecutions, one DescribeExecution each), priced and keyed
+     * as `instanceType` (`purchase`); `false` = the documented default. @default { limit: 50 }, g6e.xlarge on-demand
+     */
+    learn?:
+      | false
+      | { readonly instanceType?: string; readonly purchase?: 'on-demand' | 'spot'; readonly limit?: number };
+  } = {},
 ): Promise<BackfillTarget> {
   const sdk = await import('@aws-sdk/client-sfn');
   const client = opts.client ?? new sdk.SFNClient(opts.region ? { region: opts.region } : {});
@@ -68,7 +91,27 @@ export async function awsBackfillTarget(
   const errName = (e: unknown) => (e as { name?: string } | undefined)?.name;
   const awsError = (e: unknown, op: string) =>
     new VodsrError('VODSR_AWS_ERROR', `${op} failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  const learn = opts.learn === false ? undefined : (opts.learn ?? {});
   return {
+    backend: 'aws',
+    ...(learn === undefined
+      ? {}
+      : {
+          learned: async () => {
+            const l = await learnFromExecutions(stateMachineArn, {
+              client,
+              ...(learn.limit === undefined ? {} : { limit: learn.limit }),
+              ...(learn.instanceType === undefined ? {} : { instanceType: learn.instanceType }),
+            });
+            return {
+              estimate: {
+                ...(learn.instanceType === undefined ? {} : { instanceType: learn.instanceType }),
+                ...(learn.purchase === undefined ? {} : { purchase: learn.purchase }),
+              },
+              throughput: l.table,
+            };
+          },
+        }),
     startExecution: async (name, input) => {
       try {
         await client.send(

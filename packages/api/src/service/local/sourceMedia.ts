@@ -13,6 +13,8 @@ export type SourceMedia = NonNullable<PrepareJobContext['media']>;
 /** A local source probed at submit: what `prepareJob` checks, and the media its cost estimate starts from. */
 export interface ProbedSource {
   readonly media: SourceMedia;
+  /** ffprobe's JSON as it printed it (`-show_format -show_streams`): handed to the host so it need not probe again. */
+  readonly ffprobeJson: string;
   /** Absent when ffprobe gave no duration (then the estimate guesses, and says so). */
   readonly estimate?: GuessedMedia;
 }
@@ -57,11 +59,12 @@ async function probe(path: string): Promise<ProbedSource | undefined> {
       ...(j.format?.format_name ? { formatName: j.format.format_name } : {}),
     };
     const duration = Number(j.format?.duration);
-    if (!(duration >= 0)) return { media };
+    if (!(duration >= 0)) return { media, ffprobeJson: stdout };
     const fps = frameRate(v.avg_frame_rate) ?? frameRate(v.r_frame_rate);
     const durationSeconds = Math.round(duration * 1000) / 1000;
     return {
       media,
+      ffprobeJson: stdout,
       estimate: {
         media: {
           width: v.width,
@@ -94,21 +97,36 @@ export async function sourceMediaAtSubmit(source: string): Promise<SourceMedia |
  * file, or one ffprobe cannot read.
  */
 export function probeSourceAtSubmit(source: string): Promise<ProbedSource | undefined> {
-  const loc = parseLocation(source);
-  if (loc.kind !== 'file') return Promise.resolve(undefined);
-  let key: string;
-  try {
-    const st = statSync(loc.path);
-    if (!st.isFile()) return Promise.resolve(undefined);
-    key = `${loc.path}\0${st.size}\0${st.mtimeMs}`;
-  } catch {
-    return Promise.resolve(undefined);
-  }
+  const key = probeKey(source);
+  if (key === undefined) return Promise.resolve(undefined);
   let p = probes.get(key);
   if (!p) {
-    p = probe(loc.path);
+    p = probe(key.slice(0, key.indexOf('\0')));
     probes.set(key, p);
     if (probes.size > 256) probes.delete(probes.keys().next().value as string);
   }
   return p;
+}
+
+/** The cache key of a local source as it is now (path, size, mtime); `undefined` for S3, special or missing files. */
+function probeKey(source: string): string | undefined {
+  const loc = parseLocation(source);
+  if (loc.kind !== 'file') return undefined;
+  try {
+    const st = statSync(loc.path);
+    return st.isFile() ? `${loc.path}\0${st.size}\0${st.mtimeMs}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The submit-time probe of a local source, if this process made one and the file is unchanged since (same path,
+ * size and mtime): the host runner reuses it (`VODSR_SOURCE_PROBE_FILE`) instead of starting ffprobe again, so a
+ * local job is probed once. Never probes: `undefined` when there is nothing to reuse.
+ */
+export async function reusableProbe(source: string): Promise<string | undefined> {
+  const key = probeKey(source);
+  const p = key === undefined ? undefined : probes.get(key);
+  return (await p)?.ffprobeJson;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -26,6 +26,7 @@ import {
 import { installPromiseWithResolvers } from './polyfills.js';
 import { publishOutputs } from './publishOutputs.js';
 import { localS3Client } from './s3Client.js';
+import { reusableProbe } from './sourceMedia.js';
 import type { LocalExecutionContext, LocalExecutor } from './types.js';
 
 /** The role the local planner puts in its CreateJob request (nothing assumes it: FFmpeg packages locally). */
@@ -199,10 +200,16 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       [S.runHost]: async (task: unknown) => {
         ctx.setStage('upscaling');
         const t0 = Date.now();
+        // The submit-time ffprobe of a local source goes to the runner (one probe per job); the fleet's agents
+        // probe on their host, as on AWS. Written now, so a source changed after this is newer and probed again.
+        const probeJson = opts.fleet ? undefined : await reusableProbe(input.job.source);
+        const probeFile = probeJson === undefined ? undefined : join(ctx.workDir, 'source.ffprobe.json');
+        if (probeFile !== undefined) writeFileSync(probeFile, probeJson as string);
         try {
           const run = (hostJobB64: string, o: RunOptions) =>
             opts.fleet ? opts.fleet.run(placementOf(task), hostJobB64, o) : runner.run(hostJobB64, o);
           const res = await run(input.hostJobB64, {
+            ...(probeFile !== undefined ? { env: { VODSR_SOURCE_PROBE_FILE: probeFile } } : {}),
             signal: ctx.signal,
             onProcessGroup: (pgid: number | undefined) => ctx.onProcessGroup?.(pgid),
             onProgress: (e: { stage: string; percent: number; fps?: number; speed?: number }) => {
@@ -224,6 +231,8 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
         } catch (e) {
           firstError ??= e;
           throw named(e);
+        } finally {
+          if (probeFile !== undefined) rmSync(probeFile, { force: true });
         }
       },
       // The deployed planner's own code, on the payload the definition sends it: the CreateJob request is real
