@@ -173,7 +173,9 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
       .example('# start a Step Functions execution (VODSR_STATE_MACHINE_ARN, VODSR_AWS_OUTPUT set)', '')
       .example('$0 submit s3://my-videos-in/a.mp4 -b aws', '')
       .epilogue(EPILOGUE)
-      .wrap(terminalWidth())
+      // Wrapped to the terminal only when help is asked for: yargs renders a command's help on every run (to
+      // cache it), and wrapping is most of that cost; vodsr never shows that cached help (see `.fail`).
+      .wrap(head.includes('--help') || head.includes('-h') ? terminalWidth() : null)
       .fail((msg, err) => {
         // A `.check()` that returns its message passes it as `err` too: that is usage, not a crash.
         if (err && typeof err !== 'string') throw err;
