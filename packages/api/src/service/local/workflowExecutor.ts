@@ -200,8 +200,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       [S.runHost]: async (task: unknown) => {
         ctx.setStage('upscaling');
         const t0 = Date.now();
-        // The submit-time ffprobe of a local source goes to the runner (one probe per job); the fleet's agents
-        // probe on their host, as on AWS. Written now, so a source changed after this is newer and probed again.
+        // The submit-time ffprobe goes to the runner (one probe per job; a fleet's agents probe, as on AWS).
         const probeJson = opts.fleet ? undefined : await reusableProbe(input.job.source);
         const probeFile = probeJson === undefined ? undefined : join(ctx.workDir, 'source.ffprobe.json');
         if (probeFile !== undefined) writeFileSync(probeFile, probeJson as string);
