@@ -1,7 +1,7 @@
 // Bundles the `vodsr` binary (src/bin/vodsr.ts, the vodsr packages it uses, typebox, yargs) into
 // dist/bundle/: vodsr.js plus chunks that load only when a command needs them (esbuild code splitting).
 // Why: unbundled, `vodsr run` resolves and reads ~860 module files before its job starts (typebox alone is 683);
-// bundled it reads a handful. Measured by bench/cli-start.mjs.
+// bundled it reads a handful (pinned by test/bin.test.ts; cold start: bench/cli-help.mjs, run by `npm run bench:api`).
 //
 // Left as imports (resolved from this package's node_modules at run time): the AWS SDK (loaded lazily, only by
 // AWS paths), the HTTP server stack (fastify and its plugins read files of their own), native and file-serving
