@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -124,7 +124,6 @@ export function hostCapsDir(): string {
  * handlers (keyed by state name): `RunHost` runs the host script through `LocalCommandRunner`, `PlanPackaging`
  * and `Package` package the SR file with the presets' FFmpeg twin of the MediaConvert preset, the notifications
  * are no-ops (no EventBridge locally).
- *
  * @example const jobs = await LocalJobService.open({ executor: createWorkflowExecutor() });
  */
 export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): LocalExecutor {
@@ -202,7 +201,8 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
         const t0 = Date.now();
         // The submit-time ffprobe goes to the runner (one probe per job; a fleet's agents probe, as on AWS).
         const probeJson = opts.fleet ? undefined : await reusableProbe(input.job.source);
-        const probeFile = probeJson === undefined ? undefined : join(ctx.workDir, 'source.ffprobe.json');
+        const probeDir = probeJson === undefined ? undefined : mkdtempSync(join(tmpdir(), 'vodsr-probe-'));
+        const probeFile = probeDir === undefined ? undefined : join(probeDir, 'source.ffprobe.json');
         if (probeFile !== undefined) writeFileSync(probeFile, probeJson as string);
         try {
           const run = (hostJobB64: string, o: RunOptions) =>
@@ -231,7 +231,7 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
           firstError ??= e;
           throw named(e);
         } finally {
-          if (probeFile !== undefined) rmSync(probeFile, { force: true });
+          if (probeDir !== undefined) rmSync(probeDir, { recursive: true, force: true });
         }
       },
       // The deployed planner's own code, on the payload the definition sends it: the CreateJob request is real
