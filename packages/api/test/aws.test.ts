@@ -1,3 +1,4 @@
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -14,17 +15,24 @@ import { beforeEach, describe, expect, it } from 'vitest';
 const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:vodsr';
 const EXEC = 'arn:aws:states:us-east-1:123456789012:execution:vodsr';
 const sfn = mockClient(SFNClient);
+const s3 = mockClient(S3Client);
 
 function service() {
   return new AwsJobService({
     stateMachineArn: SM,
     outputRoot: 's3://out-bucket/sr/',
     client: new SFNClient({ region: 'us-east-1' }),
+    s3: new S3Client({ region: 'us-east-1' }),
   });
 }
 
 describe('AwsJobService', () => {
-  beforeEach(() => sfn.reset());
+  beforeEach(() => {
+    sfn.reset();
+    s3.reset();
+    // a 50 MB source: the size-based guess is 100 s at 1920x1080 (core's SIZE_GUESS)
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 50_000_000 });
+  });
 
   it('starts an execution with the deterministic name and core workflow input; same key → same name', async () => {
     const name = executionName('in-bucket', 'movies/a b.mp4', 'upload-42');
@@ -80,6 +88,70 @@ describe('AwsJobService', () => {
 
     await jobs.submit({ source: 's3://in-bucket/movies/a b.mp4' }, { idempotencyKey: 'upload-42' });
     expect(sfn.commandCalls(StartExecutionCommand)[1]?.args[0].input.name).toBe(name);
+  });
+
+  it('estimates the job from its source size before it runs (HeadObject), as the trigger does', async () => {
+    let input = '';
+    sfn.on(StartExecutionCommand).callsFake((i: { input: string }) => {
+      input = i.input;
+      return { executionArn: `${EXEC}:x`, startDate: new Date() };
+    });
+    sfn.on(DescribeExecutionCommand).callsFake(() => ({
+      executionArn: `${EXEC}:x`,
+      name: 'x',
+      status: 'RUNNING',
+      startDate: new Date(),
+      input,
+    }));
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const { job } = await service().submit({ source: 's3://in-bucket/movies/a b.mp4' });
+    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'in-bucket',
+      Key: 'movies/a b.mp4',
+    });
+    const wf = JSON.parse(input) as WorkflowInput;
+    expect(wf.estimate?.assumptions[0]).toMatch(/media guessed from the object size \(50000000 bytes\)/);
+    expect(wf.estimate?.gpuSeconds).toBeGreaterThan(0);
+    // the AWS default packages with MediaConvert: billed per output, 8 transitions on that path
+    expect(wf.estimate?.usd.packaging).toBeGreaterThan(0);
+    expect(wf.estimate?.assumptions.join('\n')).toMatch(/8 Step Functions transitions/);
+    expect(job.cost?.estimate).toEqual(wf.estimate);
+
+    // the host engine packages in the SR pass: $0 packaging
+    await service().submit({ source: 's3://in-bucket/b.mp4', packaging: { engine: 'host' } });
+    const host = JSON.parse(input) as WorkflowInput;
+    expect(host.estimate?.usd.packaging).toBe(0);
+    expect(host.estimate?.gpuSeconds).toBeCloseTo(wf.estimate?.gpuSeconds ?? Number.NaN, 6);
+  });
+
+  it('rejects a source object that does not exist, and starts without an estimate when HeadObject is denied', async () => {
+    s3.on(HeadObjectCommand).rejects(
+      Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+    );
+    await expect(service().submit({ source: 's3://in-bucket/gone.mp4' })).rejects.toMatchObject({
+      code: 'VODSR_VALIDATION',
+      issues: [{ path: '/source', message: 'no such object: s3://in-bucket/gone.mp4' }],
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+
+    s3.on(HeadObjectCommand).rejects(
+      Object.assign(new Error('Forbidden'), { name: '403', $metadata: { httpStatusCode: 403 } }),
+    );
+    let input = '';
+    sfn.on(StartExecutionCommand).callsFake((i: { input: string }) => {
+      input = i.input;
+      return { executionArn: `${EXEC}:y`, startDate: new Date() };
+    });
+    sfn.on(DescribeExecutionCommand).callsFake(() => ({
+      executionArn: `${EXEC}:y`,
+      name: 'y',
+      status: 'RUNNING',
+      startDate: new Date(),
+      input,
+    }));
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    await service().submit({ source: 's3://in-bucket/private.mp4' });
+    expect((JSON.parse(input) as WorkflowInput).estimate).toBeNull();
   });
 
   it('maps ExecutionAlreadyExists (same key, other job) to VODSR_CONFLICT and rejects local sources', async () => {

@@ -6,6 +6,7 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { JobService } from '@vodsr/api';
 import { awsBackfillTarget, type BackfillTarget, runBackfill, serviceBackfillTarget } from '@vodsr/api';
+import type { WorkflowInput } from '@vodsr/core';
 import { EMPTY_THROUGHPUT, learnThroughput } from '@vodsr/core/cost';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -154,5 +155,38 @@ describe('the backfill plan estimate', () => {
     expect(r.estimate.assumptions[0]).toContain('g6e.2xlarge spot');
     expect(r.estimate.usd.packaging).toBeGreaterThan(0); // MediaConvert bills each rendition
     expect(r.estimate.assumptions[0]).toContain('8 Step Functions transitions');
+  });
+
+  it('on AWS each started execution carries its own estimate ($.estimate), as the deployed backfill Lambda puts it', async () => {
+    // Prepare: an AWS-like target that records what it starts; nothing learned (the documented default)
+    const sent: WorkflowInput[] = [];
+    const t: BackfillTarget = {
+      backend: 'aws',
+      startExecution: async (_name, input) => {
+        sent.push(input);
+        return 'started';
+      },
+      statusOf: async () => undefined,
+    };
+    // Act
+    const r = await runBackfill({
+      objects: OBJECTS,
+      options: {
+        bucket: 'cat',
+        config: { ...CONFIG, packagingPreset: 'hls-single', packagingEngine: 'mediaconvert' },
+      },
+      target: t,
+      wait: false,
+      pollMs: 1,
+    });
+    // Assess: both items started, each with a size-based MediaConvert estimate that sums to the plan's
+    expect(r.started).toHaveLength(2);
+    expect(sent).toHaveLength(2);
+    for (const input of sent) {
+      expect(input.estimate?.assumptions[0]).toMatch(/media guessed from the object size \(4000000 bytes\)/);
+      expect(input.estimate?.usd.packaging).toBeGreaterThan(0);
+    }
+    const total = sent.reduce((a, i) => a + (i.estimate?.gpuSeconds ?? 0), 0);
+    expect(total).toBeCloseTo(r.estimate.gpuSeconds, 6);
   });
 });

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { fleetCommand, submitCommand } from '@vodsr/cli';
@@ -30,6 +31,7 @@ const mocks = {
   ec2: mockClient(EC2Client),
   sqs: mockClient(SQSClient),
   cw: mockClient(CloudWatchClient),
+  s3: mockClient(S3Client),
 };
 afterEach(() => {
   for (const m of Object.values(mocks)) m.reset();
@@ -37,6 +39,7 @@ afterEach(() => {
 
 describe('vodsr submit -b aws (pull admission: no instance id)', () => {
   it('starts the execution with core’s workflow input from the state machine and output root alone', async () => {
+    mocks.s3.on(HeadObjectCommand).resolves({ ContentLength: 10_000_000 });
     let input = '';
     mocks.sfn.on(StartExecutionCommand).callsFake((i: { input: string }) => {
       input = i.input;
@@ -74,6 +77,12 @@ describe('vodsr submit -b aws (pull admission: no instance id)', () => {
       attempt: { number: 1 },
       srFile: 's3://out-bucket/sr/a_sr_2x.mp4',
     });
+    // estimated before it runs, from the object's size (HeadObject), as the S3 trigger does
+    expect(mocks.s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'in-bucket',
+      Key: 'movies/a.mp4',
+    });
+    expect(wf.estimate?.assumptions[0]).toMatch(/object size \(10000000 bytes\)/);
     expect(decodeHostJob(wf.hostJobB64)).toMatchObject({ source: 's3://in-bucket/movies/a.mp4', model: 'A' });
     expect(JSON.parse(io.stdout.join('\n'))).toMatchObject({ backend: 'aws', created: true });
   });

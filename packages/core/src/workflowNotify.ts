@@ -16,6 +16,7 @@ export function notifySuccessState(
   pricing: WorkflowPricing = {},
 ): Record<string, unknown> {
   const x = (e: string) => `{% ${e} %}`;
+  // every field guarded: an expression that evaluates to undefined may fail the state on Step Functions
   const orNull = (path: string) => x(`$exists(${path}) ? ${path} : null`);
   return {
     Type: 'Task',
@@ -32,13 +33,13 @@ export function notifySuccessState(
           Detail: {
             jobId: x('$states.input.jobId'),
             status: 'succeeded',
-            srFile: x('$states.input.srFile'),
-            hlsDestination: x('$states.input.hlsDestination'),
-            packagingPreset: x('$states.input.packagingPreset'),
+            srFile: orNull('$states.input.srFile'),
+            hlsDestination: orNull('$states.input.hlsDestination'),
+            packagingPreset: orNull('$states.input.packagingPreset'),
             packagingEngine: orNull('$states.input.packagingEngine'),
             // the host's result: its probes, elapsedSeconds (the GPU slot's busy time) and, with quality on, the
             // SR vs bicubic PSNR/SSIM (`host.quality`)
-            host: x('$states.input.host'),
+            host: orNull('$states.input.host'),
             estimate: orNull('$states.input.estimate'),
             cost: {
               estimate: orNull('$states.input.estimate'),

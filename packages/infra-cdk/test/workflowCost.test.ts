@@ -24,7 +24,7 @@ import { WORKFLOW_STATES as S, type WorkflowOptions } from '@vodsr/core/workflow
 import { createPlanPackagingHandler, hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { type Handler, runLocal, stateError } from './support/localSfn.js';
+import { evalJsonataTemplate, type Handler, runLocal, stateError } from './support/localSfn.js';
 
 const ROLE = 'arn:aws:iam::111111111111:role/vodsr-mediaconvert';
 const SOURCE = { width: 640, height: 360, durationSeconds: 10, fps: 25, hasAudio: true };
@@ -235,6 +235,28 @@ describe('the success event carries cost.actual priced by NotifySuccess (JSONata
       },
     );
     expect(cost).toEqual({ estimate, actual: null });
+  });
+
+  it('names every field of the event, null where the input lacks it (no JSONata expression is left undefined)', async () => {
+    // Step Functions' JSONata may reject a field whose expression evaluates to undefined: each one is guarded
+    const def = buildWorkflowDefinition({ mediaConvertRoleArn: ROLE, pricing: {} }) as {
+      States: Record<string, { Arguments: { Entries: { Detail: Record<string, unknown> }[] } }>;
+    };
+    const args = (await evalJsonataTemplate(def.States[S.notifySuccess]?.Arguments, {
+      input: { jobId: 'j-1' },
+    })) as { Entries: { Detail: Record<string, unknown> }[] };
+    const detail = args.Entries[0]?.Detail ?? {};
+    expect(detail).toEqual({
+      jobId: 'j-1',
+      status: 'succeeded',
+      srFile: null,
+      hlsDestination: null,
+      packagingPreset: null,
+      packagingEngine: null,
+      host: null,
+      estimate: null,
+      cost: { estimate: null, actual: null },
+    });
   });
 
   it('refuses to build a definition whose fleet has no price (VODSR_UNKNOWN_PRICE), not at the first event', () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
 import {
   executionName,
@@ -30,6 +31,7 @@ import type {
 } from '../types.js';
 import { type AwsFleetOptions, readAwsFleetStatus } from './awsFleetStatus.js';
 import { type LearnedFromExecutions, learnFromExecutions } from './learnThroughput.js';
+import { estimateFromHead } from './submitEstimate.js';
 
 /** Options of the AWS backend. */
 export interface AwsJobServiceOptions {
@@ -47,6 +49,11 @@ export interface AwsJobServiceOptions {
   readonly pricing?: ExecutionPricing;
   /** The price table. @default core's `DEFAULT_PRICE_TABLE` */
   readonly prices?: PriceTable;
+  /**
+   * An S3 client for the source's `HeadObject` at submit (its size → `cost.estimate`, as the trigger makes it; tests
+   * inject a mock). @default a new `S3Client` for `region`, imported lazily
+   */
+  readonly s3?: Pick<S3Client, 'send'>;
 }
 
 type SfnStatus = NonNullable<DescribeExecutionCommandOutput['status']>;
@@ -86,6 +93,7 @@ function awsError(e: unknown, what: string): VodsrError {
 export class AwsJobService implements JobService {
   public readonly backend = 'aws' as const;
   private client: Pick<SFNClient, 'send'> | undefined;
+  private s3: Pick<S3Client, 'send'> | undefined;
   private sdk: typeof import('@aws-sdk/client-sfn') | undefined;
 
   public constructor(private readonly opts: AwsJobServiceOptions) {
@@ -98,6 +106,7 @@ export class AwsJobService implements JobService {
       issues.push({ path: '/outputRoot', message: 'must be an s3:// URI' });
     if (issues.length) throw new ValidationError('AWS backend options', issues);
     this.client = opts.client;
+    this.s3 = opts.s3;
   }
 
   private async api(): Promise<{
@@ -141,6 +150,12 @@ export class AwsJobService implements JobService {
       packagingEngine: 'mediaconvert',
       hostHlsPlan,
     });
+    this.s3 ??= new (await import('@aws-sdk/client-s3')).S3Client(
+      this.opts.region ? { region: this.opts.region } : {},
+    );
+    wf.estimate =
+      (await estimateFromHead(this.s3, wf, src, { pricing: this.opts.pricing, prices: this.opts.prices })) ??
+      null;
     const { client, sdk } = await this.api();
     const requestedAt = Date.now();
     try {

@@ -9,13 +9,8 @@ import {
   planBackfill,
   resolveBackfillOptions,
 } from '@vodsr/core/backfill';
-import {
-  type EstimateOptions,
-  NO_PACKAGING_PATH_TRANSITIONS,
-  SUCCESS_PATH_TRANSITIONS,
-  type ThroughputTable,
-} from '@vodsr/core/cost';
-import { estimateFor, mediaFromSize, sumEstimates } from './estimates.js';
+import type { CostFigures, EstimateOptions, ThroughputTable } from '@vodsr/core/cost';
+import { estimateInput, sumEstimates } from './estimates.js';
 
 /**
  * Where a backfill starts its jobs: locally `LocalJobService.startExecution` (the trigger's twin), on AWS one
@@ -127,15 +122,6 @@ export function summarizePlan(plan: BackfillPlan): BackfillPlanSummary {
   };
 }
 
-/** The packaging (and so the transitions) a prepared job will take. */
-function itemPackaging(input: WorkflowInput): Pick<EstimateOptions, 'packaging' | 'transitions'> {
-  if (input.packagingPreset === 'none')
-    return { packaging: 'none', transitions: NO_PACKAGING_PATH_TRANSITIONS };
-  if (input.packagingEngine === 'mediaconvert')
-    return { packaging: 'mediaconvert', transitions: SUCCESS_PATH_TRANSITIONS };
-  return { packaging: 'host', transitions: NO_PACKAGING_PATH_TRANSITIONS };
-}
-
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((res) => {
     const t = setTimeout(res, ms);
@@ -175,25 +161,23 @@ export async function runBackfill(o: RunBackfillOptions): Promise<BackfillRunRes
   const learned: LearnedEstimate =
     o.throughput !== undefined ? {} : ((await o.target.learned?.().catch(() => undefined)) ?? {});
   const sizes = new Map(o.objects.map((x) => [x.key, x.size]));
-  const estimate = sumEstimates(
-    plan.items.flatMap((i) => {
-      if (i.action !== 'submit') return [];
-      return [
-        estimateFor(
-          mediaFromSize(sizes.get(i.key) ?? 0),
-          i.input.job,
-          {
-            ...(o.target.backend === 'aws' ? itemPackaging(i.input) : { packaging: 'host' as const }),
-            ...learned.estimate,
-            ...o.estimate,
-            ...(i.input.job.quality === true ? { quality: true } : {}),
-          },
-          undefined,
-          o.throughput ?? learned.throughput,
-        ),
-      ];
-    }),
-  );
+  // Each item's own estimate: on AWS its packaging path decides (MediaConvert bills per rendition, 8
+  // transitions), and it goes on the execution input (`$.estimate`) as the deployed backfill's Lambda puts it;
+  // locally the jobs package on the host and the backend estimates each one from its probe when it starts.
+  const aws = o.target.backend === 'aws';
+  const perItem = new Map<string, CostFigures>();
+  for (const i of plan.items) {
+    if (i.action !== 'submit') continue;
+    const e = estimateInput(
+      aws ? i.input : { ...i.input, packagingEngine: 'host' },
+      sizes.get(i.key) ?? 0,
+      { ...learned.estimate, ...o.estimate },
+      undefined,
+      o.throughput ?? learned.throughput,
+    );
+    if (e) perItem.set(i.name, e);
+  }
+  const estimate = sumEstimates([...perItem.values()]);
   o.onEvent?.({ type: 'plan', plan: summary, estimate });
 
   const t0 = Date.now();
@@ -243,7 +227,10 @@ export async function runBackfill(o: RunBackfillOptions): Promise<BackfillRunRes
       o.onEvent?.({ type: 'progress', progress: progress() });
     }
     if (o.signal?.aborted) break;
-    const outcome = await o.target.startExecution(item.name, item.input);
+    const input = aws
+      ? { ...item.input, estimate: perItem.get(item.name) ?? item.input.estimate }
+      : item.input;
+    const outcome = await o.target.startExecution(item.name, input);
     startedSet.add(item.name);
     if (outcome === 'started') started.push(item.name);
     status.set(item.name, (await o.target.statusOf(item.name)) ?? 'queued');
