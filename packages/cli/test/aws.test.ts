@@ -5,10 +5,15 @@ import { promisify } from 'node:util';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { fleetCommand, submitCommand } from '@vodsr/cli';
+import { backfillCommand, fleetCommand, submitCommand } from '@vodsr/cli';
 import { decodeHostJob, type WorkflowInput } from '@vodsr/core';
 import { agentStateTags, FleetStatusSchema } from '@vodsr/core/workflow';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -215,5 +220,46 @@ describe('vodsr fleet -b aws', () => {
     expect(err.error.code).toBe('VODSR_VALIDATION');
     expect(err.error.issues.map((i) => i.path)).toEqual(['/interactiveQueueUrl', '/bulkQueueUrl']);
     expect(mocks.asg.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(0);
+  });
+});
+
+describe('vodsr backfill -b aws', () => {
+  it('prices and learns the plan as the fleet runs (--instance-type, --spot) and puts each estimate on its input', async () => {
+    mocks.s3.on(ListObjectsV2Command).resolves({
+      Contents: [
+        { Key: 'cat/a.mp4', Size: 4_000_000, ETag: '"e1"' },
+        { Key: 'cat/notes.txt', Size: 10, ETag: '"e2"' },
+      ],
+      IsTruncated: false,
+    });
+    const missing = Object.assign(new Error('ExecutionDoesNotExist'), { name: 'ExecutionDoesNotExist' });
+    mocks.sfn.on(DescribeExecutionCommand).rejects(missing);
+    mocks.sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    const sent: WorkflowInput[] = [];
+    mocks.sfn.on(StartExecutionCommand).callsFake((i: { input: string }) => {
+      sent.push(JSON.parse(i.input) as WorkflowInput);
+      return { executionArn: `${SM.replace(':stateMachine:', ':execution:')}:x`, startDate: new Date() };
+    });
+    const args = {
+      source: 's3://cat-in/cat/',
+      backend: 'aws' as const,
+      stateMachineArn: SM,
+      output: 's3://cat-out/',
+      region: 'eu-west-1',
+      instanceType: 'g6e.2xlarge',
+      spot: true,
+    };
+    const dry = memoryIo();
+    expect(await backfillCommand({ ...args, dryRun: true }, dry)).toBe(0);
+    const text = dry.stdout.join('\n');
+    expect(text).toMatch(/2 listed: 1 to submit, 1 skipped/);
+    expect(text).toContain('g6e.2xlarge spot');
+    expect(mocks.sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+
+    const io = memoryIo();
+    expect(await backfillCommand({ ...args, wait: false }, io, { pollMs: 1 })).toBe(0);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.priority).toBe('bulk');
+    expect(sent[0]?.estimate?.assumptions.join('\n')).toContain('g6e.2xlarge spot');
   });
 });

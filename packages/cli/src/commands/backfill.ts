@@ -32,6 +32,11 @@ export const backfillModule: CommandModule<GlobalOptions, BackfillArgs> = {
       .option('slots', { type: 'number', describe: 'Local backend: jobs run at once here (1)' })
       .option('quality', { type: 'boolean', describe: 'Each job measures SR vs bicubic PSNR/SSIM' })
       .option('wait', { type: 'boolean', default: true, describe: 'Follow the jobs to the end' })
+      .option('instance-type', {
+        type: 'string',
+        describe: 'AWS: the fleet’s instance type, for the learned throughput and prices (g6e.xlarge)',
+      })
+      .option('spot', { type: 'boolean', describe: 'AWS: the fleet runs on Spot (its prices)' })
       .example('# what a backfill would do, and what it would cost', '')
       .example(
         "$0 backfill s3://vodsr-in/ --s3-endpoint http://127.0.0.1:4569 --include '*.mp4' --dry-run",

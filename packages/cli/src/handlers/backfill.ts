@@ -35,6 +35,10 @@ export interface BackfillArgs extends GlobalOptions {
   wait?: boolean;
   /** Each job measures SR vs bicubic PSNR/SSIM (`quality: true`). */
   quality?: boolean;
+  /** AWS: the fleet's instance type, for the learned throughput and the prices. @default g6e.xlarge */
+  instanceType?: string;
+  /** AWS: the fleet runs on Spot (its prices). @default on-demand */
+  spot?: boolean;
 }
 
 /** Injected by tests: a fast executor, a stop signal, the poll interval. */
@@ -133,10 +137,14 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
             { path: '/stateMachineArn', message: 'set --state-machine-arn or VODSR_STATE_MACHINE_ARN' },
           ]);
         }
-        target = await api.awsBackfillTarget(
-          args.stateMachineArn,
-          args.region ? { region: args.region } : {},
-        );
+        target = await api.awsBackfillTarget(args.stateMachineArn, {
+          ...(args.region ? { region: args.region } : {}),
+          // learned and priced as the fleet runs: its instance type and market
+          learn: {
+            ...(args.instanceType ? { instanceType: args.instanceType } : {}),
+            ...(args.spot ? { purchase: 'spot' as const } : {}),
+          },
+        });
         config = {
           outputRoot: output,
           ...(args.model ? { model: args.model } : {}),
