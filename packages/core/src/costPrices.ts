@@ -52,8 +52,8 @@ export const SUCCESS_PATH_TRANSITIONS = 8;
 export const NO_PACKAGING_PATH_TRANSITIONS = 6;
 
 /**
- * Transitions a lost host adds per extra attempt: HostLost, CanRetryHost, QueueJob, AcquireHost and RunHost again
- * (5; a heartbeat timeout enters HostHeartbeatTimeout too, one more that the output cannot tell).
+ * Transitions a lost host adds per extra attempt: HostLost (HostHeartbeatTimeout when the host went silent: each
+ * counts the attempt itself), CanRetryHost, QueueJob, AcquireHost and RunHost again — 5 whatever the loss.
  */
 export const LOST_HOST_TRANSITIONS = 5;
 

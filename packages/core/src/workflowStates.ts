@@ -154,8 +154,9 @@ export function buildWorkflowStates(o: WorkflowOptions): Record<string, Record<s
     [S.acquireBulkHost]: acquire(o.bulkQueueUrl ?? LOCAL_QUEUE_URLS.bulk, 'bulk'),
     [S.hostLost]: {
       Type: 'Pass',
-      Comment: 'The host was lost (heartbeat, undeliverable, Spot, termination): count the attempt.',
-      Parameters: { 'number.$': 'States.MathAdd($.attempt.number, 1)' },
+      Comment:
+        'The host was lost (undeliverable, Spot, termination): count the attempt and keep why (one state per loss, as HostHeartbeatTimeout).',
+      Parameters: { 'number.$': 'States.MathAdd($.attempt.number, 1)', 'error.$': '$.error' },
       ResultPath: '$.attempt',
       Next: S.canRetryHost,
     },
@@ -167,8 +168,8 @@ export function buildWorkflowStates(o: WorkflowOptions): Record<string, Record<s
     [S.hostLostFailed]: {
       Type: 'Pass',
       Parameters: {
-        'Error.$': '$.error.Error',
-        'Cause.$': `States.Format('The job lost its host on all ${maxAttempts} attempts; the last time: {}', $.error.Cause)`,
+        'Error.$': '$.attempt.error.Error',
+        'Cause.$': `States.Format('The job lost its host on all ${maxAttempts} attempts; the last time: {}', $.attempt.error.Cause)`,
       },
       ResultPath: '$.error',
       Next: S.notifyFailure,
@@ -212,12 +213,17 @@ export function buildWorkflowStates(o: WorkflowOptions): Record<string, Record<s
     },
     [S.hostHeartbeatTimeout]: {
       Type: 'Pass',
+      Comment:
+        'The host went silent: count the attempt with why in words (HostLost for the other losses), so every lost host costs the same transitions.',
       Parameters: {
-        Error: 'States.HeartbeatTimeout',
-        Cause: `The host sent no heartbeat for ${heartbeat} s: the host or its SSM agent died or hangs`,
+        'number.$': 'States.MathAdd($.attempt.number, 1)',
+        error: {
+          Error: 'States.HeartbeatTimeout',
+          Cause: `The host sent no heartbeat for ${heartbeat} s: the host or its SSM agent died or hangs`,
+        },
       },
-      ResultPath: '$.error',
-      Next: S.hostLost,
+      ResultPath: '$.attempt',
+      Next: S.canRetryHost,
     },
     [S.hostTimeout]: {
       Type: 'Pass',

@@ -226,7 +226,11 @@ describe('buildWorkflowDefinition', () => {
       ErrorEquals: ['States.HeartbeatTimeout'],
       Next: WORKFLOW_STATES.hostHeartbeatTimeout,
     });
-    expect(states[WORKFLOW_STATES.hostHeartbeatTimeout]).toMatchObject({ Next: WORKFLOW_STATES.hostLost });
+    // a silent host counts its attempt in one state, as HostLost does the others: every loss costs 5 transitions
+    expect(states[WORKFLOW_STATES.hostHeartbeatTimeout]).toMatchObject({
+      ResultPath: '$.attempt',
+      Next: WORKFLOW_STATES.canRetryHost,
+    });
     expect(run.Catch?.[1]).toMatchObject({
       ErrorEquals: ['VODSR_SSM_UNDELIVERABLE', 'VODSR_HOST_LOST'],
       Next: WORKFLOW_STATES.hostLost,

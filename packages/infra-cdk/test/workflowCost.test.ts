@@ -219,6 +219,23 @@ describe('the success event carries cost.actual priced by NotifySuccess (JSONata
     expect(actual).toEqual(executionActualCost(run.output));
   });
 
+  it('counts a silent host (heartbeat timeout) as any other loss: 5 more transitions, all of them priced', async () => {
+    let calls = 0;
+    const { run, actual } = await priced({}, inputFor('host'), {
+      [S.runHost]: (i) => {
+        calls += 1;
+        if (calls === 1) throw stateError('States.HeartbeatTimeout', '');
+        const job = decodeHostJob((i as { Parameters: { jobB64: string[] } }).Parameters.jobB64[0] as string);
+        return { event: 'result', ok: true, jobId: job.jobId, source: SOURCE, sr: SR, elapsedSeconds: BUSY };
+      },
+    });
+    expect(run.path).toContain(S.hostHeartbeatTimeout);
+    // every state entered is billed: 6 + 5 (was 6 + 6 entered, priced as 11)
+    expect(run.path).toHaveLength(11);
+    expect(actual.usd).toEqual(actualCost({ hostBusySeconds: BUSY, transitions: 11 }).usd);
+    expect(actual).toEqual(executionActualCost(run.output));
+  });
+
   it('carries the entry point’s estimate next to the actual, and null when the host measured nothing', async () => {
     const input = inputFor('host');
     const estimate = {
