@@ -110,7 +110,9 @@ describe('AwsJobService', () => {
       Key: 'movies/a b.mp4',
     });
     const wf = JSON.parse(input) as WorkflowInput;
-    expect(wf.estimate?.assumptions[0]).toMatch(/media guessed from the object size \(50000000 bytes\)/);
+    // the trigger's own estimate (core's estimateInputFromSize): a size-based guess, and it says so first
+    expect(wf.estimate?.assumptions[0]).toMatch(/^size-based guess/);
+    expect(wf.estimate?.assumptions[1]).toMatch(/media guessed from the object size \(50000000 bytes\)/);
     expect(wf.estimate?.gpuSeconds).toBeGreaterThan(0);
     // the AWS default packages with MediaConvert: billed per output, 8 transitions on that path
     expect(wf.estimate?.usd.packaging).toBeGreaterThan(0);

@@ -183,7 +183,8 @@ describe('the backfill plan estimate', () => {
     expect(r.started).toHaveLength(2);
     expect(sent).toHaveLength(2);
     for (const input of sent) {
-      expect(input.estimate?.assumptions[0]).toMatch(/media guessed from the object size \(4000000 bytes\)/);
+      expect(input.estimate?.assumptions[0]).toMatch(/^size-based guess/);
+      expect(input.estimate?.assumptions[1]).toMatch(/media guessed from the object size \(4000000 bytes\)/);
       expect(input.estimate?.usd.packaging).toBeGreaterThan(0);
     }
     const total = sent.reduce((a, i) => a + (i.estimate?.gpuSeconds ?? 0), 0);

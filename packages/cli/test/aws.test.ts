@@ -87,7 +87,8 @@ describe('vodsr submit -b aws (pull admission: no instance id)', () => {
       Bucket: 'in-bucket',
       Key: 'movies/a.mp4',
     });
-    expect(wf.estimate?.assumptions[0]).toMatch(/object size \(10000000 bytes\)/);
+    expect(wf.estimate?.assumptions[0]).toMatch(/^size-based guess/);
+    expect(wf.estimate?.assumptions[1]).toMatch(/object size \(10000000 bytes\)/);
     expect(decodeHostJob(wf.hostJobB64)).toMatchObject({ source: 's3://in-bucket/movies/a.mp4', model: 'A' });
     expect(JSON.parse(io.stdout.join('\n'))).toMatchObject({ backend: 'aws', created: true });
   });

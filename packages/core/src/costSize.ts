@@ -5,7 +5,12 @@ import {
   estimateJob,
   type RenditionSize,
 } from './cost.js';
-import { DEFAULT_PRICE_TABLE, type PriceTable } from './costPrices.js';
+import {
+  DEFAULT_PRICE_TABLE,
+  NO_PACKAGING_PATH_TRANSITIONS,
+  type PriceTable,
+  SUCCESS_PATH_TRANSITIONS,
+} from './costPrices.js';
 import { EMPTY_THROUGHPUT, type ThroughputTable } from './costThroughput.js';
 
 /**
@@ -82,4 +87,61 @@ export function estimateFromSize(
       ...e.assumptions,
     ],
   };
+}
+
+/** What of a prepared job (core's `WorkflowInput`) its estimate depends on. */
+export interface EstimatedInput {
+  readonly job: { readonly model: string; readonly scale?: number; readonly quality?: boolean };
+  readonly packagingPreset: string;
+  readonly packagingEngine?: string;
+}
+
+/**
+ * The packaging path a prepared job takes, and so what it bills: preset `none` = the SR file only and the host
+ * engine = HLS in the SR pass (both $0, `NO_PACKAGING_PATH_TRANSITIONS`), MediaConvert = PlanPackaging + Package
+ * (per output minute per rendition, `SUCCESS_PATH_TRANSITIONS`).
+ *
+ * @example packagingPathOf({ packagingPreset: 'hls-ladder', packagingEngine: 'host' }) // { packaging: 'host', transitions: 6 }
+ */
+export function packagingPathOf(
+  input: Pick<EstimatedInput, 'packagingPreset' | 'packagingEngine'>,
+): Required<Pick<EstimateOptions, 'packaging' | 'transitions'>> {
+  if (input.packagingPreset === 'none')
+    return { packaging: 'none', transitions: NO_PACKAGING_PATH_TRANSITIONS };
+  if (input.packagingEngine === 'mediaconvert')
+    return { packaging: 'mediaconvert', transitions: SUCCESS_PATH_TRANSITIONS };
+  return { packaging: 'host', transitions: NO_PACKAGING_PATH_TRANSITIONS };
+}
+
+/**
+ * The estimate every entry point that knows a prepared job's object only by its size puts on `$.estimate` (the
+ * S3 trigger, the backfill Lambda, an AWS API submission, a CLI backfill): `estimateFromSize` with the job's model,
+ * scale and quality step and its packaging path (`packagingPathOf`). `renditionsFor` gives the MediaConvert
+ * outputs of the job's preset at an SR size (the caller's `planRungs`: presets are not core's); `options` the
+ * fleet's pricing and throughput host. Throws what `estimateJob` throws (an unknown price: `VODSR_UNKNOWN_PRICE`).
+ *
+ * @example estimateInputFromSize(input, 50_000_000, (sr) => planRungs(input.packagingPreset, { ...sr, durationSeconds: 1, hasAudio: false }))
+ */
+export function estimateInputFromSize(
+  input: EstimatedInput,
+  bytes: number,
+  renditionsFor: SizeEstimateOptions['renditionsFor'],
+  options: Omit<SizeEstimateOptions, 'renditionsFor'> = {},
+  prices: PriceTable = DEFAULT_PRICE_TABLE,
+  throughput: ThroughputTable = EMPTY_THROUGHPUT,
+): CostFigures {
+  const path = packagingPathOf(input);
+  return estimateFromSize(
+    bytes,
+    input.job.model,
+    {
+      ...path,
+      ...(input.job.scale === undefined ? {} : { scale: input.job.scale }),
+      ...(input.job.quality === true ? { quality: true } : {}),
+      ...(path.packaging === 'mediaconvert' && renditionsFor ? { renditionsFor } : {}),
+      ...options,
+    },
+    prices,
+    throughput,
+  );
 }

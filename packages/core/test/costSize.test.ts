@@ -2,9 +2,11 @@ import {
   DEFAULT_PRICE_TABLE,
   EMPTY_THROUGHPUT,
   estimateFromSize,
+  estimateInputFromSize,
   estimateJob,
   learnThroughput,
   mediaFromSize,
+  packagingPathOf,
   QUALITY_PASSES,
   qualitySampleSeconds,
   slotSecondPrice,
@@ -83,5 +85,48 @@ describe('the quality step in an estimate', () => {
     });
     const fast = estimateJob(media, 'A', { packaging: 'host', quality: true }, DEFAULT_PRICE_TABLE, learned);
     expect(fast.gpuSeconds - plain.gpuSeconds).toBeCloseTo(180 * 0.01 * QUALITY_PASSES, 3);
+  });
+});
+
+describe('estimateInputFromSize: the one size-based estimate of a prepared job', () => {
+  it('follows the job’s packaging path: none and host bill no packaging (6 transitions), MediaConvert its rungs (8)', () => {
+    expect(packagingPathOf({ packagingPreset: 'none', packagingEngine: 'mediaconvert' })).toEqual({
+      packaging: 'none',
+      transitions: 6,
+    });
+    expect(packagingPathOf({ packagingPreset: 'hls-ladder', packagingEngine: 'host' })).toEqual({
+      packaging: 'host',
+      transitions: 6,
+    });
+    expect(packagingPathOf({ packagingPreset: 'hls-ladder', packagingEngine: 'mediaconvert' })).toEqual({
+      packaging: 'mediaconvert',
+      transitions: 8,
+    });
+    const asked: { width: number; height: number }[] = [];
+    const rungs = (sr: { width: number; height: number }) => {
+      asked.push(sr);
+      return [sr, { width: sr.width / 2, height: sr.height / 2 }];
+    };
+    const job = { model: 'A', scale: 2 };
+    const host = estimateInputFromSize(
+      { job, packagingPreset: 'hls-ladder', packagingEngine: 'host' },
+      4e6,
+      rungs,
+    );
+    expect(asked).toEqual([]); // the host engine bills no renditions: the rungs are not asked for
+    expect(host.usd.packaging).toBe(0);
+    const mc = estimateInputFromSize(
+      { job, packagingPreset: 'hls-ladder', packagingEngine: 'mediaconvert' },
+      4e6,
+      rungs,
+    );
+    expect(asked).toEqual([{ width: 2560, height: 1440 }]); // 720p guessed from the size, × 2
+    expect(mc.usd.packaging).toBeGreaterThan(0);
+    expect(mc.gpuSeconds).toBe(host.gpuSeconds);
+    expect(mc.assumptions[0]).toMatch(/^size-based guess/);
+    expect(mc.assumptions.join('\n')).toMatch(/8 Step Functions transitions/);
+    // the quality step is the job's: its seconds are added
+    const q = estimateInputFromSize({ job: { ...job, quality: true }, packagingPreset: 'none' }, 4e6, rungs);
+    expect(q.gpuSeconds).toBeGreaterThan(host.gpuSeconds);
   });
 });

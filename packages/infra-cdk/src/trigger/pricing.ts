@@ -3,10 +3,9 @@ import {
   type CostFigures,
   DEFAULT_PRICE_TABLE,
   estimateFromSize,
-  NO_PACKAGING_PATH_TRANSITIONS,
+  estimateInputFromSize,
   type PriceTable,
   type PriceTableOverride,
-  SUCCESS_PATH_TRANSITIONS,
   withPrices,
 } from '@vodsr/core/cost';
 import { planRungs } from '@vodsr/mediaconvert-presets';
@@ -93,9 +92,17 @@ export function pricingFromEnv(env: Record<string, string | undefined> = process
   });
 }
 
+/** The MediaConvert outputs of a preset at an SR size (its rungs). */
+function rungSizes(preset: string, sr: { width: number; height: number }) {
+  return planRungs(preset as never, { ...sr, durationSeconds: 1, hasAudio: false }).map((r) => ({
+    width: r.width,
+    height: r.height,
+  }));
+}
+
 /**
  * The estimate of a job known only by its object's size (the trigger's S3 record, the backfill's listing item):
- * core's `estimateFromSize` with the job's model and scale, its packaging (host: $0; MediaConvert: one output per
+ * core's `estimateInputFromSize` with the job's model and scale, its packaging (host: $0; MediaConvert: one output per
  * rung of its preset at the guessed SR size; preset none: nothing), the quality step when the job has it, and the
  * fleet's pricing, the documented default
  * throughput (learning it would cost a ListExecutions + DescribeExecution per job read, on every cold start).
@@ -110,26 +117,11 @@ export function objectEstimate(
 ): CostFigures | undefined {
   if (bytes === undefined || !(bytes > 0)) return undefined;
   try {
-    const preset = input.packagingPreset;
-    const packaging =
-      preset === 'none' ? 'none' : input.packagingEngine === 'host' ? 'host' : ('mediaconvert' as const);
-    return estimateFromSize(
+    return estimateInputFromSize(
+      input,
       bytes,
-      input.job.model,
-      {
-        instanceType: pricing.instanceType,
-        purchase: pricing.purchase,
-        slotsPerHost: pricing.slotsPerHost,
-        packaging,
-        scale: input.job.scale,
-        ...(input.job.quality === true ? { quality: true } : {}),
-        transitions: packaging === 'mediaconvert' ? SUCCESS_PATH_TRANSITIONS : NO_PACKAGING_PATH_TRANSITIONS,
-        renditionsFor: (sr) =>
-          planRungs(preset as never, { ...sr, durationSeconds: 1, hasAudio: false }).map((r) => ({
-            width: r.width,
-            height: r.height,
-          })),
-      },
+      (sr) => rungSizes(input.packagingPreset, sr),
+      { instanceType: pricing.instanceType, purchase: pricing.purchase, slotsPerHost: pricing.slotsPerHost },
       pricing.prices,
     );
   } catch {

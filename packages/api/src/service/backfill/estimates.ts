@@ -1,17 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type JobSpec, VodsrError, type WorkflowInput } from '@vodsr/core';
+import { type JobSpec, VodsrError } from '@vodsr/core';
 import {
   type CostFigures,
   DEFAULT_PRICE_TABLE,
+  type EstimatedInput,
   type EstimateMedia,
   type EstimateOptions,
+  estimateInputFromSize,
   estimateJob,
   type GuessedMedia,
-  mediaFromSize,
-  NO_PACKAGING_PATH_TRANSITIONS,
   type PriceTable,
-  SUCCESS_PATH_TRANSITIONS,
   type ThroughputTable,
 } from '@vodsr/core/cost';
 import { type PresetId, planRungs } from '@vodsr/mediaconvert-presets';
@@ -90,62 +89,28 @@ export function estimateFor(
 }
 
 /**
- * The packaging a prepared job will take, and so its transitions: preset `none` = the SR file only (6), the host
- * engine = HLS in the SR pass (6, $0), MediaConvert = PlanPackaging + Package (8) with one billed output per rung
- * of its preset at the job's SR size (`renditionsFor`).
- */
-export function inputPackaging(
-  input: Pick<WorkflowInput, 'packagingPreset' | 'packagingEngine'>,
-): Pick<EstimateOptions, 'packaging' | 'transitions'> {
-  if (input.packagingPreset === 'none')
-    return { packaging: 'none', transitions: NO_PACKAGING_PATH_TRANSITIONS };
-  if (input.packagingEngine === 'mediaconvert')
-    return { packaging: 'mediaconvert', transitions: SUCCESS_PATH_TRANSITIONS };
-  return { packaging: 'host', transitions: NO_PACKAGING_PATH_TRANSITIONS };
-}
-
-/**
  * The estimate of a prepared job whose source is known only by its object size (an API submission or a backfill
- * item on AWS): the media guessed from the size (`mediaFromSize`), the job's model, scale and quality step, its
- * packaging path (`inputPackaging`: MediaConvert bills one output per rung of the preset at the guessed SR size),
- * priced with `options` (instance type, market, slots) and, when given, a learned throughput table. What the
- * trigger and backfill Lambdas put on `$.estimate` (infra-cdk's `objectEstimate`), for the entry points in this
- * package. `undefined` without a size. Throws what `estimateJob` throws (an unknown price: `VODSR_UNKNOWN_PRICE`).
+ * item on AWS): core's `estimateInputFromSize` — what the trigger and backfill Lambdas put on `$.estimate` — with
+ * MediaConvert's outputs from the job's preset rungs, priced with `options` (instance type, market, slots) and,
+ * when given, a learned throughput table. `undefined` without a size. Throws what `estimateJob` throws (an
+ * unknown price: `VODSR_UNKNOWN_PRICE`).
  *
  * @example input.estimate = estimateInput(input, head.ContentLength, { instanceType: 'g6e.2xlarge' }) ?? null;
  */
 export function estimateInput(
-  input: Pick<WorkflowInput, 'job' | 'packagingPreset' | 'packagingEngine'>,
+  input: EstimatedInput,
   bytes: number | undefined,
   options: EstimateOptions = {},
   prices: PriceTable = DEFAULT_PRICE_TABLE,
   throughput?: ThroughputTable,
 ): CostFigures | undefined {
   if (bytes === undefined || !(bytes >= 0)) return undefined;
-  const guessed = mediaFromSize(bytes);
-  const path = inputPackaging(input);
-  const scale = input.job.scale ?? 2;
-  const renditions =
-    path.packaging === 'mediaconvert'
-      ? planRungs(input.packagingPreset as PresetId, {
-          width: guessed.media.width * scale,
-          height: guessed.media.height * scale,
-          durationSeconds: 1,
-          hasAudio: false,
-        }).map((r) => ({ width: r.width, height: r.height }))
-      : undefined;
-  return estimateFor(
-    guessed,
-    input.job,
-    {
-      ...path,
-      ...(renditions ? { renditions } : {}),
-      ...(input.job.quality === true ? { quality: true } : {}),
-      ...options,
-    },
-    prices,
-    throughput,
-  );
+  const rungs = (sr: { width: number; height: number }) =>
+    planRungs(input.packagingPreset as PresetId, { ...sr, durationSeconds: 1, hasAudio: false }).map((r) => ({
+      width: r.width,
+      height: r.height,
+    }));
+  return estimateInputFromSize(input, bytes, rungs, options, prices, throughput);
 }
 
 /** Sums estimates (a backfill's, a prefix's): GPU seconds and dollars added, assumptions of the first kept. */
