@@ -23,6 +23,7 @@ import {
   NO_PACKAGING_PRESET,
   WORKFLOW_STATES,
 } from '@vodsr/core/workflow';
+import { Inflight } from './inflight.js';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { publishOutputs } from './publishOutputs.js';
 import { localS3Client } from './s3Client.js';
@@ -127,8 +128,7 @@ export function hostCapsDir(): string {
  * @example const jobs = await LocalJobService.open({ executor: createWorkflowExecutor() });
  */
 export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): LocalExecutor {
-  // With `preload`, what a job runs on loads while the first job is still being submitted (its source probed, its
-  // record written), instead of after it: a job's fixed cost is mostly such waits.
+  // With `preload`, what a job runs on loads while the first job is still being submitted, not after it.
   let modules: Promise<ExecutorModules> | undefined = opts.preload ? loadExecutorModules() : undefined;
   modules?.catch(() => undefined);
   return async (ctx: LocalExecutionContext): Promise<JobOutputs> => {
@@ -234,13 +234,11 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
           if (probeDir !== undefined) rmSync(probeDir, { recursive: true, force: true });
         }
       },
-      // The deployed planner's own code, on the payload the definition sends it: the CreateJob request is real
-      // (and validated). Packaging itself runs with the presets' FFmpeg twin in `Package`.
+      // The deployed planner on the definition's payload (a real CreateJob, validated); `Package` runs FFmpeg.
       [S.planPackaging]: async (task: unknown): Promise<JsonValue> => {
         try {
           const payload = (task as { Payload: Parameters<typeof planner>[0] }).Payload;
-          // MediaConvert reads and writes S3 only: a local folder output is planned at stand-in S3 locations
-          // of the same file names (the plan's rungs, audio and naming are what matter here).
+          // MediaConvert does S3 only: a local folder is planned at stand-in S3 keys of the same file names.
           const local = parseLocation(payload.destination).kind === 'file';
           const planned = local
             ? {
@@ -319,15 +317,15 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
       [S.notifyFailure]: async () => ({ Entries: [], FailedEntryCount: 0 }),
     };
 
-    // core's definition, as deployed: asl-validator checks it in the tests (infra-cdk workflow.test.ts), not on
-    // every job (compiling its JSON schemas costs ≈0.5 s of CPU per process).
+    // core's definition, as deployed; asl-validator checks it in infra-cdk's tests, not per job (≈0.5 s of CPU).
+    const inflight = new Inflight();
     const machine = new StateMachine(buildWorkflowDefinition() as never, {
       validationOptions: { noValidate: true },
     });
     // an input stored before executions carried `estimate` runs too (the Notify states read `$.estimate`)
     const execution = machine.run({ ...input, estimate: input.estimate ?? null } as never, {
       overrides: {
-        taskResourceLocalHandlers: handlers,
+        taskResourceLocalHandlers: inflight.wrap(handlers),
         retryIntervalOverrides: { [S.runHost]: 0, [S.planPackaging]: 0, [S.package]: 0 },
       },
       context: { Task: { Token: `local-${ctx.jobId}-${ctx.attempt}` } },
@@ -337,7 +335,9 @@ export function createWorkflowExecutor(opts: WorkflowExecutorOptions = {}): Loca
     try {
       await execution.result;
     } catch (e) {
-      if (ctx.signal.aborted) throw ctx.signal.reason ?? new VodsrError('VODSR_CANCELLED', 'Cancelled');
+      // the engine rejects at once: the host's (or packaging's) process ends first, then the caller cleans up
+      const reason = ctx.signal.reason ?? new VodsrError('VODSR_CANCELLED', 'Cancelled');
+      if (ctx.signal.aborted) throw await inflight.after(reason);
       if (firstError !== undefined) throw firstError;
       const x = e as { name?: string; message?: string; cause?: unknown };
       throw new VodsrError('VODSR_WORKFLOW_FAILED', `The workflow failed: ${x.message ?? String(e)}`, {
