@@ -11,6 +11,7 @@
 // Needs the built packages (`npx nx run-many -t build`), ffmpeg/ffprobe on PATH.
 //
 // The fixed cost per job: `vodsr run` minus the one command, both on a 1 s clip (median of --repeat interleaved).
+// Each compared pair runs back to back in every round (see below); `paired` gives the medians of the rounds' ratios.
 //
 //   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--repeat 3] [--json] [--keep] [--engine mediaconvert]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -208,26 +209,45 @@ function runOne(n, src = source, tag = 'one') {
   };
 }
 
-// Interleaved repeats (the order rotates) so that load from elsewhere hits every pipeline alike; median wall time.
+// Interleaved repeats. Each figure compares two pipelines, and those two run back to back in every round (their order
+// alternates, A B then B A, so neither always runs first or second); the pairs' order rotates from round to round.
+// This machine's speed drifts by tens of percent over minutes, so pipelines minutes apart are not comparable; two
+// runs next to each other are. Median wall time per pipeline, and the median of the per-round ratios.
 const ENGINE_MC = arg('engine', '') === 'mediaconvert';
 const pipelines = [
   ['vodsr run (host)', (n) => runVodsr(n)],
+  ['one FFmpeg command', runOne],
   ['vodsr run HLS only', (n) => runVodsr(n, ['--no-sr-file'], source, 'hlsonly')],
   ['seed two-step', runSeed],
-  ['one FFmpeg command', runOne],
-  ...(ENGINE_MC
-    ? [['vodsr run (mc twin)', (n) => runVodsr(n, ['--engine', 'mediaconvert'], source, 'mc')]]
-    : []),
   // The fixed cost: the same job on a 1 s clip, product vs one command.
   ['vodsr run 1 s clip', (n) => runVodsr(n, [], shortSource, 'short')],
   ['one command 1 s clip', (n) => runOne(n, shortSource, 'oneshort')],
+  ...(ENGINE_MC
+    ? [['vodsr run (mc twin)', (n) => runVodsr(n, ['--engine', 'mediaconvert'], source, 'mc')]]
+    : []),
 ];
-const FIXED = pipelines.length - 2;
+const index = (name) => pipelines.findIndex(([n]) => n === name);
+const pairs = [
+  [index('vodsr run (host)'), index('one FFmpeg command')],
+  [index('vodsr run HLS only'), index('seed two-step')],
+  [index('vodsr run 1 s clip'), index('one command 1 s clip')],
+  ...(ENGINE_MC ? [[index('vodsr run (mc twin)'), index('one FFmpeg command')]] : []),
+];
 const runs = pipelines.map(() => []);
+/** Per pair, per round: [seconds of the pair's first pipeline, seconds of its second], run back to back. */
+const rounds = pairs.map(() => []);
 for (let n = 0; n < REPEAT; n += 1) {
-  for (let k = 0; k < pipelines.length; k += 1) {
-    const i = (k + n) % pipelines.length;
-    runs[i].push(pipelines[i][1](n));
+  for (let k = 0; k < pairs.length; k += 1) {
+    const p = (k + n) % pairs.length;
+    const [a, b] = pairs[p];
+    const order = n % 2 === 0 ? [a, b] : [b, a];
+    const got = {};
+    for (const i of order) {
+      const r = pipelines[i][1](n);
+      runs[i].push(r);
+      got[i] = r.seconds;
+    }
+    rounds[p].push([got[a], got[b]]);
   }
 }
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
@@ -236,7 +256,7 @@ const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const size = [top.width, top.height];
 const rows = pipelines.map(([name], i) => {
   const last = runs[i][runs[i].length - 1];
-  const short = i >= FIXED;
+  const short = name.endsWith('1 s clip');
   return {
     name,
     seconds: median(runs[i].map((r) => r.seconds)),
@@ -257,6 +277,12 @@ const summary = {
   hlsOnlyOverSeed: ratio(byName('vodsr run HLS only').seconds / byName('seed two-step').seconds),
   hlsOnlySpeedupOverSeed: ratio(byName('seed two-step').seconds / byName('vodsr run HLS only').seconds),
   fixedOverheadSeconds: ratio(byName('vodsr run 1 s clip').seconds - byName('one command 1 s clip').seconds),
+  /** The same figures as the median of each round's ratio (the two runs back to back): less exposed to drift. */
+  paired: {
+    vodsrOverOneCommand: ratio(median(rounds[0].map(([a, b]) => a / b))),
+    hlsOnlySpeedupOverSeed: ratio(median(rounds[1].map(([a, b]) => b / a))),
+    fixedOverheadSeconds: ratio(median(rounds[2].map(([a, b]) => a - b))),
+  },
   psnrTop: Object.fromEntries(
     rows.filter((r) => !Number.isNaN(r.psnrTop)).map((r) => [r.name, ratio(r.psnrTop)]),
   ),

@@ -8,7 +8,8 @@
 // packages (libsql, s3rver, hls.js, eventsource-parser) and @vodsr/host-scripts' scripts, which its code finds
 // through its package.json. aws-local-stepfunctions imports the Lambda client at load time although the local
 // workflow never calls a Lambda (every Task has a local handler): in the bundle those two imports go to
-// lazyLambdaClient.mjs, which loads the real SDK on first use.
+// lazyLambdaClient.mjs, which loads the real SDK on first use. Its `asl-validator` import (and ajv under it) goes
+// to noAslValidator.mjs: vodsr's executor never validates at run time (noValidate; infra-cdk's tests validate).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ const EXTERNAL = [
 ];
 const SHIMMED = new Set(['@aws-sdk/client-lambda', '@aws-sdk/credential-providers']);
 const lazyShim = fileURLToPath(new URL('./lazyLambdaClient.mjs', import.meta.url));
+const noValidatorShim = fileURLToPath(new URL('./noAslValidator.mjs', import.meta.url));
 
 // Chunk names carry a content hash: clear the folder so no chunk of an earlier build is left (or published).
 rmSync(join(root, 'dist', 'bundle'), { recursive: true, force: true });
@@ -60,6 +62,11 @@ await build({
         b.onResolve({ filter: /^@aws-sdk\/(client-lambda|credential-providers)$/ }, (a) =>
           SHIMMED.has(a.path) && /aws-local-stepfunctions/.test(a.importer)
             ? { path: lazyShim, namespace: 'file' }
+            : undefined,
+        );
+        b.onResolve({ filter: /^asl-validator$/ }, (a) =>
+          /aws-local-stepfunctions/.test(a.importer)
+            ? { path: noValidatorShim, namespace: 'file' }
             : undefined,
         );
       },

@@ -154,7 +154,7 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
   const defaultConfig = `${cwd}/${DEFAULT_CONFIG_FILE}`;
   if (!argv.includes('--config') && existsSync(defaultConfig)) y = y.config(readConfig(defaultConfig));
   for (const c of COMMANDS) y = y.command(c);
-  return (
+  return skipHelpCache(
     y
       .demandCommand(1, 'Give a command (vodsr --help lists them)')
       .recommendCommands()
@@ -184,8 +184,26 @@ export function buildCli(argv: readonly string[], cwd = process.cwd()): Argv<Glo
           : '';
         process.stderr.write(`error: ${msg}${hint}\nRun "vodsr --help" for usage.\n`);
         process.exit(2);
-      })
+      }),
   );
+}
+
+interface YargsUsage {
+  cacheHelpMessage(): void;
+}
+
+/**
+ * yargs renders the running command's whole help right after starting its handler (`cacheHelpMessage`), to print it
+ * should the handler fail. vodsr's `.fail` never prints that help, and rendering it is ~20 ms of every command,
+ * on a job's critical path (before `vodsr run` starts its host). The usage object is yargs' own (17.x); when a
+ * version has none, nothing changes.
+ */
+function skipHelpCache<T>(y: Argv<T>): Argv<T> {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => YargsUsage } })
+    .getInternalMethods;
+  const usage = internal?.call(y).getUsageInstance?.();
+  if (usage) usage.cacheHelpMessage = () => undefined;
+  return y;
 }
 
 /** The terminal's width, or $COLUMNS, or 80 (a pipe has no width). */

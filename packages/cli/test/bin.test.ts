@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -55,6 +55,19 @@ describe('the compiled vodsr binary', () => {
     expect(unbundled).toEqual([]);
     // Neither the HTTP server nor the AWS SDK is loaded by a local run.
     expect(runs.files.filter((u) => /\/(fastify|@fastify|@aws-sdk)\//.test(u))).toEqual([]);
+  });
+
+  it('leaves asl-validator (and ajv) out of the bundle; a StateMachine that asks to validate gets a coded error', async () => {
+    const dir = dirname(bin);
+    const code = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    const text = code.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    // The in-process workflow runs with noValidate: the validator's modules are not loaded on every `vodsr run`.
+    expect(text).toContain('aws-local-stepfunctions');
+    expect(text).not.toMatch(/asl-validator\/dist\/src\/validator|node_modules\/ajv\/dist\/ajv\.js/);
+    const shimUrl = new URL('../scripts/noAslValidator.mjs', import.meta.url).href;
+    const shim = (await import(shimUrl)) as { default: () => unknown };
+    expect(() => shim.default()).toThrow(expect.objectContaining({ code: 'VODSR_INTERNAL' }));
+    expect(() => shim.default()).toThrow(/noValidate/);
   });
 
   it('prints --help with every command, examples and the exit codes', async () => {

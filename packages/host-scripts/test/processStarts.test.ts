@@ -10,6 +10,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -222,6 +223,57 @@ describe('process starts per job', () => {
     });
     expect(missing.run.code, missing.run.stderr).toBe(0);
     expect(tally(missing.starts).ffprobe).toBe(tally(own.starts).ffprobe);
+  });
+
+  it('works out the source plan from a handed probe while the job is read: two jq at once, same result', async () => {
+    const probeFile = join(tmp.dir, 'handed-early.ffprobe.json');
+    writeFileSync(
+      probeFile,
+      execFileSync(
+        'ffprobe',
+        ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', wide],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    );
+    // Written after the source's last change (an earlier test moves the source's mtime ahead).
+    const after = new Date(statSync(wide).mtimeMs + 10_000);
+    utimesSync(probeFile, after, after);
+    // A jq that logs when each program starts and ends: "start plan", "end job", ... (the plan reads the probe).
+    const timed = join(tmp.dir, 'timed-jq');
+    const events = join(tmp.dir, 'jq-events.log');
+    mkdirSync(timed, { recursive: true });
+    const realJq = execFileSync('bash', ['-c', 'command -v jq'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(timed, 'jq'),
+      `#!/usr/bin/env bash
+kind=other
+case " $* " in *" --rawfile probe "*) kind=plan ;; *" --arg exts "*) kind=job ;; esac
+echo "start $kind" >>'${events}'
+'${realJq}' "$@"
+rc=$?
+echo "end $kind" >>'${events}'
+exit $rc
+`,
+    );
+    chmodSync(join(timed, 'jq'), 0o755);
+    writeFileSync(events, '');
+    const job = hlsJob(wide, join(tmp.dir, 'out-early'));
+    const run = await runHost(['run', `--job-b64=${encodeHostJob(job)}`], {
+      env: { ...WORK(), PATH: `${timed}:${process.env.PATH}`, VODSR_SOURCE_PROBE_FILE: probeFile },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({
+      ok: true,
+      sr: { width: 1280, height: 720, hasAudio: true },
+      hls: { variants: [{ name: '720p' }, { name: '540p' }, { name: '360p' }] },
+    });
+    const log = readFileSync(events, 'utf8').trim().split('\n');
+    // One plan, started before the job's read ended (before: only after it, and after the slot and the fetch).
+    expect(log.filter((l) => l === 'start plan')).toHaveLength(1);
+    expect(log.indexOf('start plan')).toBeLessThan(log.indexOf('end job'));
+    expect(readFileSync(join(job.hls?.destination ?? '', 'index.m3u8'), 'utf8')).toContain('index_720p.m3u8');
   });
 
   it('writes a hostile ASCII log message without jq, byte for byte as jq does; other text through jq', async () => {
