@@ -111,6 +111,12 @@ async function counted(
   return { run, starts };
 }
 
+/** The ffprobe JSON the local backend writes at submit (VODSR_SOURCE_PROBE_FILE), for VIDEO. */
+function writeProbe(file: string, video: string): void {
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', video];
+  writeFileSync(file, execFileSync('ffprobe', args, { encoding: 'utf8' }));
+}
+
 function tally(starts: string[]): Record<string, number> {
   const t: Record<string, number> = {};
   for (const s of starts) t[s] = (t[s] ?? 0) + 1;
@@ -189,16 +195,7 @@ describe('process starts per job', () => {
 
   it('reuses the local backend’s submit-time probe (VODSR_SOURCE_PROBE_FILE): 1 ffprobe fewer, same result', async () => {
     const probeFile = join(tmp.dir, 'handed.ffprobe.json');
-    writeFileSync(
-      probeFile,
-      execFileSync(
-        'ffprobe',
-        ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', wide],
-        {
-          encoding: 'utf8',
-        },
-      ),
-    );
+    writeProbe(probeFile, wide);
     const own = await counted(lanczosJob(wide, join(tmp.dir, 'out-own', 'clip_sr_2x.mp4')));
     const handed = await counted(lanczosJob(wide, join(tmp.dir, 'out-handed', 'clip_sr_2x.mp4')), {
       VODSR_SOURCE_PROBE_FILE: probeFile,
@@ -227,16 +224,7 @@ describe('process starts per job', () => {
 
   it('works out the source plan from a handed probe while the job is read: two jq at once, same result', async () => {
     const probeFile = join(tmp.dir, 'handed-early.ffprobe.json');
-    writeFileSync(
-      probeFile,
-      execFileSync(
-        'ffprobe',
-        ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', wide],
-        {
-          encoding: 'utf8',
-        },
-      ),
-    );
+    writeProbe(probeFile, wide);
     // Written after the source's last change (an earlier test moves the source's mtime ahead).
     const after = new Date(statSync(wide).mtimeMs + 10_000);
     utimesSync(probeFile, after, after);
