@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 import module from 'node:module';
+import { startRunSourceProbe } from '@vodsr/api/source-probe';
+
+// `vodsr run <file>`: the source's ffprobe starts now, on the other core, while Node loads the CLI below (~0.15 s);
+// the local backend finds it done at submit. Only Node's own modules are loaded for it.
+startRunSourceProbe(process.argv.slice(2));
 
 // Node ≥ 22.1 keeps V8's compiled code of the bundle on disk (os.tmpdir()/node-compile-cache), so a command does not
 // compile the same code again on every start; NODE_DISABLE_COMPILE_CACHE=1 turns it off. Node 20 has no such cache.

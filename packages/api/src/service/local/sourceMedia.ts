@@ -1,11 +1,6 @@
-import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { type PrepareJobContext, parseLocation } from '@vodsr/core';
-import { ffmpegPath } from '@vodsr/core/models';
 import type { GuessedMedia } from '../backfill/estimates.js';
-
-const run = promisify(execFile);
+import { madeSourceProbe, probeSourceFile } from './sourceProbe.js';
 
 /** What `prepareJob` checks of a probed source (`PrepareJobContext.media`). */
 export type SourceMedia = NonNullable<PrepareJobContext['media']>;
@@ -19,21 +14,19 @@ export interface ProbedSource {
   readonly estimate?: GuessedMedia;
 }
 
-/** Recent probes (path + size + mtime): one ffprobe per file however many times submit asks (check and estimate). */
-const probes = new Map<string, Promise<ProbedSource | undefined>>();
-
 const frameRate = (r: string | undefined): number | undefined => {
   const [n, d] = (r ?? '').split('/').map(Number);
   return n && d ? n / d : undefined;
 };
 
 async function probe(path: string): Promise<ProbedSource | undefined> {
+  const stdout = await probeSourceFile(path);
+  return stdout === undefined ? undefined : probed(stdout);
+}
+
+/** What ffprobe's JSON says of a source; `undefined` when it has no video stream with a size. */
+function probed(stdout: string): ProbedSource | undefined {
   try {
-    const { stdout } = await run(
-      'ffprobe',
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ffmpegPath(path)],
-      { timeout: 30_000, maxBuffer: 8 * 1024 * 1024 },
-    );
     const j = JSON.parse(stdout) as {
       streams?: {
         codec_type?: string;
@@ -92,32 +85,18 @@ export async function sourceMediaAtSubmit(source: string): Promise<SourceMedia |
 }
 
 /**
- * The one ffprobe of a local source at submit (cached by path, size and mtime), shared by the limits check
- * (`sourceMediaAtSubmit`) and the cost estimate (`estimateAtSubmit`). `undefined` for an S3 source, a special
- * file, or one ffprobe cannot read.
+ * The one ffprobe of a local source at submit (one process per path, size and mtime: `sourceProbe.ts`), shared by
+ * the limits check (`sourceMediaAtSubmit`) and the cost estimate (`estimateAtSubmit`); the `vodsr` binary may have
+ * started it already. `undefined` for an S3 source, a special file, or one ffprobe cannot read.
  */
 export function probeSourceAtSubmit(source: string): Promise<ProbedSource | undefined> {
-  const key = probeKey(source);
-  if (key === undefined) return Promise.resolve(undefined);
-  let p = probes.get(key);
-  if (!p) {
-    p = probe(key.slice(0, key.indexOf('\0')));
-    probes.set(key, p);
-    if (probes.size > 256) probes.delete(probes.keys().next().value as string);
-  }
-  return p;
+  const path = localPath(source);
+  return path === undefined ? Promise.resolve(undefined) : probe(path);
 }
 
-/** The cache key of a local source as it is now (path, size, mtime); `undefined` for S3, special or missing files. */
-function probeKey(source: string): string | undefined {
+function localPath(source: string): string | undefined {
   const loc = parseLocation(source);
-  if (loc.kind !== 'file') return undefined;
-  try {
-    const st = statSync(loc.path);
-    return st.isFile() ? `${loc.path}\0${st.size}\0${st.mtimeMs}` : undefined;
-  } catch {
-    return undefined;
-  }
+  return loc.kind === 'file' ? loc.path : undefined;
 }
 
 /**
@@ -126,7 +105,7 @@ function probeKey(source: string): string | undefined {
  * local job is probed once. Never probes: `undefined` when there is nothing to reuse.
  */
 export async function reusableProbe(source: string): Promise<string | undefined> {
-  const key = probeKey(source);
-  const p = key === undefined ? undefined : probes.get(key);
-  return (await p)?.ffprobeJson;
+  const path = localPath(source);
+  const stdout = path === undefined ? undefined : await madeSourceProbe(path);
+  return stdout !== undefined && probed(stdout) ? stdout : undefined;
 }
