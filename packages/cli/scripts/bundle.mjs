@@ -10,8 +10,12 @@
 // workflow never calls a Lambda (every Task has a local handler): in the bundle those two imports go to
 // lazyLambdaClient.mjs, which loads the real SDK on first use. Its `asl-validator` import (and ajv under it) goes
 // to noAslValidator.mjs: vodsr's executor never validates at run time (noValidate; infra-cdk's tests validate).
+// yargs and its help layout (cliui, wrap-ansi) import string-width, whose module body builds an Intl.Segmenter and
+// \p{RGI_Emoji} regular expressions: ~30 ms of every start, for help text most commands never print. Each import
+// gets a stand-in whose function require()s the real module on its first call (esbuild bundles a require()d ES
+// module as one initialised on first use), so that work happens only when a width is asked for.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -59,6 +63,25 @@ await build({
     {
       name: 'lazy-lambda-client',
       setup(b) {
+        b.onResolve({ filter: /^string-width$/ }, async (a) => {
+          if (a.namespace === 'lazy-string-width') return undefined;
+          const real = await b.resolve(a.path, {
+            kind: a.kind,
+            importer: a.importer,
+            resolveDir: a.resolveDir,
+            namespace: 'lazy-string-width',
+          });
+          if (real.errors.length) return { errors: real.errors };
+          // Relative to the package (the bundle's comments name it): no machine path in what is published.
+          return { path: relative(root, real.path), namespace: 'lazy-string-width' };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (a) => ({
+          contents:
+            `export default function stringWidth(string, options) {\n` +
+            `  return require(${JSON.stringify(`./${a.path}`)}).default(string, options);\n}\n`,
+          resolveDir: root,
+          loader: 'js',
+        }));
         b.onResolve({ filter: /^@aws-sdk\/(client-lambda|credential-providers)$/ }, (a) =>
           SHIMMED.has(a.path) && /aws-local-stepfunctions/.test(a.importer)
             ? { path: lazyShim, namespace: 'file' }

@@ -57,6 +57,31 @@ describe('the compiled vodsr binary', () => {
     expect(runs.files.filter((u) => /\/(fastify|@fastify|@aws-sdk)\//.test(u))).toEqual([]);
   });
 
+  it('builds string-width\'s Intl.Segmenter only when a width is asked for (help), not on every start', async () => {
+    // A preload that counts Intl.Segmenter constructions (string-width makes one, and \\p{RGI_Emoji} regular
+    // expressions, in its module body: ~30 ms of every start before the bundle made it lazy).
+    const dir = tempDir();
+    const hook = join(dir, 'count-segmenters.mjs');
+    writeFileSync(
+      hook,
+      'const S = Intl.Segmenter;\n' +
+        'Intl.Segmenter = class extends S { constructor(...a) { super(...a); process.stderr.write("[segmenter]\\n"); } };\n',
+    );
+    const segmenters = async (args: string[]) => {
+      const r = await run(process.execPath, ['--import', hook, bin, ...args], {
+        cwd: dir,
+        env: { ...process.env, VODSR_DATA_DIR: join(dir, '.vodsr') },
+      });
+      return { out: r.stdout, made: r.stderr.split('\n').filter((l) => l === '[segmenter]').length };
+    };
+    const version = await segmenters(['--version']);
+    expect(version.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(version.made).toBe(0);
+    const help = await segmenters(['run', '--help']);
+    expect(help.out).toContain('vodsr run <input>');
+    expect(help.made).toBeGreaterThan(0);
+  });
+
   it('leaves asl-validator (and ajv) out of the bundle; a StateMachine that asks to validate gets a coded error', async () => {
     const dir = dirname(bin);
     const code = readdirSync(dir).filter((f) => f.endsWith('.js'));
