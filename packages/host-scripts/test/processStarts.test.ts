@@ -179,6 +179,17 @@ describe('process starts per job', () => {
     expect(tally(starts).cp ?? 0).toBe(0);
   });
 
+  it('starts the verdict jq while FFmpeg runs, so the job’s end waits on no jq start', async () => {
+    const job = hlsJob(wide, join(tmp.dir, 'out-verdict'));
+    const { run, starts } = await counted(job);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({ ok: true, srFile: true, sr: { width: 1280, height: 720 } });
+    // After FFmpeg: its verdict's jq, then the two probes of the outputs (they start once FFmpeg has exited).
+    const after = starts.slice(starts.indexOf('ffmpeg') + 1);
+    expect(after.filter((s) => s === 'ffprobe')).toHaveLength(2);
+    expect(after.lastIndexOf('jq'), after.join(' ')).toBeLessThan(after.indexOf('ffprobe'));
+  });
+
   it('an SR file only: 3 jq, 2 ffprobe (source, SR file), one base64', async () => {
     const job = lanczosJob(wide, join(tmp.dir, 'out-sr', 'clip_sr_2x.mp4'));
     const { run, starts } = await counted(job);

@@ -42,6 +42,19 @@ exit $rc
 `,
   );
   chmodSync(join(tmp.dir, 'ffmpeg'), 0o755);
+  // SPOIL=verdict: the jq of the verdict (started while FFmpeg runs, fed the probes on stdin) dies at once.
+  const jq = (process.env.PATH ?? '')
+    .split(':')
+    .map((d) => join(d, 'jq'))
+    .find((p) => existsSync(p));
+  writeFileSync(
+    join(tmp.dir, 'jq'),
+    `#!/usr/bin/env bash
+if [[ "$SPOIL" == verdict && " $* " == *" -R -s "* ]]; then exit 3; fi
+exec '${jq}' "$@"
+`,
+  );
+  chmodSync(join(tmp.dir, 'jq'), 0o755);
   wide = await makeVideo(join(tmp.dir, 'wide.mp4'), { width: 640, height: 360, seconds: 1 });
 });
 
@@ -93,6 +106,11 @@ describe('vodsr-host refuses what FFmpeg did not write right', () => {
       'the source has audio but the SR output has none',
     );
     expect(existsSync(join(tmp.dir, 'noaudio'))).toBe(false);
+  });
+
+  it('a verdict jq that died before the outputs were handed to it (a write to a closed pipe ends nothing)', async () => {
+    expect(await spoiled('verdict', job('verdict', true))).toBe('checking the outputs failed');
+    expect(existsSync(join(tmp.dir, 'verdict'))).toBe(false);
   });
 
   it('a master playlist without one of the planned rungs', async () => {
