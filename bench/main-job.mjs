@@ -33,6 +33,13 @@ const REPEAT = Number(arg('repeat', '3'));
 const [W, H] = arg('size', '640x360').split('x').map(Number);
 const FPS = 25;
 const loadStart = loadavg()[0];
+// What one Node start costs here, before any of vodsr's code (part of the fixed cost that is the machine's): on
+// Node 20, NODE_EXTRA_CA_CERTS (set on this project's dev machines) reads the CA file at every start, ~45 ms.
+const nodeStarts = Array.from({ length: 5 }, () => {
+  const t0 = process.hrtime.bigint();
+  execFileSync(process.execPath, ['-e', '0']);
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+});
 const work = mkdtempSync(join(tmpdir(), 'vodsr-bench-main-'));
 const MODEL = 'lanczos-x2';
 const SR_VF = renderFilterChain(getModel(MODEL).filters(2));
@@ -287,6 +294,12 @@ const summary = {
     rows.filter((r) => !Number.isNaN(r.psnrTop)).map((r) => [r.name, ratio(r.psnrTop)]),
   ),
   loadAverage: { start: ratio(loadStart), end: ratio(loadavg()[0]) },
+  node: {
+    version: process.version,
+    /** Median wall time of `node -e 0` (5 runs, this environment), included in fixedOverheadSeconds. */
+    startSeconds: ratio([...nodeStarts].sort((x, y) => x - y)[2]),
+    extraCaCerts: process.env.NODE_EXTRA_CA_CERTS !== undefined,
+  },
 };
 
 if (process.argv.includes('--json')) {
@@ -314,6 +327,9 @@ if (process.argv.includes('--json')) {
     );
   }
   console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`);
+  console.log(
+    `node ${summary.node.version}: one start (node -e 0) ${summary.node.startSeconds.toFixed(3)} s${summary.node.extraCaCerts ? ', NODE_EXTRA_CA_CERTS set' : ''}`,
+  );
   console.log(JSON.stringify(summary));
   console.log(
     `wall = median of ${REPEAT} interleaved run(s): ${rows.map((r) => `${r.name} ${r.all.join('/')} s`).join('; ')}`,
