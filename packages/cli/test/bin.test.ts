@@ -57,8 +57,8 @@ describe('the compiled vodsr binary', () => {
     expect(runs.files.filter((u) => /\/(fastify|@fastify|@aws-sdk)\//.test(u))).toEqual([]);
   });
 
-  it('builds string-width\'s Intl.Segmenter only when a width is asked for (help), not on every start', async () => {
-    // A preload that counts Intl.Segmenter constructions (string-width makes one, and \\p{RGI_Emoji} regular
+  it('builds string-width’s Intl.Segmenter only when a width is asked for (help), not on every start', async () => {
+    // A preload that counts Intl.Segmenter constructions (string-width makes one, and \p{RGI_Emoji} regular
     // expressions, in its module body: ~30 ms of every start before the bundle made it lazy).
     const dir = tempDir();
     const hook = join(dir, 'count-segmenters.mjs');
