@@ -61,7 +61,7 @@ await build({
   },
   plugins: [
     {
-      name: 'lazy-lambda-client',
+      name: 'lazy-string-width',
       setup(b) {
         b.onResolve({ filter: /^string-width$/ }, async (a) => {
           if (a.namespace === 'lazy-string-width') return undefined;
@@ -82,6 +82,11 @@ await build({
           resolveDir: root,
           loader: 'js',
         }));
+      },
+    },
+    {
+      name: 'lazy-lambda-client',
+      setup(b) {
         b.onResolve({ filter: /^@aws-sdk\/(client-lambda|credential-providers)$/ }, (a) =>
           SHIMMED.has(a.path) && /aws-local-stepfunctions/.test(a.importer)
             ? { path: lazyShim, namespace: 'file' }

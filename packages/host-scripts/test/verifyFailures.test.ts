@@ -17,12 +17,16 @@ let tmp: { dir: string; remove: () => void };
 let wide: string;
 let n = 0;
 
+/** Where TOOL is on PATH (the real one the wrappers below call). */
+const onPath = (tool: string) =>
+  (process.env.PATH ?? '')
+    .split(':')
+    .map((d) => join(d, tool))
+    .find((p) => existsSync(p));
+
 beforeAll(async () => {
   tmp = tempDir('vodsr-verify-');
-  const real = (process.env.PATH ?? '')
-    .split(':')
-    .map((d) => join(d, 'ffmpeg'))
-    .find((p) => existsSync(p));
+  const real = onPath('ffmpeg');
   // The job's FFmpeg (the one with -progress) runs for real, then SPOIL spoils what it wrote.
   writeFileSync(
     join(tmp.dir, 'ffmpeg'),
@@ -43,10 +47,7 @@ exit $rc
   );
   chmodSync(join(tmp.dir, 'ffmpeg'), 0o755);
   // SPOIL=verdict: the jq of the verdict (started while FFmpeg runs, fed the probes on stdin) dies at once.
-  const jq = (process.env.PATH ?? '')
-    .split(':')
-    .map((d) => join(d, 'jq'))
-    .find((p) => existsSync(p));
+  const jq = onPath('jq');
   writeFileSync(
     join(tmp.dir, 'jq'),
     `#!/usr/bin/env bash

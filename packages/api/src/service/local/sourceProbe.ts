@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 const probes = new Map<string, Promise<string | undefined>>();
 
 /** The cache key of a local file as it is now (path, size, mtime); `undefined` for special or missing files. */
-export function sourceProbeKey(path: string): string | undefined {
+function sourceProbeKey(path: string): string | undefined {
   try {
     const st = statSync(path);
     return st.isFile() ? `${path}\0${st.size}\0${st.mtimeMs}` : undefined;
