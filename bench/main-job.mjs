@@ -11,13 +11,17 @@
 // Needs the built packages (`npx nx run-many -t build`), ffmpeg/ffprobe on PATH.
 //
 // The fixed cost per job: `vodsr run` minus the one command, both on a 1 s clip (median of --repeat interleaved).
+// `inProcess`: the same jobs (10 s and 1 s clip) submitted to one long-lived local backend (bench/job-loop.mjs: what
+// `vodsr serve` / `vodsr dev` and so a catalogue run, with Node's start, the database and the workflow loaded once),
+// each next to the one command: what a job costs once a process is up.
 // Each compared pair runs back to back in every round (see below); `paired` gives the medians of the rounds' ratios.
 //
 //   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--repeat 3] [--json] [--keep] [--engine mediaconvert]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getModel } from '@vodsr/core';
 import { renderFilterChain } from '@vodsr/core/models';
@@ -143,17 +147,41 @@ function runVodsr(n, extra = [], src = source, tag = 'vodsr') {
       },
     ),
   );
-  const job = JSON.parse(t.value);
+  return jobResult(JSON.parse(t.value), t.seconds, 'vodsr run');
+}
+
+/** A bench row of a vodsr job's final record. */
+function jobResult(job, seconds, what) {
   if (job.status !== 'succeeded')
-    throw new Error(`vodsr run ended ${job.status}: ${JSON.stringify(job.error)}`);
+    throw new Error(`${what} ended ${job.status}: ${JSON.stringify(job.error)}`);
   const topR = [...job.outputs.renditions].sort((x, y) => y.height - x.height)[0];
   return {
-    seconds: t.seconds,
+    seconds,
     top: topR.playlist,
     sr: job.outputs.srFile,
     hls: dirname(job.outputs.hlsMaster),
     detail: `engine ${job.outputs.packagingEngine}, ${job.outputs.encoderUsed}${job.outputs.srFile ? '' : ', no SR file'}; stages ${JSON.stringify(job.outputs.timings)}`,
   };
+}
+
+// ------------------------------------------------------------------ 1b. the same job, in a long-lived process
+const loop = spawn(
+  process.execPath,
+  [join(root, 'bench', 'job-loop.mjs'), join(work, 'loop-data'), shortSource, join(work, 'loop-warm')],
+  { cwd: work, stdio: ['pipe', 'pipe', 'inherit'] },
+);
+const loopLines = createInterface({ input: loop.stdout })[Symbol.asyncIterator]();
+async function loopLine() {
+  const r = await loopLines.next();
+  if (r.done) throw new Error('bench/job-loop.mjs ended early (its error is above)');
+  return r.value;
+}
+if ((await loopLine()) !== 'ready') throw new Error('bench/job-loop.mjs did not start');
+async function runInProcess(n, src, tag) {
+  const t0 = performance.now();
+  loop.stdin.write(`${JSON.stringify({ source: src, output: join(work, `${tag}-${n}`) })}\n`);
+  const job = JSON.parse(await loopLine());
+  return jobResult(job, (performance.now() - t0) / 1000, 'the in-process job');
 }
 
 // ------------------------------------------------------------------ 2. the seed's two steps
@@ -229,6 +257,11 @@ const pipelines = [
   // The fixed cost: the same job on a 1 s clip, product vs one command.
   ['vodsr run 1 s clip', (n) => runVodsr(n, [], shortSource, 'short')],
   ['one command 1 s clip', (n) => runOne(n, shortSource, 'oneshort')],
+  // The same jobs in one long-lived process (bench/job-loop.mjs), each next to a run of the one command of its own.
+  ['vodsr in-process (host)', (n) => runInProcess(n, source, 'inproc')],
+  ['one command (in-process pair)', (n) => runOne(n, source, 'onei')],
+  ['vodsr in-process 1 s clip', (n) => runInProcess(n, shortSource, 'inprocshort')],
+  ['one command, in-process pair, 1 s clip', (n) => runOne(n, shortSource, 'oneishort')],
   ...(ENGINE_MC
     ? [['vodsr run (mc twin)', (n) => runVodsr(n, ['--engine', 'mediaconvert'], source, 'mc')]]
     : []),
@@ -238,6 +271,8 @@ const pairs = [
   [index('vodsr run (host)'), index('one FFmpeg command')],
   [index('vodsr run HLS only'), index('seed two-step')],
   [index('vodsr run 1 s clip'), index('one command 1 s clip')],
+  [index('vodsr in-process (host)'), index('one command (in-process pair)')],
+  [index('vodsr in-process 1 s clip'), index('one command, in-process pair, 1 s clip')],
   ...(ENGINE_MC ? [[index('vodsr run (mc twin)'), index('one FFmpeg command')]] : []),
 ];
 const runs = pipelines.map(() => []);
@@ -250,13 +285,14 @@ for (let n = 0; n < REPEAT; n += 1) {
     const order = n % 2 === 0 ? [a, b] : [b, a];
     const got = {};
     for (const i of order) {
-      const r = pipelines[i][1](n);
+      const r = await pipelines[i][1](n);
       runs[i].push(r);
       got[i] = r.seconds;
     }
     rounds[p].push([got[a], got[b]]);
   }
 }
+loop.stdin.end();
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 // ------------------------------------------------------------------ quality
@@ -289,6 +325,19 @@ const summary = {
     vodsrOverOneCommand: ratio(median(rounds[0].map(([a, b]) => a / b))),
     hlsOnlySpeedupOverSeed: ratio(median(rounds[1].map(([a, b]) => b / a))),
     fixedOverheadSeconds: ratio(median(rounds[2].map(([a, b]) => a - b))),
+  },
+  /** The same job in one long-lived local backend (vodsr serve / dev): Node, the database and the workflow loaded. */
+  inProcess: {
+    vodsrOverOneCommand: ratio(
+      byName('vodsr in-process (host)').seconds / byName('one command (in-process pair)').seconds,
+    ),
+    fixedOverheadSeconds: ratio(
+      byName('vodsr in-process 1 s clip').seconds - byName('one command, in-process pair, 1 s clip').seconds,
+    ),
+    paired: {
+      vodsrOverOneCommand: ratio(median(rounds[3].map(([a, b]) => a / b))),
+      fixedOverheadSeconds: ratio(median(rounds[4].map(([a, b]) => a - b))),
+    },
   },
   psnrTop: Object.fromEntries(
     rows.filter((r) => !Number.isNaN(r.psnrTop)).map((r) => [r.name, ratio(r.psnrTop)]),
