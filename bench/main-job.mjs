@@ -13,7 +13,7 @@
 // The fixed cost per job: `vodsr run` minus the one command, both on a 1 s clip (median of --repeat interleaved).
 // `inProcess`: the same jobs (10 s and 1 s clip) submitted to one long-lived local backend (bench/job-loop.mjs: what
 // `vodsr serve` / `vodsr dev` and so a catalogue run, with Node's start, the database and the workflow loaded once),
-// each next to the one command: what a job costs once a process is up.
+// each next to the one command: what a job costs once a process is up (their rounds run after the others).
 // Each compared pair runs back to back in every round (see below); `paired` gives the medians of the rounds' ratios.
 //
 //   node bench/main-job.mjs [--seconds 10] [--size 640x360] [--repeat 3] [--json] [--keep] [--engine mediaconvert]
@@ -165,18 +165,24 @@ function jobResult(job, seconds, what) {
 }
 
 // ------------------------------------------------------------------ 1b. the same job, in a long-lived process
-const loop = spawn(
-  process.execPath,
-  [join(root, 'bench', 'job-loop.mjs'), join(work, 'loop-data'), shortSource, join(work, 'loop-warm')],
-  { cwd: work, stdio: ['pipe', 'pipe', 'inherit'] },
-);
-const loopLines = createInterface({ input: loop.stdout })[Symbol.asyncIterator]();
+// Started for the in-process rounds only (they run after the others): no idle service writes its heartbeat while
+// the other pipelines are timed.
+let loop;
+let loopLines;
 async function loopLine() {
   const r = await loopLines.next();
   if (r.done) throw new Error('bench/job-loop.mjs ended early (its error is above)');
   return r.value;
 }
-if ((await loopLine()) !== 'ready') throw new Error('bench/job-loop.mjs did not start');
+async function startLoop() {
+  loop = spawn(
+    process.execPath,
+    [join(root, 'bench', 'job-loop.mjs'), join(work, 'loop-data'), shortSource, join(work, 'loop-warm')],
+    { cwd: work, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  loopLines = createInterface({ input: loop.stdout })[Symbol.asyncIterator]();
+  if ((await loopLine()) !== 'ready') throw new Error('bench/job-loop.mjs did not start');
+}
 async function runInProcess(n, src, tag) {
   const t0 = performance.now();
   loop.stdin.write(`${JSON.stringify({ source: src, output: join(work, `${tag}-${n}`) })}\n`);
@@ -278,20 +284,27 @@ const pairs = [
 const runs = pipelines.map(() => []);
 /** Per pair, per round: [seconds of the pair's first pipeline, seconds of its second], run back to back. */
 const rounds = pairs.map(() => []);
-for (let n = 0; n < REPEAT; n += 1) {
-  for (let k = 0; k < pairs.length; k += 1) {
-    const p = (k + n) % pairs.length;
-    const [a, b] = pairs[p];
-    const order = n % 2 === 0 ? [a, b] : [b, a];
-    const got = {};
-    for (const i of order) {
-      const r = await pipelines[i][1](n);
-      runs[i].push(r);
-      got[i] = r.seconds;
+/** The rounds of the pairs `ps` (indexes into `pairs`). */
+async function runRounds(ps) {
+  for (let n = 0; n < REPEAT; n += 1) {
+    for (let k = 0; k < ps.length; k += 1) {
+      const p = ps[(k + n) % ps.length];
+      const [a, b] = pairs[p];
+      const order = n % 2 === 0 ? [a, b] : [b, a];
+      const got = {};
+      for (const i of order) {
+        const r = await pipelines[i][1](n);
+        runs[i].push(r);
+        got[i] = r.seconds;
+      }
+      rounds[p].push([got[a], got[b]]);
     }
-    rounds[p].push([got[a], got[b]]);
   }
 }
+const inProcess = (p) => pipelines[pairs[p][0]][0].startsWith('vodsr in-process');
+await runRounds(pairs.map((_, p) => p).filter((p) => !inProcess(p)));
+await startLoop();
+await runRounds(pairs.map((_, p) => p).filter(inProcess));
 loop.stdin.end();
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
