@@ -6,6 +6,7 @@
 // Usage: node bench/job-loop.mjs <dataDir> <warm-up source> <warm-up output folder>
 import { createInterface } from 'node:readline';
 import { LocalJobService } from '@vodsr/api';
+import { jobFromArgs } from '@vodsr/cli';
 import { FINAL_STATUSES } from '@vodsr/core';
 
 const [dataDir, warmSource, warmOutput] = process.argv.slice(2);
@@ -15,14 +16,11 @@ if (!dataDir || !warmSource || !warmOutput) {
 }
 const service = await LocalJobService.open({ dataDir, workers: true, slots: 1 });
 
-/** Submits the job and waits for its end, as `vodsr run` does (the same job body as its `jobFromArgs`). */
+/** Submits the job `vodsr run` would (its own `jobFromArgs`) and waits for its end, as `vodsr run` does. */
 async function runJob({ source, output }) {
-  const { job } = await service.submit({
-    source,
-    model: 'lanczos-x2',
-    output,
-    packaging: { preset: 'hls-ladder' },
-  });
+  const { job } = await service.submit(
+    jobFromArgs({ input: source, model: 'lanczos-x2', preset: 'hls-ladder', output }),
+  );
   let last = job;
   for await (const ev of service.watch(job.id)) {
     last = ev.job;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   cancelCommand,
   EXIT,
+  jobFromArgs,
   listCommand,
   modelsCommand,
   presetsListCommand,
@@ -109,6 +110,33 @@ describe('vodsr submit / status / list / cancel (local backend)', () => {
 });
 
 describe('vodsr run', () => {
+  it("builds the job body its flags mean (jobFromArgs, also what a caller submits to run `vodsr run`'s job)", () => {
+    expect(
+      jobFromArgs({ input: 'in.mp4', model: 'lanczos-x2', preset: 'hls-ladder', output: 'out/' }),
+    ).toEqual({
+      source: 'in.mp4',
+      model: 'lanczos-x2',
+      output: 'out/',
+      packaging: { preset: 'hls-ladder' },
+    });
+    expect(
+      jobFromArgs({
+        input: 's3://b/k.mov',
+        srFile: false,
+        fallback: false,
+        engine: 'mediaconvert',
+        scale: 2,
+      }),
+    ).toEqual({
+      source: 's3://b/k.mov',
+      model: 'A',
+      modelFallback: false,
+      scale: 2,
+      srFile: false,
+      packaging: { engine: 'mediaconvert' },
+    });
+  });
+
   it('runs a real video here, switches to the open model and says so, prints the SR file and master playlist', async () => {
     const dir = tempDir();
     const source = makeVideo(dir, 'clip.mp4', 2);
