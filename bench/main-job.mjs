@@ -44,6 +44,31 @@ const nodeStarts = Array.from({ length: 5 }, () => {
   execFileSync(process.execPath, ['-e', '0']);
   return Number(process.hrtime.bigint() - t0) / 1e9;
 });
+// The other programs a job starts, and what one start of each costs here (median of 5): the one command starts
+// FFmpeg once; `vodsr run` starts FFmpeg once, ffprobe three times (the source's, then the SR file's and the HLS
+// tree's checks, those two at once) and jq three times. A distribution's dynamically linked FFmpeg pays for
+// resolving its libraries' symbols at every start (Debian 12's: 215 libraries, ~0.07-0.11 s); a static build ~1 ms.
+// They run from PATH, so `PATH=<dir>:$PATH npm run bench:main` times another build.
+function toolStart(cmd, args, versionArgs = args) {
+  const which = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { encoding: 'utf8' }).stdout.trim();
+  const first = spawnSync(cmd, versionArgs, { encoding: 'utf8' });
+  const version = (first.stdout || first.stderr || '').split('\n')[0].split(' ').slice(0, 3).join(' ');
+  const starts = Array.from({ length: 5 }, () => {
+    const t0 = process.hrtime.bigint();
+    spawnSync(cmd, args);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  });
+  return { version, staticBuild: isStatic(which), startSeconds: [...starts].sort((x, y) => x - y)[2] };
+}
+function isStatic(path) {
+  // ldd prints "not a dynamic executable" (and fails) for a statically linked binary.
+  return path !== '' && spawnSync('ldd', [path], { encoding: 'utf8' }).status !== 0;
+}
+const tools = {
+  ffmpeg: toolStart('ffmpeg', ['-version']),
+  ffprobe: toolStart('ffprobe', ['-version']),
+  jq: toolStart('jq', ['-n', 'empty'], ['--version']),
+};
 const work = mkdtempSync(join(tmpdir(), 'vodsr-bench-main-'));
 const MODEL = 'lanczos-x2';
 const SR_VF = renderFilterChain(getModel(MODEL).filters(2));
@@ -362,6 +387,10 @@ const summary = {
     startSeconds: ratio([...nodeStarts].sort((x, y) => x - y)[2]),
     extraCaCerts: process.env.NODE_EXTRA_CA_CERTS !== undefined,
   },
+  /** One start of each other program a job runs (median of 5: `-version`; jq: `jq -n empty`, its builtins compiled). */
+  tools: Object.fromEntries(
+    Object.entries(tools).map(([k, t]) => [k, { ...t, startSeconds: ratio(t.startSeconds) }]),
+  ),
 };
 
 if (process.argv.includes('--json')) {
@@ -391,6 +420,11 @@ if (process.argv.includes('--json')) {
   console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`);
   console.log(
     `node ${summary.node.version}: one start (node -e 0) ${summary.node.startSeconds.toFixed(3)} s${summary.node.extraCaCerts ? ', NODE_EXTRA_CA_CERTS set' : ''}`,
+  );
+  console.log(
+    `one start: ${Object.entries(summary.tools)
+      .map(([k, t]) => `${k} ${t.startSeconds.toFixed(3)} s (${t.version}${t.staticBuild ? ', static' : ''})`)
+      .join(', ')}`,
   );
   console.log(JSON.stringify(summary));
   console.log(
