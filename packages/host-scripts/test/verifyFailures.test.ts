@@ -1,7 +1,7 @@
 /**
  * vodsr-host's checks of what FFmpeg wrote (verify_output, verify_hls and VERIFY_RESULT_JQ): an FFmpeg wrapper spoils
  * one output after a real encode, and the job fails with VODSR_HOST_VERIFY_FAILED, its message, and nothing
- * published.
+ * published. An ffprobe that crashes (a broken build) is named as such, not taken for an unreadable file.
  */
 import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,23 +56,43 @@ exec '${jq}' "$@"
 `,
   );
   chmodSync(join(tmp.dir, 'jq'), 0o755);
+  // CRASH=source|sr|master: ffprobe dies of SIGSEGV reading that file (as a broken ffprobe build does), no core file.
+  const ffprobe = onPath('ffprobe');
+  writeFileSync(
+    join(tmp.dir, 'ffprobe'),
+    `#!/usr/bin/env bash
+case "$CRASH:$*" in
+  source:*/wide.mp4* | sr:*/output.mp4* | master:*/master.m3u8*) ulimit -c 0; kill -SEGV $$ ;;
+esac
+exec '${ffprobe}' "$@"
+`,
+  );
+  chmodSync(join(tmp.dir, 'ffprobe'), 0o755);
   wide = await makeVideo(join(tmp.dir, 'wide.mp4'), { width: 640, height: 360, seconds: 1 });
 });
 
 afterAll(() => tmp?.remove());
 
-async function spoiled(spoil: string, job: HostJob) {
+/** JOB run with SPOIL spoiling an output and ffprobe crashing on CRASH: fails with CODE (EXITCODE), leaves nothing. */
+async function spoiled(
+  spoil: string,
+  job: HostJob,
+  crash = '',
+  code = 'VODSR_HOST_VERIFY_FAILED',
+  exitCode = 9,
+) {
   n += 1;
   const run = await runHost(['run', `--job-b64=${encodeHostJob(job)}`], {
     env: {
       PATH: `${tmp.dir}:${process.env.PATH}`,
       SPOIL: spoil,
+      CRASH: crash,
       VODSR_WORK_ROOT: join(tmp.dir, `work-${n}`),
       VODSR_LOCK_DIR: join(tmp.dir, `locks-${n}`),
     },
   });
-  expect(run.code, run.stderr).toBe(9);
-  expect(run.result).toMatchObject({ ok: false, code: 'VODSR_HOST_VERIFY_FAILED', exitCode: 9 });
+  expect(run.code, run.stderr).toBe(exitCode);
+  expect(run.result).toMatchObject({ ok: false, code, exitCode });
   expect(readdirSync(join(tmp.dir, `work-${n}`)).filter((f) => f !== '.caps')).toEqual([]);
   return (run.result as { message: string }).message;
 }
@@ -112,6 +132,27 @@ describe('vodsr-host refuses what FFmpeg did not write right', () => {
   it('a verdict jq that died before the outputs were handed to it (a write to a closed pipe ends nothing)', async () => {
     expect(await spoiled('verdict', job('verdict', true))).toBe('checking the outputs failed');
     expect(existsSync(join(tmp.dir, 'verdict'))).toBe(false);
+  });
+
+  it('an ffprobe that crashes on the SR output: named as a crash, not as an unreadable file', async () => {
+    expect(await spoiled('', job('crash-sr', true), 'sr')).toBe(
+      "the SR output could not be checked: ffprobe was killed by SIGSEGV reading it (the host's ffprobe may be broken)",
+    );
+    expect(existsSync(join(tmp.dir, 'crash-sr'))).toBe(false);
+  });
+
+  it('an ffprobe that crashes on the HLS master playlist', async () => {
+    expect(await spoiled('', job('crash-master', true), 'master')).toBe(
+      "the HLS tree could not be checked: ffprobe was killed by SIGSEGV reading the HLS master playlist (the host's ffprobe may be broken)",
+    );
+    expect(existsSync(join(tmp.dir, 'crash-master'))).toBe(false);
+  });
+
+  it('an ffprobe that crashes on the source: VODSR_HOST_PROBE_FAILED, saying so', async () => {
+    expect(await spoiled('', job('crash-source'), 'source', 'VODSR_HOST_PROBE_FAILED', 7)).toBe(
+      'the source is not a readable video (corrupt, truncated or without a video stream): ffprobe was killed by SIGSEGV reading it',
+    );
+    expect(existsSync(join(tmp.dir, 'crash-source'))).toBe(false);
   });
 
   it('a master playlist without one of the planned rungs', async () => {
