@@ -37,13 +37,6 @@ const REPEAT = Number(arg('repeat', '3'));
 const [W, H] = arg('size', '640x360').split('x').map(Number);
 const FPS = 25;
 const loadStart = loadavg()[0];
-// What one Node start costs here, before any of vodsr's code (part of the fixed cost that is the machine's): on
-// Node 20, NODE_EXTRA_CA_CERTS (set on this project's dev machines) reads the CA file at every start, ~45 ms.
-const nodeStarts = Array.from({ length: 5 }, () => {
-  const t0 = process.hrtime.bigint();
-  execFileSync(process.execPath, ['-e', '0']);
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-});
 // The other programs a job starts, and what one start of each costs here (median of 5): the one command starts
 // FFmpeg once; `vodsr run` starts FFmpeg once, ffprobe three times (the source's, then the SR file's and the HLS
 // tree's checks, those two at once) and jq three times. A distribution's dynamically linked FFmpeg pays for
@@ -64,6 +57,9 @@ function isStatic(path) {
   // ldd prints "not a dynamic executable" (and fails) for a statically linked binary.
   return path !== '' && spawnSync('ldd', [path], { encoding: 'utf8' }).status !== 0;
 }
+// What one Node start costs here, before any of vodsr's code (part of the fixed cost that is the machine's): on
+// Node 20, NODE_EXTRA_CA_CERTS (set on this project's dev machines) reads the CA file at every start, ~45 ms.
+const nodeStart = toolStart(process.execPath, ['-e', '0']);
 const tools = {
   ffmpeg: toolStart('ffmpeg', ['-version']),
   ffprobe: toolStart('ffprobe', ['-version']),
@@ -384,7 +380,7 @@ const summary = {
   node: {
     version: process.version,
     /** Median wall time of `node -e 0` (5 runs, this environment), included in fixedOverheadSeconds. */
-    startSeconds: ratio([...nodeStarts].sort((x, y) => x - y)[2]),
+    startSeconds: ratio(nodeStart.startSeconds),
     extraCaCerts: process.env.NODE_EXTRA_CA_CERTS !== undefined,
   },
   /** One start of each other program a job runs (median of 5: `-version`; jq: `jq -n empty`, its builtins compiled). */
