@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHostJob, type HostJob } from '@vodsr/core';
@@ -381,6 +381,55 @@ exec "${REAL_FFMPEG}" "$@"
       expect(ps).not.toContain(workRoot);
     });
 
+    it('SIGTERM while upscaling: FFmpeg is not given time to finish a file that is thrown away', async () => {
+      // A stand-in FFmpeg whose finish on TERM takes long (as a large file's +faststart rewrite does): it notes the
+      // TERM and then holds on. The runner KILLs FFmpeg instead; the real FFmpeg below dies with its parent.
+      const dir = join(tmp.dir, `slow-finish-${++n}`);
+      mkdirSync(dir, { recursive: true });
+      const marker = join(dir, 'ffmpeg-got-term');
+      writeFileSync(
+        join(dir, 'ffmpeg'),
+        [
+          '#!/usr/bin/env bash',
+          'set -euo pipefail',
+          'sr=0; for a in "$@"; do if [[ "$a" == -progress ]]; then sr=1; fi; done',
+          'if ((sr == 0)); then exec "$REAL_FFMPEG" "$@"; fi',
+          `trap 'touch "$TERM_MARKER"; exec sleep 30 >/dev/null 2>&1' TERM`,
+          'setpriv --pdeathsig KILL "$REAL_FFMPEG" -re "$@" &',
+          'wait "$!"',
+          '',
+        ].join('\n'),
+      );
+      chmodSync(join(dir, 'ffmpeg'), 0o755);
+      const { env, workRoot } = hostEnv({
+        PATH: `${dir}:${process.env.PATH}`,
+        REAL_FFMPEG,
+        TERM_MARKER: marker,
+      });
+      await putObject(
+        s3,
+        'vin',
+        'finish.mp4',
+        readFileSync(await makeVideo(join(dir, 'finish.mp4'), { seconds: 8 })),
+      );
+      let sent = false;
+      const { child, done } = startHost(jobArgs(lanczosJob('s3://vin/finish.mp4', 's3://vout/f_sr_2x.mp4')), {
+        env,
+        onEvent: (e) => {
+          if (!sent && e.event === 'progress' && e.stage === 'upscale') {
+            sent = true;
+            child.kill('SIGTERM');
+          }
+        },
+      });
+      const run = await done;
+      expect(sent).toBe(true);
+      await expectCleanFailure(run, workRoot, 'VODSR_HOST_INTERRUPTED');
+      expect(run.code).toBe(143);
+      expect(existsSync(marker), 'FFmpeg was sent TERM (and waited for) instead of KILL').toBe(false);
+      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(workRoot);
+    });
+
     it('a malformed job: VODSR_HOST_USAGE listing every problem, before touching anything', async () => {
       const { env, workRoot } = hostEnv();
       const bad = Buffer.from(
@@ -435,7 +484,12 @@ exec "${REAL_FFMPEG}" "$@"
         ],
         { script: 'bash' },
       );
-      await new Promise((r) => setTimeout(r, 300));
+      // until the holder has the lock (`flock -n` fails), not a fixed wait: on a loaded machine 0.3 s was not enough
+      const lock = join(env.VODSR_LOCK_DIR as string, 'slot-0.lock');
+      const held = () => spawnSync('flock', ['-n', lock, 'true']).status === 1;
+      const deadline = Date.now() + 20_000;
+      while (!held() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(held(), 'the stand-in holder never took the slot lock').toBe(true);
       const run = await runHost(jobArgs(lanczosJob('s3://vin/videos/clip.mp4', 's3://vout/busy_sr_2x.mp4')), {
         env,
       });
