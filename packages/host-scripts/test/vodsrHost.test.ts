@@ -511,15 +511,34 @@ exec "${REAL_FFMPEG}" "$@"
   });
 
   describe('Step Functions callbacks', () => {
-    /** An aws CLI stand-in: records stepfunctions calls (one JSON argv per line), forwards the rest. */
-    function recordingAws(heartbeatError = ''): { bin: string; log: string } {
+    /**
+     * An aws CLI stand-in: records stepfunctions calls (one argv per line, each word base64), forwards the rest.
+     * `errors` maps a stepfunctions command (`send-task-heartbeat`, ...) to the error it answers: an AWS error code
+     * (as the CLI prints it, exit 254), or `connect` for an endpoint it cannot reach (exit 255).
+     */
+    function recordingAws(errors: Record<string, string> = {}): { bin: string; log: string } {
       const dir = join(tmp.dir, `aws-rec-${++n}`);
       mkdirSync(dir);
       const log = join(dir, 'calls.jsonl');
       const bin = join(dir, 'aws');
+      const answers = Object.entries(errors).map(([cmd, code]) =>
+        code === 'connect'
+          ? `  if [[ " $* " == *" ${cmd} "* ]]; then echo 'Could not connect to the endpoint URL: "https://states.eu-west-1.amazonaws.com/"' >&2; exit 255; fi`
+          : `  if [[ " $* " == *" ${cmd} "* ]]; then echo 'An error occurred (${code}) when calling the ${cmd} operation: closed' >&2; exit 254; fi`,
+      );
       writeFileSync(
         bin,
-        `#!/usr/bin/env bash\nset -euo pipefail\nif [[ " $* " == *" stepfunctions "* ]]; then\n  { for a in "$@"; do printf '%s' "$a" | base64 -w0; printf ' '; done; echo; } >>"${log}"\n  if [[ -n '${heartbeatError}' && " $* " == *" send-task-heartbeat "* ]]; then echo 'An error occurred (${heartbeatError}) when calling the SendTaskHeartbeat operation' >&2; exit 254; fi\n  exit 0\nfi\nexec "${AWS_BIN}" "$@"\n`,
+        [
+          '#!/usr/bin/env bash',
+          'set -euo pipefail',
+          'if [[ " $* " == *" stepfunctions "* ]]; then',
+          `  { for a in "$@"; do printf '%s' "$a" | base64 -w0; printf ' '; done; echo; } >>"${log}"`,
+          ...answers,
+          '  exit 0',
+          'fi',
+          `exec "${AWS_BIN}" "$@"`,
+          '',
+        ].join('\n'),
       );
       chmodSync(bin, 0o755);
       return { bin, log };
@@ -572,7 +591,11 @@ exec "${REAL_FFMPEG}" "$@"
     });
 
     it('stops the job when Step Functions no longer waits for it (TaskTimedOut on heartbeat)', async () => {
-      const aws = recordingAws('TaskTimedOut');
+      // A closed task (the execution was stopped: `vodsr cancel` on AWS) refuses every callback of its token.
+      const aws = recordingAws({
+        'send-task-heartbeat': 'TaskTimedOut',
+        'send-task-failure': 'TaskTimedOut',
+      });
       const { env, workRoot } = hostEnv({
         VODSR_AWS: aws.bin,
         VODSR_HEARTBEAT_SECONDS: '1',
@@ -591,6 +614,25 @@ exec "${REAL_FFMPEG}" "$@"
       await expectCleanFailure(run, workRoot, 'VODSR_HOST_INTERRUPTED');
       expect(run.stderr).toContain('the workflow no longer waits for this job');
       expect(calls(aws.log).filter((c) => c.includes('send-task-heartbeat'))).toHaveLength(1);
+      // its failure report is refused the same way: not retried (no retry can reopen the task)
+      expect(calls(aws.log).filter((c) => c.includes('send-task-failure'))).toHaveLength(1);
+    });
+
+    it('retries a callback that did not reach Step Functions, and still ends with the coded result', async () => {
+      const aws = recordingAws({ 'send-task-failure': 'connect' });
+      const { env } = hostEnv({ VODSR_AWS: aws.bin });
+      const run = await runHost(
+        [
+          ...jobArgs(lanczosJob('s3://vin/missing.mp4', 's3://vout/r_sr_2x.mp4')),
+          '--task-token-b64',
+          tokenB64,
+        ],
+        { env },
+      );
+      expect(run.code).toBe(6);
+      expect(run.result).toMatchObject({ ok: false, code: 'VODSR_HOST_FETCH_FAILED' });
+      expect(calls(aws.log).filter((c) => c.includes('send-task-failure'))).toHaveLength(3);
+      expect(run.stderr).toContain('could not report the failure to Step Functions');
     });
 
     it('sends send-task-failure with the coded error and cause', async () => {
