@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // How fast a stop is answered: a running job cancelled in one long-lived local backend (what `vodsr serve` and
 // `vodsr dev` run) until its run has ended (host script gone, FFmpeg gone, work folder and partial outputs removed:
-// the slot is free for the next job), next to the floor, FFmpeg alone stopped in the middle of the same kind of
+// the slot is free for the next job) — with the service's own workers, and on a local fleet (the host agent pulls
+// the job from the work queue and runs the host script: what `vodsr dev --hosts N` runs) — next to the floor, FFmpeg alone stopped in the middle of the same kind of
 // transcode (SR ×2 lanczos, libx264 medium, MP4 +faststart) by KILL, and by TERM (FFmpeg then finishes its file:
 // flushes the encoder, writes the index, rewrites the file for faststart). The host stops the same way on a
 // Spot notice (USR1) and on SSM's cancel or timeout (TERM). Rounds are interleaved (the three in a rotating order).
@@ -63,12 +64,24 @@ function processesUnder(path) {
   return found;
 }
 
-const dataDir = join(work, 'data');
-const service = await LocalJobService.open({ dataDir, workers: true, slots: 1 });
+/** True while PID runs (a zombie, ended but not yet reaped by its parent, counts as ended). */
+function alive(pid) {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const services = {
+  workers: await LocalJobService.open({ dataDir: join(work, 'workers'), workers: true, slots: 1 }),
+  fleet: await LocalJobService.open({ dataDir: join(work, 'fleet'), fleet: { hosts: 1, slots: 1 } }),
+};
 
 /** A job `vodsr run <source> -m lanczos-x2 -p hls-ladder` submits, cancelled once FFmpeg reports progress. */
-async function cancelRound(i) {
-  const output = join(work, `out-${i}`);
+async function cancelRound(kind, i) {
+  const service = services[kind];
+  const output = join(work, `out-${kind}-${i}`);
   const { job } = await service.submit(
     jobFromArgs({ input: source, model: 'lanczos-x2', preset: 'hls-ladder', output }),
   );
@@ -78,12 +91,23 @@ async function cancelRound(i) {
     if (!['queued', 'running', 'upscaling'].includes(j.status)) throw new Error(`job ended ${j.status}`);
     await sleep(10);
   }
+  // the job's processes: the host script(s) and FFmpeg (their command lines name the service's folders), and on the
+  // fleet the slot's host script (its pid in the fleet's status; its job travels base64, naming no folder)
+  const dir = join(work, kind);
+  const slots = async () => (await service.fleetStatus())?.hosts.flatMap((h) => h.slots) ?? [];
+  const pids = [...processesUnder(dir), ...(await slots()).flatMap((x) => (x.pid ? [x.pid] : []))];
+  if (!pids.length) throw new Error(`cancel round ${i} (${kind}): no process of the job found`);
   const t0 = process.hrtime.bigint();
   const answered = await service.cancel(job.id);
   const cancelMs = ms(t0);
-  while (service.activeCount > 0) await sleep(2);
+  // the run has ended: its processes are gone, its outputs removed, and its slot is free again
+  const ended = async () =>
+    !pids.some(alive) &&
+    !(existsSync(output) && readdirSync(output).length) &&
+    (kind === 'workers' ? service.activeCount === 0 : (await slots()).every((x) => x.state === 'free'));
+  while (!(await ended())) await sleep(2);
   const endedMs = ms(t0);
-  const left = processesUnder(join(dataDir, 'work', job.id));
+  const left = processesUnder(dir);
   const files = existsSync(output) ? readdirSync(output, { recursive: true }) : [];
   if (answered.status !== 'cancelled' || left.length || files.length)
     throw new Error(`cancel round ${i}: ${answered.status}, processes ${left}, files ${files}`);
@@ -118,19 +142,20 @@ async function ffmpegRound(sig, i) {
   return stoppedMs;
 }
 
-const rounds = { cancel: [], ended: [], kill: [], term: [] };
-const order = ['cancel', 'kill', 'term'];
+const rounds = { cancel: [], ended: [], fleetCancel: [], fleetEnded: [], kill: [], term: [] };
+const order = ['workers', 'fleet', 'kill', 'term'];
 for (let i = 0; i < REPEAT; i++) {
   for (let k = 0; k < order.length; k++) {
     const what = order[(i + k) % order.length];
-    if (what === 'cancel') {
-      const r = await cancelRound(i);
-      rounds.cancel.push(r.cancelMs);
-      rounds.ended.push(r.endedMs);
+    if (what === 'workers' || what === 'fleet') {
+      const r = await cancelRound(what, i);
+      rounds[what === 'fleet' ? 'fleetCancel' : 'cancel'].push(r.cancelMs);
+      rounds[what === 'fleet' ? 'fleetEnded' : 'ended'].push(r.endedMs);
     } else rounds[what].push(await ffmpegRound(what === 'kill' ? 'SIGKILL' : 'SIGTERM', i));
   }
 }
-await service.close();
+await services.workers.close();
+await services.fleet.close();
 rmSync(work, { recursive: true, force: true });
 
 const stats = (xs) => {
@@ -144,6 +169,8 @@ const result = {
   ms: {
     cancelAnswered: stats(rounds.cancel),
     cancelRunEnded: stats(rounds.ended),
+    fleetCancelAnswered: stats(rounds.fleetCancel),
+    fleetCancelRunEnded: stats(rounds.fleetEnded),
     ffmpegAloneKill: stats(rounds.kill),
     ffmpegAloneTerm: stats(rounds.term),
   },
@@ -158,6 +185,8 @@ else {
     console.log(`  ${name.padEnd(50)} median ${String(s.median).padStart(7)} ms  (${s.min}–${s.max})`);
   row('cancel answered (record cancelled)', result.ms.cancelAnswered);
   row('cancel → run ended (processes, files gone)', result.ms.cancelRunEnded);
+  row('local fleet: cancel answered', result.ms.fleetCancelAnswered);
+  row('local fleet: cancel → run ended', result.ms.fleetCancelRunEnded);
   row('FFmpeg alone, KILL → exit', result.ms.ffmpegAloneKill);
   row('FFmpeg alone, TERM → exit (it finishes its file)', result.ms.ffmpegAloneTerm);
   console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`);
