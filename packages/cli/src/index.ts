@@ -13,7 +13,7 @@ export {
 export { type LocalS3, type LocalS3Options, startLocalS3 } from './dev/localS3.js';
 export { EXIT, type ExitCode } from './exitCodes.js';
 export { type BackfillArgs, type BackfillDeps, backfillCommand } from './handlers/backfill.js';
-export { cancelCommand } from './handlers/cancel.js';
+export { type CancelArgs, cancelCommand } from './handlers/cancel.js';
 export { type DevArgs, devCommand } from './handlers/dev.js';
 export { type EstimateArgs, type EstimatedSource, estimateCommand } from './handlers/estimate.js';
 export { fleetCommand, formatFleet } from './handlers/fleet.js';

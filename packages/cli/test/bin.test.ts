@@ -104,7 +104,7 @@ describe('the compiled vodsr binary', () => {
       'status <id>',
       'list',
       'watch <id>',
-      'cancel <id>',
+      'cancel [ids..]',
       'models',
       'presets <command>',
       'host-command <job>',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cancelCommand,
@@ -106,6 +106,77 @@ describe('vodsr submit / status / list / cancel (local backend)', () => {
 
     const badStatus = memoryIo();
     expect(await listCommand({ ...g, status: ['done'] }, badStatus)).toBe(EXIT.USAGE);
+  });
+});
+
+describe('vodsr cancel: several jobs, or every job of a source prefix (a backfill)', () => {
+  it('cancels exactly the selected jobs, lists them with --dry-run, and names each failure', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'catalogue'));
+    mkdirSync(join(dir, 'other'));
+    const g = { dataDir: join(dir, 'data'), outputDir: join(dir, 'out') };
+    const submit = async (path: string): Promise<string> => {
+      const io = memoryIo();
+      expect(await submitCommand({ ...g, input: path, model: 'lanczos-x2' }, io)).toBe(0);
+      return io.stdout[0] as string;
+    };
+    const a1 = await submit(makeVideo(join(dir, 'catalogue'), 'a1.mp4', 1));
+    const a2 = await submit(makeVideo(join(dir, 'catalogue'), 'a2.mp4', 1));
+    const b = await submit(makeVideo(join(dir, 'other'), 'b.mp4', 1));
+    const status = async (id: string): Promise<string> => {
+      const io = memoryIo();
+      await statusCommand({ ...g, id, json: true }, io);
+      return (JSON.parse(io.stdout.join('')) as JobRecord).status;
+    };
+    const prefix = `${join(dir, 'catalogue')}/`;
+
+    const dry = memoryIo();
+    expect(await cancelCommand({ ...g, sourcePrefix: prefix, dryRun: true, json: true }, dry)).toBe(0);
+    expect((JSON.parse(dry.stdout.join('')) as { wouldCancel: string[] }).wouldCancel.sort()).toEqual(
+      [a1, a2].sort(),
+    );
+    expect([await status(a1), await status(a2), await status(b)]).toEqual(['queued', 'queued', 'queued']);
+
+    const sel = memoryIo();
+    expect(await cancelCommand({ ...g, sourcePrefix: prefix }, sel)).toBe(0);
+    expect(sel.stdout.sort()).toEqual([`job ${a1} is cancelled`, `job ${a2} is cancelled`].sort());
+    expect(sel.stderrLines).toEqual(['cancelled 2 of 2 job(s)']);
+    expect([await status(a1), await status(a2), await status(b)]).toEqual([
+      'cancelled',
+      'cancelled',
+      'queued',
+    ]);
+    const none = memoryIo();
+    expect(await cancelCommand({ ...g, sourcePrefix: prefix, status: ['queued'], json: true }, none)).toBe(0);
+    expect(JSON.parse(none.stdout.join(''))).toEqual({ cancelled: [], ended: [], failed: [] });
+
+    // named jobs: each one's failure is reported, the others are cancelled, the exit code is the failure's
+    const named = memoryIo();
+    expect(await cancelCommand({ ...g, ids: [b, a1, 'nope'], json: true }, named)).toBe(EXIT.CONFLICT);
+    const res = JSON.parse(named.stdout.join('')) as {
+      cancelled: string[];
+      failed: { id: string; error: { code: string } }[];
+    };
+    expect(res.cancelled).toEqual([b]);
+    expect(res.failed.map((f) => [f.id, f.error.code]).sort()).toEqual(
+      [
+        [a1, 'VODSR_ILLEGAL_TRANSITION'],
+        ['nope', 'VODSR_JOB_NOT_FOUND'],
+      ].sort(),
+    );
+    expect(await status(b)).toBe('cancelled');
+
+    for (const [bad, message] of [
+      [{}, /name the jobs/],
+      [{ ids: [a1], status: ['queued'] }, /not both/],
+      [{ status: ['succeeded'] }, /succeeded is final/],
+      [{ status: ['done'] }, /unknown status done/],
+      [{ ids: [a1], dryRun: true }, /--dry-run lists a selection/],
+    ] as const) {
+      const io = memoryIo();
+      expect(await cancelCommand({ ...g, ...bad }, io)).toBe(EXIT.USAGE);
+      expect(io.stderrLines.join('\n')).toMatch(message);
+    }
   });
 });
 
