@@ -8,12 +8,14 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { backfillCommand, fleetCommand, submitCommand } from '@vodsr/cli';
+import { backfillCommand, cancelCommand, fleetCommand, submitCommand } from '@vodsr/cli';
 import { decodeHostJob, type WorkflowInput } from '@vodsr/core';
 import { agentStateTags, FleetStatusSchema } from '@vodsr/core/workflow';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -262,5 +264,62 @@ describe('vodsr backfill -b aws', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]?.priority).toBe('bulk');
     expect(sent[0]?.estimate?.assumptions.join('\n')).toContain('g6e.2xlarge spot');
+  });
+});
+
+describe('vodsr cancel -b aws --source-prefix (stop a backfill)', () => {
+  it('stops exactly the running executions of the prefix, one StopExecution each', async () => {
+    const arn = (name: string) => `${SM.replace(':stateMachine:', ':execution:')}:${name}`;
+    const sources: Record<string, string> = {
+      j1: 's3://in-bucket/catalogue/a.mp4',
+      j2: 's3://in-bucket/catalogue/deep/b.mp4',
+      j3: 's3://in-bucket/other/c.mp4',
+    };
+    const stopped = new Set<string>();
+    mocks.sfn.on(ListExecutionsCommand).resolves({
+      executions: Object.keys(sources).map((name) => ({
+        executionArn: arn(name),
+        stateMachineArn: SM,
+        name,
+        status: 'RUNNING',
+        startDate: new Date(),
+      })),
+    });
+    mocks.sfn.on(DescribeExecutionCommand).callsFake((i: { executionArn: string }) => {
+      const name = i.executionArn.split(':').pop() as string;
+      return {
+        executionArn: i.executionArn,
+        name,
+        status: stopped.has(name) ? 'ABORTED' : 'RUNNING',
+        startDate: new Date(),
+        input: JSON.stringify({ job: { source: sources[name], model: 'A' } }),
+      };
+    });
+    mocks.sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    mocks.sfn.on(StopExecutionCommand).callsFake((i: { executionArn: string }) => {
+      stopped.add(i.executionArn.split(':').pop() as string);
+      return { stopDate: new Date() };
+    });
+    const g = {
+      backend: 'aws' as const,
+      stateMachineArn: SM,
+      awsOutput: 's3://out-bucket/sr/',
+      region: 'eu-west-1',
+    };
+    const dry = memoryIo();
+    expect(
+      await cancelCommand({ ...g, sourcePrefix: 's3://in-bucket/catalogue/', dryRun: true, json: true }, dry),
+    ).toBe(0);
+    expect(JSON.parse(dry.stdout.join(''))).toEqual({ wouldCancel: ['j1', 'j2'] });
+    expect(mocks.sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    // every status not final is one Step Functions status, RUNNING: one filtered ListExecutions
+    expect(mocks.sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input.statusFilter).toBe('RUNNING');
+
+    const io = memoryIo();
+    expect(await cancelCommand({ ...g, sourcePrefix: 's3://in-bucket/catalogue/', json: true }, io)).toBe(0);
+    expect(JSON.parse(io.stdout.join(''))).toEqual({ cancelled: ['j1', 'j2'], ended: [], failed: [] });
+    const stops = mocks.sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input);
+    expect(stops.map((s) => s.executionArn).sort()).toEqual([arn('j1'), arn('j2')]);
+    expect(stops.every((s) => s.error === 'VODSR_CANCELLED')).toBe(true);
   });
 });
