@@ -53,6 +53,7 @@ export const BackfillBody = Type.Object(
       Type.Literal('running'),
       Type.Literal('done'),
       Type.Literal('failed'),
+      Type.Literal('cancelled'),
     ]),
     createdAt: Type.String({ format: 'date-time' }),
     plan: Type.Optional(
@@ -83,6 +84,12 @@ export const BackfillBody = Type.Object(
         pending: Type.Integer(),
         fraction: Type.Number(),
         etaSeconds: Type.Optional(Type.Number()),
+      }),
+    ),
+    cancelledJobs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Once cancelled: the jobs it had started that were still unfinished, now cancelled.',
       }),
     ),
     error: Type.Optional(

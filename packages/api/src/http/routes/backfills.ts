@@ -44,6 +44,7 @@ export const backfillRoutes: FastifyPluginAsyncTypebox<BackfillRoutesOptions> = 
   const registry = new BackfillRegistry({
     list: opts.backfills?.list ?? (async (b, p) => listS3Objects(await envS3(), b, p)),
     target: opts.backfills?.target ?? (async () => serviceBackfillTarget(opts.service)),
+    cancelJob: opts.backfills?.cancelJob ?? ((name) => opts.service.cancel(name)),
     ...(opts.backfills?.pollMs !== undefined ? { pollMs: opts.backfills.pollMs } : {}),
   });
 
@@ -90,5 +91,21 @@ export const backfillRoutes: FastifyPluginAsyncTypebox<BackfillRoutesOptions> = 
       },
     },
     async (req) => body(registry.get(req.params.id)),
+  );
+
+  app.post(
+    '/v1/backfills/:id/cancel',
+    {
+      schema: {
+        tags: ['backfills'],
+        summary: 'Cancel a backfill',
+        description:
+          'Starts nothing more and cancels the jobs this backfill started that have not ended (`cancelledJobs`); ' +
+          'jobs it found already in flight are left alone. 409 once the backfill has ended.',
+        params: BackfillIdParams,
+        response: { 200: BackfillBody, 404: ProblemSchema, 409: ProblemSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => body(await registry.cancel(req.params.id)),
   );
 };

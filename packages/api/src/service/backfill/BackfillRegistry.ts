@@ -28,11 +28,13 @@ export interface BackfillRecord {
   readonly id: string;
   readonly source: string;
   readonly dryRun: boolean;
-  state: 'planning' | 'running' | 'done' | 'failed';
+  state: 'planning' | 'running' | 'done' | 'failed' | 'cancelled';
   readonly createdAt: string;
   plan?: BackfillPlanSummary;
   estimate?: BackfillEstimate;
   progress?: BackfillRunProgress;
+  /** Once cancelled: how many of the jobs it started were still unfinished and were cancelled. */
+  cancelledJobs?: number;
   error?: ErrorInfo;
 }
 
@@ -40,7 +42,16 @@ export interface BackfillRecord {
 export interface BackfillRegistryDeps {
   readonly list: (bucket: string, prefix: string) => Promise<ListedObject[]>;
   readonly target: () => Promise<BackfillTarget>;
+  /** Cancels one of its jobs by name (`JobService.cancel`); throws `VODSR_ILLEGAL_TRANSITION` once it ended. */
+  readonly cancelJob?: (name: string) => Promise<unknown>;
   readonly pollMs?: number;
+}
+
+/** What the registry keeps of a run besides its record: how to stop it, and what it started. */
+interface RunHandle {
+  readonly abort: AbortController;
+  readonly started: string[];
+  readonly settled: Promise<unknown>;
 }
 
 /**
@@ -52,6 +63,7 @@ export interface BackfillRegistryDeps {
  */
 export class BackfillRegistry {
   private readonly runs = new Map<string, BackfillRecord>();
+  private readonly handles = new Map<string, RunHandle>();
 
   public constructor(private readonly deps: BackfillRegistryDeps) {}
 
@@ -71,6 +83,8 @@ export class BackfillRegistry {
     const ready = new Promise<void>((res) => {
       planned = res;
     });
+    const abort = new AbortController();
+    const started: string[] = [];
     const run = runBackfill({
       objects,
       options: {
@@ -83,7 +97,9 @@ export class BackfillRegistry {
       ...(req.concurrency !== undefined ? { concurrency: req.concurrency } : {}),
       dryRun: rec.dryRun,
       ...(this.deps.pollMs !== undefined ? { pollMs: this.deps.pollMs } : {}),
+      signal: abort.signal,
       onEvent: (e) => {
+        if (e.type === 'submitted' && e.outcome === 'started') started.push(e.name);
         if (e.type === 'plan') {
           rec.plan = e.plan;
           rec.estimate = e.estimate;
@@ -93,21 +109,58 @@ export class BackfillRegistry {
         } else if (e.type === 'progress' || e.type === 'done') rec.progress = e.progress;
       },
     });
-    run.then(
+    const settled = run.then(
       (r) => {
         rec.progress = r.progress;
-        rec.state = 'done';
+        if (rec.state !== 'cancelled') rec.state = 'done';
       },
       (e) => {
+        if (rec.state === 'cancelled') return;
         rec.state = 'failed';
         rec.error = toErrorInfo(e);
       },
     );
+    this.handles.set(rec.id, { abort, started, settled });
     await Promise.race([ready, run.then(() => undefined)]);
     if (rec.plan === undefined) {
       await run; // rejects with the planning error (validation of include / config)
     }
     if (rec.dryRun) await run;
+    return rec;
+  }
+
+  /**
+   * Cancels a planning or running backfill: it starts nothing more, and the jobs it started that have not ended
+   * are cancelled (`cancelledJobs`). Jobs it found already in flight (an earlier run's) are left alone. Throws
+   * `VODSR_NOT_FOUND`, or `VODSR_ILLEGAL_TRANSITION` once it has ended.
+   */
+  public async cancel(id: string): Promise<BackfillRecord> {
+    const rec = this.get(id);
+    const handle = this.handles.get(id);
+    if ((rec.state !== 'planning' && rec.state !== 'running') || !handle) {
+      throw new VodsrError(
+        'VODSR_ILLEGAL_TRANSITION',
+        `Backfill ${id} is ${rec.state}: there is nothing to cancel`,
+        {
+          details: { id, state: rec.state },
+        },
+      );
+    }
+    rec.state = 'cancelled';
+    handle.abort.abort();
+    // a start in flight when it was aborted still lands in `started`: the run's end is waited for first
+    await handle.settled;
+    let cancelled = 0;
+    for (const name of handle.started) {
+      try {
+        await this.deps.cancelJob?.(name);
+        if (this.deps.cancelJob) cancelled += 1;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code !== 'VODSR_ILLEGAL_TRANSITION' && code !== 'VODSR_JOB_NOT_FOUND') throw e;
+      }
+    }
+    rec.cancelledJobs = cancelled;
     return rec;
   }
 
