@@ -151,16 +151,20 @@ export class BackfillRegistry {
     // a start in flight when it was aborted still lands in `started`: the run's end is waited for first
     await handle.settled;
     let cancelled = 0;
+    let failure: unknown;
     for (const name of handle.started) {
+      if (!this.deps.cancelJob) break;
       try {
-        await this.deps.cancelJob?.(name);
-        if (this.deps.cancelJob) cancelled += 1;
+        await this.deps.cancelJob(name);
+        cancelled += 1;
       } catch (e) {
+        // one that ended meanwhile needs nothing; another error is the answer, once every job was tried
         const code = (e as { code?: string }).code;
-        if (code !== 'VODSR_ILLEGAL_TRANSITION' && code !== 'VODSR_JOB_NOT_FOUND') throw e;
+        if (code !== 'VODSR_ILLEGAL_TRANSITION' && code !== 'VODSR_JOB_NOT_FOUND') failure ??= e;
       }
     }
     rec.cancelledJobs = cancelled;
+    if (failure !== undefined) throw failure;
     return rec;
   }
 
