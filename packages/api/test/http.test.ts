@@ -242,6 +242,7 @@ describe('HTTP API', () => {
         'GET /v1/presets',
         'POST /v1/backfills',
         'GET /v1/backfills/{id}',
+        'POST /v1/backfills/{id}/cancel',
       ].sort(),
     );
     for (const op of documented) {
