@@ -169,6 +169,9 @@ describe('vodsr backfill', () => {
     const submitted1 = events(first).filter((e) => e.type === 'submitted');
     expect(code1).toBe(7);
     expect(submitted1).toHaveLength(8);
+    expect(first.stderrLines.join('\n')).toMatch(
+      /backfill stopped: \d+ job\(s\) it started have not ended .*run it again to resume, or cancel them: vodsr cancel --source-prefix s3:\/\/\S+\/$/m,
+    );
 
     // Act 2: the re-run starts only the objects without a job and waits for all of them
     const second = memoryIo();

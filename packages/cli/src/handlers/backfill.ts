@@ -234,7 +234,19 @@ export async function backfillCommand(args: BackfillArgs, io: Io, deps: Backfill
         if (args.json) io.out(JSON.stringify({ type: 'done', progress: result.progress }));
         return EXIT.OK;
       }
-      if (deps.signal?.aborted) return EXIT.INTERRUPTED;
+      if (deps.signal?.aborted) {
+        // what is left, and the two ways on: resume (a re-run starts only what has no job yet), or cancel them
+        const left = result.progress.running;
+        const where = local
+          ? 'stay in this database (queued ones run with the next `vodsr serve` or backfill run)'
+          : 'keep running on AWS';
+        const aws = local ? '' : ' -b aws';
+        io.err(
+          `backfill stopped: ${left} job(s) it started have not ended and ${where}; run it again to resume, or ` +
+            `cancel them: vodsr cancel --source-prefix ${args.source}${aws}`,
+        );
+        return EXIT.INTERRUPTED;
+      }
       return result.progress.failed > 0 ? EXIT.FAILED : EXIT.OK;
     } finally {
       await service?.close();
