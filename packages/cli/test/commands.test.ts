@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   cancelCommand,
   EXIT,
@@ -137,8 +137,9 @@ describe('vodsr cancel: several jobs, or every job of a source prefix (a backfil
     );
     expect([await status(a1), await status(a2), await status(b)]).toEqual(['queued', 'queued', 'queued']);
 
+    // a local prefix is taken as submit takes a source: relative to the current folder
     const sel = memoryIo();
-    expect(await cancelCommand({ ...g, sourcePrefix: prefix }, sel)).toBe(0);
+    expect(await cancelCommand({ ...g, sourcePrefix: `${relative(process.cwd(), prefix)}/` }, sel)).toBe(0);
     expect(sel.stdout.sort()).toEqual([`job ${a1} is cancelled`, `job ${a2} is cancelled`].sort());
     expect(sel.stderrLines).toEqual(['cancelled 2 of 2 job(s)']);
     expect([await status(a1), await status(a2), await status(b)]).toEqual([

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   type ErrorInfo,
   FINAL_STATUSES,
@@ -53,12 +54,13 @@ export async function cancelCommand(args: CancelArgs, io: Io): Promise<number> {
       }
       let targets = ids;
       if (selects) {
+        const prefix = sourcePrefixOf(args.sourcePrefix);
         const wanted = (statuses.length ? statuses : CANCELLABLE) as JobStatus[];
         const picked: JobRecord[] = [];
         let cursor: string | undefined;
         do {
           const page = await service.list({ status: wanted, limit: 100, ...(cursor ? { cursor } : {}) });
-          picked.push(...page.jobs.filter((j) => j.spec.source.startsWith(args.sourcePrefix ?? '')));
+          picked.push(...page.jobs.filter((j) => j.spec.source.startsWith(prefix)));
           cursor = page.nextCursor;
         } while (cursor);
         if (args.dryRun) {
@@ -101,6 +103,15 @@ export async function cancelCommand(args: CancelArgs, io: Io): Promise<number> {
       await service.close();
     }
   });
+}
+
+/**
+ * The prefix as job sources are stored: `s3://…` as given, a local path made absolute as `submit` makes a source
+ * (a trailing `/` kept: `movies/` must not match `movies-old/…`).
+ */
+function sourcePrefixOf(given: string | undefined): string {
+  if (given === undefined || /^s3:\/\//.test(given)) return given ?? '';
+  return resolve(given) + (given.endsWith('/') && given !== '/' ? '/' : '');
 }
 
 interface FailedCancel {
