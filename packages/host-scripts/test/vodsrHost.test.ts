@@ -358,14 +358,15 @@ exec "${REAL_FFMPEG}" "$@"
       await expectCleanFailure(run, workRoot, 'VODSR_HOST_INTERRUPTED');
     });
 
-    it('SIGTERM while upscaling: exit 143, VODSR_HOST_INTERRUPTED, FFmpeg stopped, nothing left', async () => {
-      const bin = slowFfmpegBin();
-      const { env, workRoot } = hostEnv({ PATH: `${bin}:${process.env.PATH}` });
-      const long = readFileSync(await makeVideo(join(tmp.dir, 'long.mp4'), { seconds: 8 }));
-      await putObject(s3, 'vin', 'long.mp4', long);
+    /**
+     * An 8 s video upscaled and the runner sent SIGTERM at its first upscale progress: it must end with exit 143,
+     * VODSR_HOST_INTERRUPTED, its work dir gone and no process of it left.
+     */
+    async function termWhileUpscaling(name: string, host: ReturnType<typeof hostEnv>, dir = tmp.dir) {
+      await putObject(s3, 'vin', name, readFileSync(await makeVideo(join(dir, name), { seconds: 8 })));
       let sent = false;
-      const { child, done } = startHost(jobArgs(lanczosJob('s3://vin/long.mp4', 's3://vout/l_sr_2x.mp4')), {
-        env,
+      const { child, done } = startHost(jobArgs(lanczosJob(`s3://vin/${name}`, 's3://vout/l_sr_2x.mp4')), {
+        env: host.env,
         onEvent: (e) => {
           if (!sent && e.event === 'progress' && e.stage === 'upscale') {
             sent = true;
@@ -375,10 +376,13 @@ exec "${REAL_FFMPEG}" "$@"
       });
       const run = await done;
       expect(sent).toBe(true);
-      await expectCleanFailure(run, workRoot, 'VODSR_HOST_INTERRUPTED');
+      await expectCleanFailure(run, host.workRoot, 'VODSR_HOST_INTERRUPTED');
       expect(run.code).toBe(143);
-      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-      expect(ps).not.toContain(workRoot);
+      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(host.workRoot);
+    }
+
+    it('SIGTERM while upscaling: exit 143, VODSR_HOST_INTERRUPTED, FFmpeg stopped, nothing left', async () => {
+      await termWhileUpscaling('long.mp4', hostEnv({ PATH: `${slowFfmpegBin()}:${process.env.PATH}` }));
     });
 
     it('SIGTERM while upscaling: FFmpeg is not given time to finish a file that is thrown away', async () => {
@@ -401,33 +405,9 @@ exec "${REAL_FFMPEG}" "$@"
         ].join('\n'),
       );
       chmodSync(join(dir, 'ffmpeg'), 0o755);
-      const { env, workRoot } = hostEnv({
-        PATH: `${dir}:${process.env.PATH}`,
-        REAL_FFMPEG,
-        TERM_MARKER: marker,
-      });
-      await putObject(
-        s3,
-        'vin',
-        'finish.mp4',
-        readFileSync(await makeVideo(join(dir, 'finish.mp4'), { seconds: 8 })),
-      );
-      let sent = false;
-      const { child, done } = startHost(jobArgs(lanczosJob('s3://vin/finish.mp4', 's3://vout/f_sr_2x.mp4')), {
-        env,
-        onEvent: (e) => {
-          if (!sent && e.event === 'progress' && e.stage === 'upscale') {
-            sent = true;
-            child.kill('SIGTERM');
-          }
-        },
-      });
-      const run = await done;
-      expect(sent).toBe(true);
-      await expectCleanFailure(run, workRoot, 'VODSR_HOST_INTERRUPTED');
-      expect(run.code).toBe(143);
+      const host = hostEnv({ PATH: `${dir}:${process.env.PATH}`, REAL_FFMPEG, TERM_MARKER: marker });
+      await termWhileUpscaling('finish.mp4', host, dir);
       expect(existsSync(marker), 'FFmpeg was sent TERM (and waited for) instead of KILL').toBe(false);
-      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(workRoot);
     });
 
     it('a malformed job: VODSR_HOST_USAGE listing every problem, before touching anything', async () => {
