@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -50,10 +50,59 @@ describe('the set-up scripts (README commands)', () => {
     expect(stderr).toBe('');
   });
 
+  it("ci-summary gives CI's verdict with each Node's test counts and the Nx tasks that failed", async () => {
+    const dir = tempDir();
+    const log = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    // What vitest and Nx print (colours included): every test passed, but a typecheck failed.
+    const c = (code: number, text: string) => `\x1b[${code}m${text}\x1b[39m`;
+    const node20 = log(
+      'node20.log',
+      [
+        `      ${c(2, 'Tests')}  ${c(32, '5 passed')} (5)`,
+        `      Tests  ${c(31, '1 failed')} | 3 passed (4)`,
+        ' NX   Running targets lint, typecheck, build, test for 7 projects failed',
+        '',
+        'Failed tasks:',
+        '',
+        '- cli:typecheck',
+        '- api:lint',
+        '',
+        '  Run duration:      6m 20s',
+      ].join('\n'),
+    );
+    const node22 = log('node22.log', '      Tests  9 passed (9)\n');
+    const summary = (status: string) =>
+      run('/bin/bash', [join(root, 'scripts', 'ci-summary.sh'), status, node20, node22, '22.23.5']);
+    expect((await summary('1')).stdout).toBe(
+      `ci: FAILED (exit 1). Node ${process.version}: 8 passed, 1 failed; Node 22.23.5: 9 passed, 0 failed; ` +
+        'failed Nx tasks: cli:typecheck, api:lint\n',
+    );
+    const clean = log('clean.log', '      Tests  4 passed (4)\n NX   Successfully ran targets\n');
+    const { stdout } = await run('/bin/bash', [
+      join(root, 'scripts', 'ci-summary.sh'),
+      '0',
+      clean,
+      node22,
+      '22.23.5',
+    ]);
+    expect(stdout).toBe(
+      `ci: passed. Node ${process.version}: 4 passed, 0 failed; Node 22.23.5: 9 passed, 0 failed\n`,
+    );
+    const usage = await run('/bin/bash', [join(root, 'scripts', 'ci-summary.sh'), '0']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(usage).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: ci-summary\.sh STATUS/) });
+  });
+
   it('every repository shell script is shellcheck-clean', async () => {
     const scripts = [
       join(root, 'scripts', 'ensure-deps.sh'),
       join(root, 'scripts', 'demo.sh'),
+      join(root, 'scripts', 'ci-summary.sh'),
       join(root, '.ci', 'run'),
     ];
     const { stdout } = await run('shellcheck', ['--format=gcc', ...scripts]).catch(

@@ -20,9 +20,9 @@ export interface CancelArgs extends GlobalOptions {
   /** One job id. */
   id?: string;
   /** Job ids (`vodsr cancel <id> [id ...]`). */
-  ids?: string[];
+  ids?: readonly string[];
   /** Every job in these statuses (default: every status that is not final). */
-  status?: string[];
+  status?: readonly string[];
   /** Every job whose source starts with this, e.g. a backfill's `s3://bucket/prefix/`. */
   sourcePrefix?: string;
   /** List the selected jobs, cancel none. */
