@@ -237,6 +237,7 @@ describe('HTTP API', () => {
         'POST /v1/jobs',
         'GET /v1/jobs/{id}',
         'POST /v1/jobs/{id}/cancel',
+        'POST /v1/jobs/{id}/retry',
         'GET /v1/jobs/{id}/events',
         'GET /v1/models',
         'GET /v1/presets',

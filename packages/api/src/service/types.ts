@@ -64,6 +64,12 @@ export interface JobService {
   list(opts?: ListOptions): Promise<JobPage>;
   /** Cancels a job; throws `VODSR_ILLEGAL_TRANSITION` when it is already final. */
   cancel(id: string): Promise<JobRecord>;
+  /**
+   * Retries a failed or cancelled job as a new job (`retryJobId(id)`: `<id>-r1`, then `-r2`, …) that runs the input
+   * the job ran with; the job that ended keeps its record. Retrying the same job again returns that job
+   * (`created: false`). Throws `VODSR_ILLEGAL_TRANSITION` for a job in any other status, `VODSR_JOB_NOT_FOUND`.
+   */
+  retry(id: string): Promise<SubmitResult>;
   /** A snapshot, then status/progress events, then `end` once the job is final. */
   watch(id: string, opts?: WatchOptions): AsyncIterable<JobEvent>;
   /** The fleet's hosts, slots and queues, when this backend runs or reaches one (`GET /v1/fleet`). */

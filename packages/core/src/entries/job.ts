@@ -2,4 +2,5 @@
 export * from '../jobSpec.js';
 export * from '../lifecycle.js';
 export * from '../prepareJob.js';
+export * from '../retry.js';
 export * from '../schemas.js';

@@ -23,7 +23,7 @@ export interface JobRoutesOptions {
   readonly keepAliveMs?: number;
 }
 
-/** `/v1/jobs`: submit (idempotent), list, get, cancel, and progress as server-sent events. */
+/** `/v1/jobs`: submit (idempotent), list, get, cancel, retry, and progress as server-sent events. */
 export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app, opts) => {
   const { service } = opts;
 
@@ -100,6 +100,33 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRoutesOptions> = async (app
       },
     },
     async (req) => service.cancel(req.params.id),
+  );
+
+  app.post(
+    '/v1/jobs/:id/retry',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Retry a failed or cancelled job',
+        description:
+          'Starts a new job, `<id>-r1` (the retry of `<base>-r<n>` is `<base>-r<n+1>`), that runs the input the ' +
+          'job ran with, to the same destinations; the job that ended keeps its record. 201 with the new job; 200 ' +
+          'with it when this job was already retried. 409 when the job has not failed and was not cancelled.',
+        params: JobIdParams,
+        response: {
+          201: JobRecordBody,
+          200: JobRecordBody,
+          404: ProblemSchema,
+          409: ProblemSchema,
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { job, created } = await service.retry(req.params.id);
+      reply.code(created ? 201 : 200).header('location', `/v1/jobs/${job.id}`);
+      return job;
+    },
   );
 
   // SSE framing, heartbeats, backpressure and client disconnects: @fastify/sse. Its headers are written on the first

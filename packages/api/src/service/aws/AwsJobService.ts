@@ -4,7 +4,6 @@ import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-
 import {
   executionName,
   FINAL_STATUSES,
-  type JobOutputs,
   type JobRecord,
   type JobStatus,
   parseJobSpec,
@@ -15,7 +14,8 @@ import {
   VodsrError,
   type WorkflowInput,
 } from '@vodsr/core';
-import { type ExecutionPricing, executionActualCost, type PriceTable } from '@vodsr/core/cost';
+import type { ExecutionPricing, PriceTable } from '@vodsr/core/cost';
+import { assertRetryable, retryJobId, retryWorkflowInput } from '@vodsr/core/job';
 import { type FleetStatus, WORKFLOW_STATES } from '@vodsr/core/workflow';
 import { hostHlsPlan } from '@vodsr/mediaconvert-presets';
 import { snapshotsToEvents } from '../local/events.js';
@@ -30,6 +30,7 @@ import type {
   WatchOptions,
 } from '../types.js';
 import { type AwsFleetOptions, readAwsFleetStatus } from './awsFleetStatus.js';
+import { parseJson, toJobRecord } from './executionRecord.js';
 import { type LearnedFromExecutions, learnFromExecutions } from './learnThroughput.js';
 import { estimateFromHead } from './submitEstimate.js';
 
@@ -179,17 +180,23 @@ export class AwsJobService implements JobService {
     }
   }
 
-  public async get(id: string): Promise<JobRecord> {
+  /** DescribeExecution of a job; throws `VODSR_JOB_NOT_FOUND`. */
+  private async describe(id: string): Promise<DescribeExecutionCommandOutput> {
     const executionArn = this.executionArn(id);
     const { client, sdk } = await this.api();
-    let d: DescribeExecutionCommandOutput;
     try {
-      d = await client.send(new sdk.DescribeExecutionCommand({ executionArn }));
+      return await client.send(new sdk.DescribeExecutionCommand({ executionArn }));
     } catch (e) {
       if (errName(e) === 'ExecutionDoesNotExist')
         throw new VodsrError('VODSR_JOB_NOT_FOUND', `No job has id "${id}"`, { details: { id } });
       throw awsError(e, 'DescribeExecution');
     }
+  }
+
+  public async get(id: string): Promise<JobRecord> {
+    const executionArn = this.executionArn(id);
+    const { client, sdk } = await this.api();
+    const d = await this.describe(id);
     let stage: JobStatus = 'running';
     if (d.status === 'RUNNING') {
       try {
@@ -256,6 +263,47 @@ export class AwsJobService implements JobService {
     return this.get(id);
   }
 
+  /**
+   * Retries a failed or cancelled job: a new execution, `retryJobId(id)`, of the input the job ran with. Not
+   * `RedriveExecution`: the workflow catches every failure and ends in its `Failed` state, where a redrive would
+   * restart and fail again. The same job again is that execution (`created: false`), as submit's idempotency.
+   */
+  public async retry(id: string): Promise<SubmitResult> {
+    const { client, sdk } = await this.api();
+    const d = await this.describe(id);
+    assertRetryable(toJobRecord(d));
+    const input = parseJson<WorkflowInput>(d.input);
+    if (!input?.hostJobB64) {
+      throw new VodsrError('VODSR_CONFLICT', `Execution ${id} has no vodsr job input to run again`, {
+        details: { id },
+      });
+    }
+    const name = retryJobId(id);
+    const exists = await this.describe(name).then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof VodsrError && e.code === 'VODSR_JOB_NOT_FOUND') return false;
+        throw e;
+      },
+    );
+    if (!exists) {
+      try {
+        await client.send(
+          new sdk.StartExecutionCommand({
+            stateMachineArn: this.opts.stateMachineArn,
+            name,
+            input: JSON.stringify(retryWorkflowInput(input, name)),
+          }),
+        );
+      } catch (e) {
+        // started meanwhile by another retry of the same job
+        if (errName(e) !== 'ExecutionAlreadyExists') throw awsError(e, 'StartExecution');
+        return { job: await this.get(name), created: false };
+      }
+    }
+    return { job: await this.get(name), created: !exists };
+  }
+
   public watch(id: string, opts: WatchOptions = {}): AsyncIterable<JobEvent> {
     const pollMs = opts.pollMs ?? 5000;
     const self = this;
@@ -298,81 +346,4 @@ export class AwsJobService implements JobService {
   public async close(): Promise<void> {
     (this.client as { destroy?: () => void } | undefined)?.destroy?.();
   }
-}
-
-function parseJson<T>(s: string | undefined): T | undefined {
-  if (!s) return undefined;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Maps a DescribeExecution answer to a job record: `cost.estimate` from its input (what the entry point estimated
- * before it ran), and for a succeeded one `cost.actual` from its output (the host's measured seconds, MediaConvert's
- * output durations) at the fleet's pricing.
- */
-export function toJobRecord(
-  d: DescribeExecutionCommandOutput,
-  runningAs: JobStatus = 'running',
-  cost: { readonly pricing?: ExecutionPricing; readonly prices?: PriceTable } = {},
-): JobRecord {
-  const input = parseJson<WorkflowInput>(d.input);
-  const output = parseJson<{ host?: Record<string, unknown> }>(d.output);
-  const status: JobStatus =
-    d.status === 'SUCCEEDED'
-      ? 'succeeded'
-      : d.status === 'ABORTED'
-        ? 'cancelled'
-        : d.status === 'FAILED' || d.status === 'TIMED_OUT' || d.status === 'PENDING_REDRIVE'
-          ? 'failed'
-          : runningAs;
-  const started = (d.startDate ?? new Date(0)).toISOString();
-  const rec: JobRecord = {
-    id: d.name ?? d.executionArn?.split(':').pop() ?? '',
-    backend: 'aws',
-    spec: input?.job ?? { source: '', model: 'A' },
-    status,
-    progress: { percent: status === 'succeeded' ? 100 : 0, stage: status },
-    createdAt: started,
-    updatedAt: (d.stopDate ?? d.startDate ?? new Date(0)).toISOString(),
-    startedAt: started,
-    attempts: 1,
-  };
-  if (d.executionArn) rec.executionArn = d.executionArn;
-  if (d.stopDate) rec.finishedAt = d.stopDate.toISOString();
-  if (status === 'failed') {
-    rec.error = {
-      code: d.error && /^VODSR_[A-Z_]+$/.test(d.error) ? d.error : 'VODSR_WORKFLOW_FAILED',
-      message: d.cause ?? (d.status === 'TIMED_OUT' ? 'The execution timed out' : 'The workflow failed'),
-    };
-    if (d.error && !/^VODSR_/.test(d.error)) rec.error.details = { stepFunctionsError: d.error };
-  }
-  if (status === 'cancelled')
-    rec.error = { code: 'VODSR_CANCELLED', message: d.cause ?? 'The job was cancelled' };
-  // the entry point's estimate (the trigger's and the backfill's: a size-based guess, said in its assumptions)
-  const estimate = input?.estimate ?? undefined;
-  if (estimate)
-    rec.cost = {
-      estimate: { ...estimate, usd: { ...estimate.usd }, assumptions: [...estimate.assumptions] },
-    };
-  if (status === 'succeeded' && input) {
-    const host = output?.host ?? {};
-    const outputs: JobOutputs = { srFile: input.srFile };
-    if (input.packagingPreset !== 'none') outputs.hlsDir = input.hlsDestination;
-    if (typeof host.encoder === 'string') outputs.encoderUsed = host.encoder;
-    if (host.source) outputs.source = host.source as JobOutputs['source'];
-    if (host.sr) outputs.sr = host.sr as JobOutputs['sr'];
-    outputs.modelUsed = input.job.model;
-    rec.outputs = outputs;
-    const actual = executionActualCost(output, cost.pricing, cost.prices);
-    if (actual !== undefined)
-      rec.cost = {
-        ...rec.cost,
-        actual: { ...actual, usd: { ...actual.usd }, assumptions: [...actual.assumptions] },
-      };
-  }
-  return rec;
 }

@@ -16,6 +16,7 @@ import {
   type WorkflowInput,
 } from '@vodsr/core';
 import type { ThroughputTable } from '@vodsr/core/cost';
+import { assertRetryable, retryJobId, retryWorkflowInput } from '@vodsr/core/job';
 import { deterministicId } from '@vodsr/core/naming';
 import type { FleetStatus } from '@vodsr/core/workflow';
 import type { LocalFleet } from '@vodsr/ssm-runner';
@@ -243,6 +244,29 @@ export class LocalJobService implements JobService {
     this.pool.abort(id, new VodsrError('VODSR_CANCELLED', 'The job was cancelled'));
     this.feed.emit(cancelled);
     return cancelled;
+  }
+
+  /**
+   * Retries a failed or cancelled job as a new job, `retryJobId(id)`, running the input it ran with (its
+   * destinations too); the same job again is that job (`created: false`). Waits for this process's run of a job
+   * just cancelled to end first, so its clean-up cannot remove what the retry writes.
+   */
+  public async retry(id: string): Promise<SubmitResult> {
+    const rec = await this.get(id);
+    assertRetryable(rec);
+    await this.pool.settled(id);
+    const input = this.store.getInput(id);
+    if (!input) {
+      throw new VodsrError(
+        'VODSR_CONFLICT',
+        `Job ${id} was stored before jobs kept their input: submit it again`,
+        {
+          details: { id },
+        },
+      );
+    }
+    const note = `Retry of job ${id}, which ${rec.status === 'failed' ? 'failed' : 'was cancelled'}: ${rec.error?.message ?? 'no error recorded'} (${rec.error?.code ?? 'VODSR_WORKFLOW_FAILED'})`;
+    return this.insert(retryWorkflowInput(input, retryJobId(id)), undefined, specHash(input.job), note);
   }
 
   public watch(id: string, opts: WatchOptions = {}): AsyncIterable<JobEvent> {

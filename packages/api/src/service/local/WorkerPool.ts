@@ -78,6 +78,11 @@ export class WorkerPool {
     return this.running.has(id);
   }
 
+  /** Resolves once this process's run of the job (if any) has ended: its outputs recorded, its files cleaned. */
+  public async settled(id: string): Promise<void> {
+    await this.settling.get(id);
+  }
+
   /** A job submitted through this process: with `workers: 'own'`, the only kind it runs. */
   public adopt(id: string): void {
     this.own.add(id);

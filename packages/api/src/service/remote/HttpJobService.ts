@@ -115,6 +115,11 @@ export class HttpJobService implements JobService {
     ).json()) as JobRecord;
   }
 
+  public async retry(id: string): Promise<SubmitResult> {
+    const res = await this.request('POST', `/v1/jobs/${encodeURIComponent(id)}/retry`);
+    return { job: (await res.json()) as JobRecord, created: res.status === 201 };
+  }
+
   public watch(id: string, opts: WatchOptions = {}): AsyncIterable<JobEvent> {
     const self = this;
     return {
