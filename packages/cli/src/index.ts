@@ -21,6 +21,7 @@ export { type HostCommandArgs, hostCommandCommand } from './handlers/hostCommand
 export { type ListArgs, listCommand } from './handlers/list.js';
 export { modelsCommand } from './handlers/models.js';
 export { type PresetShowArgs, presetsListCommand, presetsShowCommand } from './handlers/presets.js';
+export { type RetryArgs, retryCommand } from './handlers/retry.js';
 export { jobFromArgs, type RunArgs, runCommand } from './handlers/run.js';
 export { type ServeArgs, serveCommand } from './handlers/serve.js';
 export { statusCommand } from './handlers/status.js';

@@ -15,8 +15,8 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { backfillCommand, cancelCommand, fleetCommand, submitCommand } from '@vodsr/cli';
-import { decodeHostJob, type WorkflowInput } from '@vodsr/core';
+import { backfillCommand, cancelCommand, fleetCommand, retryCommand, submitCommand } from '@vodsr/cli';
+import { decodeHostJob, parseJobSpec, prepareJob, type WorkflowInput } from '@vodsr/core';
 import { agentStateTags, FleetStatusSchema } from '@vodsr/core/workflow';
 import { mockClient } from 'aws-sdk-client-mock';
 import Value from 'typebox/value';
@@ -321,5 +321,73 @@ describe('vodsr cancel -b aws --source-prefix (stop a backfill)', () => {
     const stops = mocks.sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input);
     expect(stops.map((s) => s.executionArn).sort()).toEqual([arn('j1'), arn('j2')]);
     expect(stops.every((s) => s.error === 'VODSR_CANCELLED')).toBe(true);
+  });
+});
+
+describe("vodsr retry -b aws --source-prefix (a backfill's failed jobs)", () => {
+  it('starts one new execution per failed job of the prefix, and none for a job retried before', async () => {
+    const arn = (name: string) => `${SM.replace(':stateMachine:', ':execution:')}:${name}`;
+    const executions = new Map<string, { status: string; input: string }>();
+    const add = (name: string, status: string, source: string) =>
+      executions.set(name, {
+        status,
+        input: JSON.stringify(
+          prepareJob(parseJobSpec({ source, model: 'A' }), {
+            jobId: name,
+            outputRoot: 's3://out-bucket/sr/',
+          }),
+        ),
+      });
+    add('j1', 'FAILED', 's3://in-bucket/catalogue/a.mp4');
+    add('j2', 'FAILED', 's3://in-bucket/catalogue/b.mp4');
+    add('j2-r1', 'SUCCEEDED', 's3://in-bucket/catalogue/b.mp4');
+    add('j3', 'FAILED', 's3://in-bucket/other/c.mp4');
+    add('j4', 'ABORTED', 's3://in-bucket/catalogue/d.mp4');
+    // (async: the service chains .catch on what the client sends back)
+    mocks.sfn.on(ListExecutionsCommand).callsFake(async () => ({
+      executions: [...executions].map(([name, e]) => ({
+        executionArn: arn(name),
+        stateMachineArn: SM,
+        name,
+        status: e.status,
+        startDate: new Date(),
+      })),
+    }));
+    mocks.sfn.on(DescribeExecutionCommand).callsFake((i: { executionArn: string }) => {
+      const name = i.executionArn.split(':').pop() as string;
+      const e = executions.get(name);
+      if (!e) throw Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' });
+      return {
+        executionArn: i.executionArn,
+        stateMachineArn: SM,
+        name,
+        status: e.status,
+        startDate: new Date(),
+        input: e.input,
+      };
+    });
+    mocks.sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    mocks.sfn.on(StartExecutionCommand).callsFake((i: { name: string; input: string }) => {
+      executions.set(i.name, { status: 'RUNNING', input: i.input });
+      return { executionArn: arn(i.name), startDate: new Date() };
+    });
+    const g = {
+      backend: 'aws' as const,
+      stateMachineArn: SM,
+      awsOutput: 's3://out-bucket/sr/',
+      region: 'eu-west-1',
+    };
+    const io = memoryIo();
+    expect(await retryCommand({ ...g, sourcePrefix: 's3://in-bucket/catalogue/', json: true }, io)).toBe(0);
+    expect(JSON.parse(io.stdout.join(''))).toEqual({
+      retried: [{ id: 'j1', as: 'j1-r1', status: 'running' }],
+      already: [{ id: 'j2', as: 'j2-r1', status: 'succeeded' }],
+      failed: [],
+    });
+    const starts = mocks.sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(starts.map((s) => s.name)).toEqual(['j1-r1']);
+    expect(decodeHostJob((JSON.parse(starts[0]?.input ?? '{}') as WorkflowInput).hostJobB64).jobId).toBe(
+      'j1-r1',
+    );
   });
 });

@@ -105,6 +105,7 @@ describe('the compiled vodsr binary', () => {
       'list',
       'watch <id>',
       'cancel [ids..]',
+      'retry [ids..]',
       'models',
       'presets <command>',
       'host-command <job>',

@@ -9,6 +9,7 @@ import { hostCommandModule } from './hostCommand.js';
 import { listModule } from './list.js';
 import { modelsModule } from './models.js';
 import { presetsModule } from './presets.js';
+import { retryModule } from './retry.js';
 import { runModule } from './run.js';
 import { serveModule } from './serve.js';
 import { statusModule } from './status.js';
@@ -26,6 +27,7 @@ export const COMMANDS: ReadonlyArray<CommandModule<GlobalOptions, never>> = [
   listModule,
   watchModule,
   cancelModule,
+  retryModule,
   backfillModule,
   estimateModule,
   modelsModule,
