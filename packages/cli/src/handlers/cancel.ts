@@ -1,10 +1,10 @@
-import { type ErrorInfo, FINAL_STATUSES, JOB_STATUSES } from '@vodsr/core';
+import { FINAL_STATUSES, JOB_STATUSES } from '@vodsr/core';
 import { exitCodeForError } from '../exitCodes.js';
 import { jobTable } from '../format.js';
 import type { Io } from '../io.js';
 import { openService } from '../services.js';
 import { guarded } from './common.js';
-import { eachJob, readSelection, type SelectionArgs, selectJobs } from './selection.js';
+import { eachJob, type FailedJob, readSelection, type SelectionArgs, selectJobs } from './selection.js';
 
 /** Arguments of `vodsr cancel`: job ids, or a selection (`--status`, `--source-prefix`). */
 export type CancelArgs = SelectionArgs;
@@ -72,10 +72,4 @@ export async function cancelCommand(args: CancelArgs, io: Io): Promise<number> {
       await service.close();
     }
   });
-}
-
-/** A job its operation failed on, with the coded error. */
-export interface FailedJob {
-  readonly id: string;
-  readonly error: ErrorInfo;
 }

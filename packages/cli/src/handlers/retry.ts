@@ -4,9 +4,8 @@ import { exitCodeForError } from '../exitCodes.js';
 import { jobTable } from '../format.js';
 import type { Io } from '../io.js';
 import { openService } from '../services.js';
-import type { FailedJob } from './cancel.js';
 import { guarded } from './common.js';
-import { eachJob, readSelection, type SelectionArgs, selectJobs } from './selection.js';
+import { eachJob, type FailedJob, readSelection, type SelectionArgs, selectJobs } from './selection.js';
 
 /** Arguments of `vodsr retry`: job ids, or a selection (`--status failed|cancelled`, `--source-prefix`). */
 export type RetryArgs = SelectionArgs;

@@ -93,6 +93,12 @@ export async function selectJobs(
   return picked;
 }
 
+/** A job its operation failed on, with the coded error. */
+export interface FailedJob {
+  readonly id: string;
+  readonly error: ErrorInfo;
+}
+
 /** One job's outcome: the operation's value, or its coded error. */
 export type Outcome<T> =
   | { readonly id: string; readonly value: T }
