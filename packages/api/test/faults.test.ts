@@ -1,21 +1,10 @@
 import { join } from 'node:path';
 import { type LocalExecutor, LocalJobService } from '@vodsr/api';
-import type { JobRecord } from '@vodsr/core';
 import { describe, expect, it } from 'vitest';
-import { makeVideo, tempDir } from './helpers.js';
+import { makeVideo, tempDir, untilEnded } from './helpers.js';
 
 // Issue 13.3: an error inside a job — even one thrown from a child-process or timer callback, where it would end
 // the process — becomes that job's coded error, and the worker goes on with the next job.
-
-async function settled(service: LocalJobService, id: string): Promise<JobRecord> {
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const j = await service.get(id);
-    if (['succeeded', 'failed', 'cancelled'].includes(j.status)) return j;
-    if (Date.now() > end) throw new Error(`job ${id} never ended (status ${j.status})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('LocalJobService workers', () => {
   it('turns an error thrown in a stage callback into the job error and runs the next job', async () => {
@@ -36,14 +25,14 @@ describe('LocalJobService workers', () => {
     try {
       const bad = await service.submit({ source, model: 'lanczos-x2', metadata: { bad: 'yes' } });
       const good = await service.submit({ source, model: 'lanczos-x2' });
-      const b = await settled(service, bad.job.id);
+      const b = await untilEnded(service, bad.job.id);
       expect(b.status).toBe('failed');
       expect(b.attempts).toBe(1);
       expect(b.error).toMatchObject({
         code: 'VODSR_ILLEGAL_TRANSITION',
         message: expect.stringContaining('"running" to "packaging"'),
       });
-      const g = await settled(service, good.job.id);
+      const g = await untilEnded(service, good.job.id);
       expect(g).toMatchObject({ status: 'succeeded', attempts: 1 });
     } finally {
       await service.close();

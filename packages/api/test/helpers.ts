@@ -2,8 +2,23 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JobRecord } from '@vodsr/core';
 import { createParser } from 'eventsource-parser';
 import { type Browser, chromium } from 'playwright-core';
+
+/** The job once final (succeeded, failed or cancelled), read every 50 ms; throws after 60 s. */
+export async function untilEnded(
+  service: { get(id: string): Promise<JobRecord> },
+  id: string,
+): Promise<JobRecord> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const j = await service.get(id);
+    if (['succeeded', 'failed', 'cancelled'].includes(j.status)) return j;
+    if (Date.now() > end) throw new Error(`job ${id} never ended (status ${j.status})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** A fresh temp folder. */
 export function tempDir(prefix = 'vodsr-api-'): string {

@@ -1,22 +1,11 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpJobService, type LocalExecutor, LocalJobService, serveApi } from '@vodsr/api';
-import type { JobRecord } from '@vodsr/core';
 import { describe, expect, it } from 'vitest';
-import { ffprobe, makeVideo, tempDir } from './helpers.js';
+import { ffprobe, makeVideo, tempDir, untilEnded } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-async function ended(service: LocalJobService, id: string): Promise<JobRecord> {
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const j = await service.get(id);
-    if (['succeeded', 'failed', 'cancelled'].includes(j.status)) return j;
-    if (Date.now() > end) throw new Error(`job ${id} never ended (status ${j.status})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('retrying a job', () => {
   it('locally: a job that failed (its source gone) runs again as <id>-r1 once the source is back', async () => {
@@ -33,7 +22,7 @@ describe('retrying a job', () => {
     renameSync(source, `${source}.away`);
     const svc = await LocalJobService.open(opts);
     try {
-      const failed = await ended(svc, job.id);
+      const failed = await untilEnded(svc, job.id);
       expect(failed.status).toBe('failed');
       renameSync(`${source}.away`, source);
 
@@ -43,7 +32,7 @@ describe('retrying a job', () => {
       expect(retry.outputs?.notes?.[0]).toBe(
         `Retry of job ${job.id}, which failed: ${failed.error?.message} (${failed.error?.code})`,
       );
-      const done = await ended(svc, retry.id);
+      const done = await untilEnded(svc, retry.id);
       expect(done.status).toBe('succeeded');
       // to the original's destination: the failed run had left nothing there
       expect(done.outputs?.srFile).toBe(join(dir, 'out', job.id, 'clip_sr_2x.mp4'));
@@ -74,8 +63,8 @@ describe('retrying a job', () => {
     try {
       const bad = await service.submit({ source, model: 'lanczos-x2', metadata: { fail: 'yes' } });
       const good = await service.submit({ source, model: 'lanczos-x2' });
-      expect((await ended(service, bad.job.id)).status).toBe('failed');
-      expect((await ended(service, good.job.id)).status).toBe('succeeded');
+      expect((await untilEnded(service, bad.job.id)).status).toBe('failed');
+      expect((await untilEnded(service, good.job.id)).status).toBe('succeeded');
       const retry = (id: string) =>
         app.inject({ method: 'POST', url: `/v1/jobs/${id}/retry`, headers: auth });
 
@@ -93,7 +82,7 @@ describe('retrying a job', () => {
       expect((await retry('nope')).statusCode).toBe(404);
 
       // the remote client (what `vodsr retry --api` uses): the retry of the retry, once it has failed too
-      expect((await ended(service, `${bad.job.id}-r1`)).status).toBe('failed');
+      expect((await untilEnded(service, `${bad.job.id}-r1`)).status).toBe('failed');
       const remote = new HttpJobService({ baseUrl: url, token: TOKEN });
       await expect(remote.retry(`${bad.job.id}-r1`)).resolves.toMatchObject({
         job: { id: `${bad.job.id}-r2` },

@@ -16,7 +16,7 @@ import {
 } from '@vodsr/cli';
 import type { JobRecord } from '@vodsr/core';
 import { describe, expect, it } from 'vitest';
-import { makeVideo, memoryIo, tempDir, videoSize } from './helpers.js';
+import { makeVideo, memoryIo, submitQueued, tempDir, videoSize } from './helpers.js';
 
 describe('vodsr models / presets', () => {
   it('lists the models and which ones this FFmpeg can run', async () => {
@@ -115,11 +115,7 @@ describe('vodsr cancel: several jobs, or every job of a source prefix (a backfil
     mkdirSync(join(dir, 'catalogue'));
     mkdirSync(join(dir, 'other'));
     const g = { dataDir: join(dir, 'data'), outputDir: join(dir, 'out') };
-    const submit = async (path: string): Promise<string> => {
-      const io = memoryIo();
-      expect(await submitCommand({ ...g, input: path, model: 'lanczos-x2' }, io)).toBe(0);
-      return io.stdout[0] as string;
-    };
+    const submit = (path: string) => submitQueued(g, path);
     const a1 = await submit(makeVideo(join(dir, 'catalogue'), 'a1.mp4', 1));
     const a2 = await submit(makeVideo(join(dir, 'catalogue'), 'a2.mp4', 1));
     const b = await submit(makeVideo(join(dir, 'other'), 'b.mp4', 1));

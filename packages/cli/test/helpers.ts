@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Io } from '@vodsr/cli';
+import { type GlobalOptions, type Io, submitCommand } from '@vodsr/cli';
 
 /** A fresh temp folder. */
 export function tempDir(prefix = 'vodsr-cli-'): string {
@@ -85,4 +85,12 @@ export async function until<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Submits a local video with the open model (`vodsr submit`, no worker runs it: it stays queued); its job id. */
+export async function submitQueued(g: GlobalOptions, path: string): Promise<string> {
+  const io = memoryIo();
+  const code = await submitCommand({ ...g, input: path, model: 'lanczos-x2' }, io);
+  if (code !== 0) throw new Error(`vodsr submit ${path} exited ${code}: ${io.stderrLines.join(' ')}`);
+  return io.stdout[0] as string;
 }

@@ -1,20 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cancelCommand, EXIT, retryCommand, statusCommand, submitCommand } from '@vodsr/cli';
+import { cancelCommand, EXIT, retryCommand, statusCommand } from '@vodsr/cli';
 import type { JobRecord } from '@vodsr/core';
 import { describe, expect, it } from 'vitest';
-import { makeVideo, memoryIo, tempDir } from './helpers.js';
+import { makeVideo, memoryIo, submitQueued, tempDir } from './helpers.js';
 
 describe('vodsr retry: a job, several, or every failed job of a source prefix (a backfill)', () => {
   it('starts <id>-r1 once per job, lists with --dry-run, reports jobs retried before, names each failure', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'catalogue'));
     const g = { dataDir: join(dir, 'data'), outputDir: join(dir, 'out') };
-    const submit = async (path: string): Promise<string> => {
-      const io = memoryIo();
-      expect(await submitCommand({ ...g, input: path, model: 'lanczos-x2' }, io)).toBe(0);
-      return io.stdout[0] as string;
-    };
+    const submit = (path: string) => submitQueued(g, path);
     const a1 = await submit(makeVideo(join(dir, 'catalogue'), 'a1.mp4', 1));
     const a2 = await submit(makeVideo(join(dir, 'catalogue'), 'a2.mp4', 1));
     const b = await submit(makeVideo(dir, 'b.mp4', 1));

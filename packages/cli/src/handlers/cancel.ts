@@ -1,10 +1,16 @@
 import { FINAL_STATUSES, JOB_STATUSES } from '@vodsr/core';
 import { exitCodeForError } from '../exitCodes.js';
-import { jobTable } from '../format.js';
 import type { Io } from '../io.js';
 import { openService } from '../services.js';
 import { guarded } from './common.js';
-import { eachJob, type FailedJob, readSelection, type SelectionArgs, selectJobs } from './selection.js';
+import {
+  eachJob,
+  type FailedJob,
+  printDryRun,
+  readSelection,
+  type SelectionArgs,
+  selectJobs,
+} from './selection.js';
 
 /** Arguments of `vodsr cancel`: job ids, or a selection (`--status`, `--source-prefix`). */
 export type CancelArgs = SelectionArgs;
@@ -36,11 +42,7 @@ export async function cancelCommand(args: CancelArgs, io: Io): Promise<number> {
       if (selects) {
         const picked = await selectJobs(service, args.sourcePrefix, statuses.length ? statuses : CANCELLABLE);
         if (args.dryRun) {
-          if (args.json) io.out(JSON.stringify({ wouldCancel: picked.map((j) => j.id) }, null, 2));
-          else {
-            if (picked.length) io.out(jobTable(picked));
-            io.err(`would cancel ${picked.length} job(s); nothing was cancelled (--dry-run)`);
-          }
+          printDryRun(io, args.json, 'cancel', picked);
           return 0;
         }
         targets = picked.map((j) => j.id);

@@ -1,11 +1,17 @@
 import type { JobRecord } from '@vodsr/core';
 import { RETRYABLE_STATUSES } from '@vodsr/core/job';
 import { exitCodeForError } from '../exitCodes.js';
-import { jobTable } from '../format.js';
 import type { Io } from '../io.js';
 import { openService } from '../services.js';
 import { guarded } from './common.js';
-import { eachJob, type FailedJob, readSelection, type SelectionArgs, selectJobs } from './selection.js';
+import {
+  eachJob,
+  type FailedJob,
+  printDryRun,
+  readSelection,
+  type SelectionArgs,
+  selectJobs,
+} from './selection.js';
 
 /** Arguments of `vodsr retry`: job ids, or a selection (`--status failed|cancelled`, `--source-prefix`). */
 export type RetryArgs = SelectionArgs;
@@ -41,11 +47,7 @@ export async function retryCommand(args: RetryArgs, io: Io): Promise<number> {
       if (selects) {
         const picked = await selectJobs(service, args.sourcePrefix, statuses.length ? statuses : ['failed']);
         if (args.dryRun) {
-          if (args.json) io.out(JSON.stringify({ wouldRetry: picked.map((j) => j.id) }, null, 2));
-          else {
-            if (picked.length) io.out(jobTable(picked));
-            io.err(`would retry ${picked.length} job(s); nothing was started (--dry-run)`);
-          }
+          printDryRun(io, args.json, 'retry', picked);
           return 0;
         }
         targets = picked.map((j) => j.id);

@@ -8,6 +8,8 @@ import {
   toErrorInfo,
   ValidationError,
 } from '@vodsr/core';
+import { jobTable } from '../format.js';
+import type { Io } from '../io.js';
 import type { GlobalOptions } from '../options.js';
 
 /** The jobs a `cancel` or `retry` acts on: ids, or a selection by `--status` and `--source-prefix`. */
@@ -126,4 +128,24 @@ export async function eachJob<T>(
     });
   }
   return outcomes;
+}
+
+/**
+ * Prints what a `--dry-run` selection would act on: `{ "would<Verb>": [ids] }` with `--json`, else the jobs' table
+ * and one line saying nothing was done.
+ */
+export function printDryRun(
+  io: Io,
+  json: boolean | undefined,
+  verb: 'cancel' | 'retry',
+  picked: JobRecord[],
+): void {
+  if (json) {
+    const key = `would${verb[0]?.toUpperCase()}${verb.slice(1)}`;
+    io.out(JSON.stringify({ [key]: picked.map((j) => j.id) }, null, 2));
+    return;
+  }
+  if (picked.length) io.out(jobTable(picked));
+  const none = verb === 'cancel' ? 'nothing was cancelled' : 'nothing was started';
+  io.err(`would ${verb} ${picked.length} job(s); ${none} (--dry-run)`);
 }
