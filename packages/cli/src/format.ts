@@ -50,6 +50,8 @@ export function describeJob(job: JobRecord): string {
   if (act) lines.push(`  actual:   ${describeCost(act)}`);
   for (const n of o?.notes ?? []) lines.push(`  note:     ${n}`);
   if (job.error) lines.push(`  error:    ${job.error.code}: ${job.error.message}`);
+  if (job.status === 'failed' || job.status === 'cancelled')
+    lines.push(`  retry:    vodsr retry ${job.id}   (runs the same input again, as a new job)`);
   if (job.executionArn) lines.push(`  execution: ${job.executionArn}`);
   return lines.join('\n');
 }

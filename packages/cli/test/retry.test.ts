@@ -21,6 +21,11 @@ describe('vodsr retry: a job, several, or every failed job of a source prefix (a
     };
     expect(await cancelCommand({ ...g, ids: [a1, a2] }, memoryIo())).toBe(0);
     const prefix = `${join(dir, 'catalogue')}/`;
+    const shown = memoryIo();
+    expect(await statusCommand({ ...g, id: a1 }, shown)).toBe(0);
+    expect(shown.stdout.join('\n')).toContain(
+      `  retry:    vodsr retry ${a1}   (runs the same input again, as a new job)`,
+    );
 
     // the default selection is the failed jobs: the cancelled ones are taken only when asked for
     const none = memoryIo();
