@@ -3,14 +3,7 @@ import { exitCodeForError } from '../exitCodes.js';
 import type { Io } from '../io.js';
 import { openService } from '../services.js';
 import { guarded } from './common.js';
-import {
-  eachJob,
-  type FailedJob,
-  printDryRun,
-  readSelection,
-  type SelectionArgs,
-  selectJobs,
-} from './selection.js';
+import { eachJob, type FailedJob, readSelection, type SelectionArgs, targetIds } from './selection.js';
 
 /** Arguments of `vodsr cancel`: job ids, or a selection (`--status`, `--source-prefix`). */
 export type CancelArgs = SelectionArgs;
@@ -25,12 +18,13 @@ const CANCELLABLE = JOB_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));
  */
 export async function cancelCommand(args: CancelArgs, io: Io): Promise<number> {
   return guarded(io, args.json, async () => {
-    const { ids, statuses, selects } = readSelection(
+    const selection = readSelection(
       args,
       'cancel',
       CANCELLABLE,
       (s) => `${s} is final: a job in it cannot be cancelled`,
     );
+    const { ids, selects } = selection;
     const service = await openService(args);
     try {
       if (!selects && ids.length === 1) {
@@ -38,15 +32,8 @@ export async function cancelCommand(args: CancelArgs, io: Io): Promise<number> {
         io.out(args.json ? JSON.stringify(job, null, 2) : `job ${job.id} is ${job.status}`);
         return 0;
       }
-      let targets = ids;
-      if (selects) {
-        const picked = await selectJobs(service, args.sourcePrefix, statuses.length ? statuses : CANCELLABLE);
-        if (args.dryRun) {
-          printDryRun(io, args.json, 'cancel', picked);
-          return 0;
-        }
-        targets = picked.map((j) => j.id);
-      }
+      const targets = await targetIds(service, args, selection, CANCELLABLE, 'cancel', io);
+      if (!targets) return 0; // --dry-run
       // each job's outcome, in the order of the targets (the exit code is the first failure's)
       const outcomes = await eachJob(
         targets,

@@ -4,14 +4,7 @@ import { exitCodeForError } from '../exitCodes.js';
 import type { Io } from '../io.js';
 import { openService } from '../services.js';
 import { guarded } from './common.js';
-import {
-  eachJob,
-  type FailedJob,
-  printDryRun,
-  readSelection,
-  type SelectionArgs,
-  selectJobs,
-} from './selection.js';
+import { eachJob, type FailedJob, readSelection, type SelectionArgs, targetIds } from './selection.js';
 
 /** Arguments of `vodsr retry`: job ids, or a selection (`--status failed|cancelled`, `--source-prefix`). */
 export type RetryArgs = SelectionArgs;
@@ -30,12 +23,13 @@ interface Retried {
  */
 export async function retryCommand(args: RetryArgs, io: Io): Promise<number> {
   return guarded(io, args.json, async () => {
-    const { ids, statuses, selects } = readSelection(
+    const selection = readSelection(
       args,
       'retry',
       RETRYABLE_STATUSES,
       (s) => `only failed or cancelled jobs can be retried, not ${s}`,
     );
+    const { ids, selects } = selection;
     const service = await openService(args);
     try {
       if (!selects && ids.length === 1) {
@@ -43,15 +37,8 @@ export async function retryCommand(args: RetryArgs, io: Io): Promise<number> {
         io.out(args.json ? JSON.stringify(job, null, 2) : line(ids[0] as string, job, created));
         return 0;
       }
-      let targets = ids;
-      if (selects) {
-        const picked = await selectJobs(service, args.sourcePrefix, statuses.length ? statuses : ['failed']);
-        if (args.dryRun) {
-          printDryRun(io, args.json, 'retry', picked);
-          return 0;
-        }
-        targets = picked.map((j) => j.id);
-      }
+      const targets = await targetIds(service, args, selection, ['failed'], 'retry', io);
+      if (!targets) return 0; // --dry-run
       const outcomes = await eachJob(
         targets,
         (id) => service.retry(id),

@@ -76,7 +76,7 @@ export function readSelection(
  * job sources are stored: `s3://…` as given, a local path made absolute as `submit` makes a source (a trailing `/`
  * kept: `movies/` must not match `movies-old/…`).
  */
-export async function selectJobs(
+async function selectJobs(
   service: JobService,
   sourcePrefix: string | undefined,
   statuses: readonly JobStatus[],
@@ -134,12 +134,7 @@ export async function eachJob<T>(
  * Prints what a `--dry-run` selection would act on: `{ "would<Verb>": [ids] }` with `--json`, else the jobs' table
  * and one line saying nothing was done.
  */
-export function printDryRun(
-  io: Io,
-  json: boolean | undefined,
-  verb: 'cancel' | 'retry',
-  picked: JobRecord[],
-): void {
+function printDryRun(io: Io, json: boolean | undefined, verb: 'cancel' | 'retry', picked: JobRecord[]): void {
   if (json) {
     const key = `would${verb[0]?.toUpperCase()}${verb.slice(1)}`;
     io.out(JSON.stringify({ [key]: picked.map((j) => j.id) }, null, 2));
@@ -148,4 +143,24 @@ export function printDryRun(
   if (picked.length) io.out(jobTable(picked));
   const none = verb === 'cancel' ? 'nothing was cancelled' : 'nothing was started';
   io.err(`would ${verb} ${picked.length} job(s); ${none} (--dry-run)`);
+}
+
+/**
+ * The ids a multi-job `cancel`/`retry` acts on: the named ids, or the jobs the selection picks (`statuses`, or the
+ * verb's `defaults` when it names none). A `--dry-run` prints the picked jobs and gives `undefined`: act on none.
+ */
+export async function targetIds(
+  service: JobService,
+  args: SelectionArgs,
+  selection: Selection,
+  defaults: readonly JobStatus[],
+  verb: 'cancel' | 'retry',
+  io: Io,
+): Promise<string[] | undefined> {
+  if (!selection.selects) return selection.ids;
+  const statuses = selection.statuses.length ? selection.statuses : defaults;
+  const picked = await selectJobs(service, args.sourcePrefix, statuses);
+  if (!args.dryRun) return picked.map((j) => j.id);
+  printDryRun(io, args.json, verb, picked);
+  return undefined;
 }
