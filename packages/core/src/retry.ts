@@ -24,9 +24,9 @@ const KEPT_TAIL = 33;
  * @example retryJobId('a_mp4-0123…cdef') === 'a_mp4-0123…cdef-r1'; retryJobId('a_mp4-0123…cdef-r1') === 'a_mp4-0123…cdef-r2'
  */
 export function retryJobId(id: string): string {
-  if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) {
+  if (!/^[A-Za-z0-9_.-]{1,80}$/.test(id)) {
     throw new ValidationError('job id', [
-      { path: '/id', message: 'must be 1-80 characters of [A-Za-z0-9_-]' },
+      { path: '/id', message: 'must be 1-80 characters of [A-Za-z0-9_.-]' },
     ]);
   }
   const m = RETRY_SUFFIX.exec(id);

@@ -10,6 +10,10 @@ describe('retryJobId', () => {
     expect(retryJobId(`${id}-r1`)).toBe(`${id}-r2`);
     expect(retryJobId(`${id}-r9`)).toBe(`${id}-r10`);
     expect(retryJobId(id)).toBe(retryJobId(id));
+    // an execution someone else named (the AWS backend reads names with dots too)
+    expect(retryJobId('ingest.v2-0123456789abcdef0123456789abcdef')).toBe(
+      'ingest.v2-0123456789abcdef0123456789abcdef-r1',
+    );
     // a local job's random id (32 hex)
     expect(retryJobId('0123456789abcdef0123456789abcdef')).toBe('0123456789abcdef0123456789abcdef-r1');
   });
